@@ -1,0 +1,88 @@
+"""PETSc option sets, options-prefix naming and convergence checks shared by every solver.
+
+Each solver object gets a unique ``petsc_options_prefix`` (DOLFINx 0.11 requires one) and a copy of
+one of the default option dicts below; a failed solve raises :class:`SolverDivergedError` whose
+message gives PETSc's reason in words and what to try.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from petsc4py import PETSc
+
+_counter = itertools.count()
+
+
+def unique_prefix(name: str) -> str:
+    """A PETSc options prefix unique in this process, e.g. ``femmag_heat_3_``."""
+    return f"femmag_{name}_{next(_counter)}_"
+
+
+def direct_solver_type() -> str:
+    """The best available parallel direct solver: MUMPS, then SuperLU_dist, then PETSc's own LU."""
+    for pkg in ("mumps", "superlu_dist"):
+        if PETSc.Sys.hasExternalPackage(pkg):
+            return pkg
+    return "petsc"
+
+
+def lu_options() -> dict:
+    """KSP options for a direct (LU) solve; MUMPS → SuperLU_dist → PETSc fallback."""
+    return {
+        "ksp_type": "preonly",
+        "pc_type": "lu",
+        "pc_factor_mat_solver_type": direct_solver_type(),
+        "ksp_error_if_not_converged": False,
+    }
+
+
+def newton_options(rtol: float = 1e-10, atol: float = 1e-8, max_it: int = 25) -> dict:
+    """SNES Newton line-search options with a direct linear solve."""
+    opts = {
+        "snes_type": "newtonls",
+        "snes_linesearch_type": "basic",
+        "snes_rtol": rtol,
+        "snes_atol": atol,
+        "snes_stol": 0.0,
+        "snes_max_it": max_it,
+        "snes_error_if_not_converged": False,
+    }
+    opts.update(lu_options())
+    return opts
+
+
+_SNES_REASONS = {v: k for k, v in vars(PETSc.SNES.ConvergedReason).items() if isinstance(v, int)}
+_KSP_REASONS = {v: k for k, v in vars(PETSc.KSP.ConvergedReason).items() if isinstance(v, int)}
+
+
+class SolverDivergedError(RuntimeError):
+    """A PETSc solve did not converge; the message names the solver, the reason and a remedy."""
+
+
+def check_snes(snes: PETSc.SNES, what: str, t: float | None = None) -> int:
+    """Raise :class:`SolverDivergedError` if ``snes`` did not converge; return its iteration count."""
+    reason = snes.getConvergedReason()
+    if reason > 0:
+        return snes.getIterationNumber()
+    ksp_reason = snes.getKSP().getConvergedReason()
+    when = f" at t = {t * 1e12:.4g} ps" if t is not None else ""
+    raise SolverDivergedError(
+        f"{what}: Newton solver did not converge{when}: {_SNES_REASONS.get(reason, reason)} "
+        f"(linear solver: {_KSP_REASONS.get(ksp_reason, ksp_reason)}) after "
+        f"{snes.getIterationNumber()} iterations. Try a smaller time step (dt_max / dt during the "
+        f"pulse), a finer mesh, or check the material parameters for unphysical values. "
+        f"See https://petsc.org/release/manualpages/SNES/SNESConvergedReason/"
+    )
+
+
+def check_ksp(ksp: PETSc.KSP, what: str) -> int:
+    """Raise :class:`SolverDivergedError` if ``ksp`` did not converge; return its iteration count."""
+    reason = ksp.getConvergedReason()
+    if reason >= 0:
+        return ksp.getIterationNumber()
+    raise SolverDivergedError(
+        f"{what}: linear solver failed: {_KSP_REASONS.get(reason, reason)}. The matrix may be "
+        f"singular (a region without boundary condition or conductivity?) or the direct solver "
+        f"ran out of memory. See https://petsc.org/release/manualpages/KSP/KSPConvergedReason/"
+    )
