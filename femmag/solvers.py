@@ -37,14 +37,20 @@ def lu_options() -> dict:
     }
 
 
-def newton_options(rtol: float = 1e-10, atol: float = 1e-8, max_it: int = 25) -> dict:
-    """SNES Newton line-search options with a direct linear solve."""
+def newton_options(rtol: float = 1e-10, atol: float = 0.0, stol: float = 1e-11,
+                   max_it: int = 25) -> dict:
+    """SNES Newton options with a direct linear solve.
+
+    The default convergence test is on the Newton update relative to the solution (``stol``):
+    residuals of time-stepped energy equations carry large, unit-dependent scales (C T/Δt), so a
+    residual ``atol`` has no universal meaning, and ``rtol`` alone fails when a step starts converged.
+    """
     opts = {
         "snes_type": "newtonls",
         "snes_linesearch_type": "basic",
         "snes_rtol": rtol,
         "snes_atol": atol,
-        "snes_stol": 0.0,
+        "snes_stol": stol,
         "snes_max_it": max_it,
         "snes_error_if_not_converged": False,
     }

@@ -1,1 +1,1 @@
-"""femmag.io."""
+"""Outputs: point probes, CSV traces, field files (XDMF) and figures (PNG)."""

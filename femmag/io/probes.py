@@ -1,0 +1,43 @@
+"""Point values of finite-element functions in parallel (the owning rank evaluates, all receive)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mpi4py import MPI
+
+from dolfinx import fem, geometry
+
+
+class PointProbe:
+    """Evaluate functions at one fixed point; the value is the same on every rank.
+
+    The cell containing the point is located once (bounding-box tree); among the ranks that own such
+    a cell the lowest rank evaluates, and the value is shared with ``allreduce``.
+    """
+
+    def __init__(self, mesh, point) -> None:
+        self.mesh = mesh
+        p = np.zeros(3)
+        p[: len(point)] = point
+        self.point = p
+        tdim = mesh.topology.dim
+        n_owned = mesh.topology.index_map(tdim).size_local
+        tree = geometry.bb_tree(mesh, tdim, entities=np.arange(n_owned, dtype=np.int32))
+        candidates = geometry.compute_collisions_points(tree, p.reshape(1, 3))
+        colliding = geometry.compute_colliding_cells(mesh, candidates, p.reshape(1, 3))
+        cells = colliding.links(0)
+        have = len(cells) > 0
+        ranks = mesh.comm.allgather(mesh.comm.rank if have else mesh.comm.size)
+        self.owner = min(ranks)
+        if self.owner == mesh.comm.size:
+            raise ValueError(f"probe point {tuple(p)} lies outside the mesh")
+        self.cell = int(cells[0]) if mesh.comm.rank == self.owner else -1
+
+    def __call__(self, u: fem.Function) -> np.ndarray:
+        """Value(s) of ``u`` at the point (array of the value size), identical on all ranks."""
+        size = int(np.prod(u.ufl_shape)) if u.ufl_shape else 1
+        local = np.zeros(size)
+        if self.mesh.comm.rank == self.owner:
+            local[:] = u.eval(self.point.reshape(1, 3), np.array([self.cell], dtype=np.int32))
+        return self.mesh.comm.allreduce(local, op=MPI.SUM)

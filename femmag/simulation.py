@@ -1,0 +1,325 @@
+"""Simulation: a stack, a pulse and the materials → domain, physics modules, outputs; ``run``.
+
+>>> from femmag import Simulation, Pulse, seed003_film                      # doctest: +SKIP
+>>> sim = Simulation(seed003_film(), Pulse("2.6 mJ/cm^2", "140 fs", "10 um", arrival="0.2 ps"),
+...                  mesh="rz")
+>>> result = sim.run("100 ps", out="out/film")
+
+Everything a user can get wrong (units, stack, materials, mesh groups, time steps) is checked in
+the constructor and in :meth:`setup`, before the first solve. Outputs go to ``<out>.partial`` while
+running and are renamed to ``<out>`` at the end, so a failed run leaves no half-written results.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mpi4py import MPI
+
+from femmag.fields import FieldRegistry
+from femmag.io.probes import PointProbe
+from femmag.io.traces import TraceRecorder
+from femmag.physics.absorption import PulsedAbsorption
+from femmag.physics.heat import TwoTemperatureModel
+from femmag.physics.magnetization import Magnetization
+from femmag.step import StepRejected, advance
+from femmag.units import to_si
+
+
+@dataclass
+class TimeStepping:
+    """Adaptive time-step policy.
+
+    Args:
+        dt_pulse: step inside the pulse windows (t0 ± ``window`` FWHM), e.g. ``"2 fs"``.
+        dt_max: largest step after the pulses, e.g. ``"1 ps"``.
+        growth: factor by which Δt grows per step after a pulse.
+        window: half-width of a pulse window in units of the pulse FWHM.
+        min_dt: smallest step allowed after repeated rejections, e.g. ``"0.01 fs"``.
+    """
+
+    dt_pulse: Any = "2 fs"
+    dt_max: Any = "1 ps"
+    growth: float = 1.08
+    window: float = 2.5
+    min_dt: Any = "0.01 fs"
+
+    def __post_init__(self) -> None:
+        self.dt_pulse_s = to_si(self.dt_pulse, "time", "TimeStepping.dt_pulse")
+        self.dt_max_s = to_si(self.dt_max, "time", "TimeStepping.dt_max")
+        self.min_dt_s = to_si(self.min_dt, "time", "TimeStepping.min_dt")
+        if not 0 < self.dt_pulse_s <= self.dt_max_s:
+            raise ValueError(f"TimeStepping: need 0 < dt_pulse ≤ dt_max, got dt_pulse = "
+                             f"{self.dt_pulse!r}, dt_max = {self.dt_max!r}")
+        if self.dt_pulse_s > 20e-15:
+            raise ValueError(f"TimeStepping.dt_pulse = {self.dt_pulse!r} is too coarse to resolve "
+                             f"a fs pulse and the electron-temperature rise; use ≤ 20 fs "
+                             f"(2-5 fs recommended)")
+        if not 1.0 < self.growth <= 2.0:
+            raise ValueError(f"TimeStepping.growth = {self.growth}: use 1 < growth ≤ 2")
+
+
+class Simulation:
+    """The coupled film/multilayer problem.
+
+    Args:
+        stack: :class:`femmag.geometry.Stack` (layers top → bottom, substrate).
+        pulse: :class:`femmag.pulse.Pulse` or :class:`femmag.pulse.PulseTrain`.
+        mesh: ``"1d"``, ``"rz"`` (axisymmetric) or ``"3d"``, or a ready
+            :class:`femmag.geometry.Domain`.
+        mesh_options: keyword arguments of the builder (e.g. ``radius="20 um"``).
+        library: materials library (default: the packaged one).
+        magnetization: ``True`` (LLB on the magnetic layers), ``False``, or a dict of
+            :class:`femmag.physics.magnetization.Magnetization` options.
+        initial_temperature: ``"300 K"``.
+        substrate_bottom: ``"fixed"`` or ``"adiabatic"``.
+        time_stepping: :class:`TimeStepping`.
+        comm: MPI communicator.
+        verbose: print the setup summary and a progress bar (rank 0).
+    """
+
+    def __init__(self, stack: Any, pulse: Any, *, mesh: Any = "rz", mesh_options: dict | None = None,
+                 library: Any = None, magnetization: bool | dict = True,
+                 initial_temperature: Any = "300 K", substrate_bottom: str = "fixed",
+                 heat_options: dict | None = None,
+                 time_stepping: TimeStepping | None = None, comm: MPI.Comm = MPI.COMM_WORLD,
+                 verbose: bool = True) -> None:
+        from femmag.materials import Library
+
+        self.library = library if library is not None else Library.default()
+        self.stack = stack
+        self.pulse = pulse
+        self.comm = comm
+        self.verbose = verbose
+        self.time_stepping = time_stepping or TimeStepping()
+        self.initial_temperature = initial_temperature
+        self._mesh_spec = mesh
+        self._mesh_options = dict(mesh_options or {})
+        if isinstance(mesh, str) and mesh not in ("1d", "rz", "3d"):
+            raise ValueError(f"mesh = {mesh!r}: use '1d', 'rz', '3d' or a Domain")
+        self._magnetization_options = ({} if magnetization is True else
+                                       dict(magnetization) if magnetization else None)
+        self._heat_options = dict(heat_options or {})
+        self._heat_options.setdefault("substrate_bottom", substrate_bottom)
+        self.t = 0.0
+        self.modules: list[Any] = []
+        self.fields = FieldRegistry()
+        self._setup_done = False
+
+    # -- setup -----------------------------------------------------------------------------------
+    def build_domain(self):
+        from femmag.geometry import builders
+
+        spec = self._mesh_spec
+        if not isinstance(spec, str):
+            return spec
+        opts = dict(self._mesh_options)
+        if spec == "1d":
+            return builders.build_1d(self.stack, self.comm, **opts)
+        base = getattr(self.pulse, "pulse", self.pulse)
+        opts.setdefault("radius", f"{4 * base.radius} m")
+        if spec == "rz":
+            return builders.build_axisymmetric(self.stack, self.comm, **opts)
+        return builders.build_3d(self.stack, self.comm, **opts)
+
+    def setup(self) -> None:
+        """Build the domain and modules, check the field wiring, print the summary (rank 0)."""
+        if self._setup_done:
+            return
+        t0 = time.perf_counter()
+        self.domain = self.build_domain()
+        self.optics = PulsedAbsorption(self.domain, self.pulse, self.library)
+        self.heat = TwoTemperatureModel(self.domain, self.library,
+                                        initial_temperature=self.initial_temperature,
+                                        **self._heat_options)
+        self.magnetization = None
+        if self._magnetization_options is not None:
+            self.magnetization = Magnetization(self.domain, self.library,
+                                               initial_temperature=self.initial_temperature,
+                                               **self._magnetization_options)
+        self.modules = [m for m in (self.optics, self.heat, self.magnetization) if m is not None]
+        for module in self.modules:
+            module.setup(self.fields)
+        self.fields.check()
+        self._setup_probes()
+        self.setup_time = time.perf_counter() - t0
+        self._setup_done = True
+        if self.verbose:
+            self.print(self.summary())
+
+    def _probe_point(self) -> np.ndarray:
+        """Beam centre, mid-depth of the first magnetic layer (or of the top layer)."""
+        regions = self.magnetization.magnetic_regions if self.magnetization else [
+            self.stack.layers[0].name]
+        top, bottom = self.stack.bounds(regions[0])
+        z = 0.5 * (top + bottom)
+        kind = self.domain.kind
+        return np.array([z]) if kind == "1d" else np.array([0.0, z]) if kind == "rz" else \
+            np.array([0.0, 0.0, z])
+
+    def _setup_probes(self) -> None:
+        self.centre = PointProbe(self.domain.mesh, self._probe_point())
+        self.traces = TraceRecorder()
+        self.traces.add("electron_temperature_centre", "K",
+                        lambda: self.centre(self.heat.electron_temperature)[0])
+        self.traces.add("lattice_temperature_centre", "K",
+                        lambda: self.centre(self.heat.lattice_temperature)[0])
+        self.traces.add("absorbed_energy", "J" if self.domain.kind != "1d" else "J/m^2",
+                        lambda: self._absorbed)
+        self.traces.add("internal_energy_change", "J" if self.domain.kind != "1d" else "J/m^2",
+                        lambda: self.heat.internal_energy() - self._E0)
+        if self.magnetization is not None:
+            mag = self.magnetization
+            kind = self.domain.kind
+            if kind == "1d":
+                self._centre_mask = np.ones(mag.num_points, dtype=bool)
+            else:
+                r = np.hypot(mag.points[:, 0], mag.points[:, 1] if kind == "3d" else 0.0)
+                rmin = self.comm.allreduce(r.min() if len(r) else np.inf, op=MPI.MIN)
+                base = getattr(self.pulse, "pulse", self.pulse)
+                radius = max(0.02 * base.radius, 1.01 * rmin)
+                self._centre_mask = r <= radius
+            self.traces.add("magnetization_z_centre", "1",
+                            lambda: mag.average(self._centre_mask)[2])
+            self.traces.add("magnetization_norm_centre", "1",
+                            lambda: np.linalg.norm(mag.average(self._centre_mask)))
+            self.traces.add("magnetization_z_mean", "1", lambda: mag.average()[2])
+        self._absorbed = 0.0
+        self._E0 = self.heat.internal_energy()
+
+    def summary(self) -> str:
+        lines = [f"femmag simulation on {self.comm.size} rank(s); setup {self.setup_time:.2f} s",
+                 self.stack.describe() if hasattr(self.stack, "describe") else repr(self.stack),
+                 self.domain.summary() if hasattr(self.domain, "summary") else "",
+                 *[m.summary() for m in self.modules], "fields:", self.fields.summary()]
+        return "\n".join(line for line in lines if line)
+
+    def print(self, *args: Any) -> None:
+        if self.comm.rank == 0 and self.verbose:
+            print(*args, flush=True)
+
+    # -- time loop -------------------------------------------------------------------------------
+    def _pulse_windows(self) -> list[tuple[float, float]]:
+        base = getattr(self.pulse, "pulse", self.pulse)
+        arrivals = getattr(self.pulse, "arrivals", [base.arrival])
+        w = self.time_stepping.window * base.duration
+        return [(t0 - w, t0 + w) for t0 in arrivals]
+
+    def _next_dt(self, t: float, dt_prev: float) -> float:
+        ts = self.time_stepping
+        for a, b in self._pulse_windows():
+            if a - 1e-21 <= t < b:
+                return ts.dt_pulse_s
+        dt = min(dt_prev * ts.growth, ts.dt_max_s)
+        for a, _ in self._pulse_windows():  # do not step over the start of a pulse window
+            if t < a < t + dt:
+                dt = max(a - t, ts.dt_pulse_s)
+        return dt
+
+    def run(self, t_end: Any, *, out: str | Path | None = None, field_times: list[Any] = (),
+            progress: bool | None = None) -> TraceRecorder:
+        """Integrate to ``t_end``; write traces (CSV), fields (XDMF) and figures (PNG) to ``out``.
+
+        Args:
+            t_end: e.g. ``"100 ps"``.
+            out: output directory (None: keep results in memory only).
+            field_times: times at which fields are written (XDMF) and pictured (PNG).
+            progress: show a progress line on rank 0 (default: ``verbose``).
+
+        Returns:
+            The :class:`~femmag.io.traces.TraceRecorder` with all time traces.
+        """
+        t_end_s = to_si(t_end, "time", "t_end")
+        if not t_end_s > self.t:
+            raise ValueError(f"t_end = {t_end!r} must be later than the current time "
+                             f"{self.t * 1e12:g} ps")
+        stops = sorted(to_si(t, "time", "field_times") for t in field_times)
+        out_path = Path(out) if out is not None else None
+        partial = out_path.with_name(out_path.name + ".partial") if out_path else None
+        if partial is not None and self.comm.rank == 0:
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.mkdir(parents=True)
+        self.comm.Barrier()
+        self.setup()
+        progress = self.verbose if progress is None else progress
+        writer = None
+        try:
+            if partial is not None:
+                from femmag.io.writers import FieldWriter
+
+                writer = FieldWriter(partial, self)
+            self._loop(t_end_s, stops, writer, progress)
+            if partial is not None:
+                self.traces.write(partial / "traces.csv", self.comm)
+                if writer is not None:
+                    writer.close()
+                    writer.figures(self)
+        except BaseException:
+            if writer is not None:
+                writer.close()
+            if partial is not None and self.comm.rank == 0:
+                shutil.rmtree(partial, ignore_errors=True)
+            raise
+        if out_path is not None:
+            self.comm.Barrier()
+            if self.comm.rank == 0:
+                shutil.rmtree(out_path, ignore_errors=True)
+                partial.rename(out_path)
+            self.comm.Barrier()
+        return self.traces
+
+    def _loop(self, t_end: float, stops: list[float], writer: Any, progress: bool) -> None:
+        ts = self.time_stepping
+        dt = ts.dt_pulse_s
+        if not self.traces.rows:
+            self.traces.sample(self.t)
+            if writer is not None and stops and stops[0] <= self.t:
+                writer.write(self.t)
+        pending = [s for s in stops if s > self.t]
+        self.timings = {"steps": 0, "rejected": 0, "wall": 0.0}
+        wall0 = time.perf_counter()
+        last_print = -1.0
+        while self.t < t_end * (1 - 1e-12):
+            dt = self._next_dt(self.t, dt)
+            dt = min(dt, t_end - self.t)
+            if pending and self.t + dt > pending[0]:
+                dt = pending[0] - self.t
+            try:
+                absorbed = self.heat.absorbed_energy_in_step(self.t, dt)
+                advance(self, self.t, dt)
+            except StepRejected as err:
+                self.timings["rejected"] += 1
+                dt *= 0.5
+                if dt < ts.min_dt_s:
+                    raise RuntimeError(f"time step fell below min_dt = {ts.min_dt!r} at t = "
+                                       f"{self.t * 1e12:.4g} ps; last failure: {err}") from err
+                continue
+            self._absorbed += absorbed
+            self.t += dt
+            self.timings["steps"] += 1
+            self.traces.sample(self.t)
+            if pending and abs(self.t - pending[0]) <= 1e-9 * max(dt, 1e-18):
+                if writer is not None:
+                    writer.write(self.t)
+                pending.pop(0)
+            if progress and self.comm.rank == 0:
+                frac = self.t / t_end
+                now = time.perf_counter() - wall0
+                if now - last_print > 0.5 or self.t >= t_end * (1 - 1e-12):
+                    last_print = now
+                    bar = "#" * int(30 * frac)
+                    sys.stdout.write(f"\r[{bar:<30}] t = {self.t * 1e12:8.3f} ps  "
+                                     f"dt = {dt * 1e15:7.2f} fs  steps {self.timings['steps']}"
+                                     f"  {now:6.1f} s")
+                    sys.stdout.flush()
+        self.timings["wall"] = time.perf_counter() - wall0
+        if progress and self.comm.rank == 0:
+            sys.stdout.write("\n")
+            sys.stdout.flush()

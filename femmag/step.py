@@ -1,0 +1,41 @@
+"""One time step of the coupled problem: the coupling order is written here and nowhere else.
+
+Lie splitting, each physics solved once per step in the order of the physics chain:
+
+1. ``optics``        q(x, t) = q̂(ζ) I(r, t): explicit in time, nothing to solve per step;
+2. ``heat``          two-temperature model at t+Δt (implicit, Newton), driven by q;
+3. ``magnetization`` LLB at the quadrature points over [t, t+Δt] with T_e(t+Δt) and the fields at
+                     t+Δt (the induced field, once the induction module exists, lags by one step);
+
+then every module commits its trial state. If any module fails (Newton divergence, an LLB step
+that cannot be integrated), every module rejects its trial state and the caller retries with a
+smaller Δt.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from femmag.solvers import SolverDivergedError
+
+
+class StepRejected(RuntimeError):
+    """A module could not complete the step; the state was rolled back to time t."""
+
+
+def advance(sim: Any, t: float, dt: float) -> dict:
+    """Advance every physics of ``sim`` from ``t`` to ``t + dt``; return per-module diagnostics."""
+    info: dict = {}
+    try:
+        sim.optics.step(t, dt)  # explicit q(x, t): nothing to solve
+        info["newton_its"] = sim.heat.step(t, dt)  # 2TM, implicit
+        if sim.magnetization is not None:
+            info["llb_substeps"] = sim.magnetization.step(t, dt)  # LLB with T_e(t+dt)
+    except (SolverDivergedError, ArithmeticError, ValueError) as err:
+        for module in sim.modules:
+            if hasattr(module, "reject"):
+                module.reject()
+        raise StepRejected(str(err)) from err
+    for module in sim.modules:  # every module succeeded: trial state becomes committed state
+        module.commit()
+    return info
