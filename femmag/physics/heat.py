@@ -199,14 +199,9 @@ class TwoTemperatureModel:
         self._inert_e_local = np.setdiff1d(np.arange(len(self._map_e)),
                                            self._dofs_in_cells(V_e, metal_cells, tdim))
         self._energy_form = fem.form(self._energy_density(self.temperatures))
-        if source is not None:
-            r = domain.radial_weight
-            self._power_form_new = fem.form(sum(
-                q * r * self._dx(reg)
-                for reg, q in self._source_power_density(source, self.t_new).items()))
-            self._power_form_old = fem.form(sum(
-                q * r * self._dx(reg)
-                for reg, q in self._source_power_density(source, self.t_old).items()))
+        self._power_form_new = fem.form(self._power_integrand(source, self.t_new))
+        self._power_form_old = fem.form(self._power_integrand(source, self.t_old))
+        self._average_forms: dict[str, tuple] = {}
         self._update_outputs()
         if fields is not None:
             fields.declare("temperatures", "K", "(T_e, T_l) blocked P1", self.name,
@@ -255,10 +250,19 @@ class TwoTemperatureModel:
                 f"is not supported by the energy-conserving form yet; give a constant γ_e")
         return 0.5 * prop.value * Te**2
 
-    def _source_power_density(self, source, t):
-        """q summed over regions as one integrand (used for diagnostics)."""
+    def _power_integrand(self, source, t):
+        """Absorbed + external power density integrated over the thermal regions (diagnostics)."""
         x = ufl.SpatialCoordinate(self.domain.mesh)
-        return {r: source.ufl(x, t, r) for r in self.metal_regions + self.dielectric_regions}
+        r = self.domain.radial_weight
+        P = self._zero * r * self._dx_all()
+        for region in self.metal_regions + self.dielectric_regions:
+            if source is not None:
+                P += source.ufl(x, t, region) * r * self._dx(region)
+            if self.extra_sources is not None:
+                f_e, f_l = self.extra_sources
+                f = f_l(x, t) if region in self.dielectric_regions else f_e(x, t) + f_l(x, t)
+                P += f * r * self._dx(region)
+        return P
 
     def _flux_terms(self, T, t, v_e, v_l, source):
         """Spatial operator 𝓕(T, t; v) summed over regions (everything but the time derivative)."""
@@ -306,6 +310,11 @@ class TwoTemperatureModel:
             dx = self._dx(region)
             Cl = self._prop(region, "lattice_heat_capacity", T[0], T[1])
             F += Cl * (T[1] - Tn[1]) / self.dt * v_l * r * dx
+        # Inert regions (air) contribute nothing, but their dofs need entries in the sparsity
+        # pattern so that the Dirichlet rows pinning them get their diagonal.
+        self._zero = fem.Constant(self.domain.mesh, 0.0)
+        for region in self.inert_regions:
+            F += self._zero * (T[0] * v_e + T[1] * v_l) * self._dx(region)
         theta = self.theta
         F += theta * self._flux_terms(T, self.t_new, v_e, v_l, source)
         if theta < 1.0:
@@ -376,6 +385,19 @@ class TwoTemperatureModel:
         if committed:
             self.temperatures.x.array[:] = tmp
         return self._scale() * self.domain.mesh.comm.allreduce(local, op=MPI.SUM)
+
+    def average_temperatures(self, region: str) -> tuple[float, float]:
+        """Volume averages (T_e, T_l) over a region of the trial state [K] (all ranks)."""
+        if region not in self._average_forms:
+            dx = self._dx(region)
+            r = self.domain.radial_weight
+            T = self.temperatures
+            self._average_forms[region] = (fem.form(T[0] * r * dx), fem.form(T[1] * r * dx),
+                                           fem.form(self._zero * r * dx + r * dx))
+        forms = self._average_forms[region]
+        comm = self.domain.mesh.comm
+        vals = comm.allreduce(np.array([fem.assemble_scalar(f) for f in forms]), op=MPI.SUM)
+        return float(vals[0] / vals[2]), float(vals[1] / vals[2])
 
     def absorbed_power(self, t: float) -> float:
         """Total absorbed power ∫q dV at time t [W; W/m² in 1D] (all ranks)."""

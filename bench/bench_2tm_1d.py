@@ -1,0 +1,226 @@
+"""Benchmark: 1D two-temperature model of the seed-000 spin valve, scipy reference vs femmag FEM.
+
+Stack (physics-spec §6.3, from the air side):
+Ta(5) / [Pt(1)/Co(0.6)]x2 / Cu(80) / [Co(1)/Pt(1)]x3 / Co(1) / Pt(4) / Ta(5) / glass, all nm.
+Optical constants at 800 nm from §1.6, thermal parameters per element from §4.4 (Co and Pt layers
+keep their own parameters; the choices inside the quoted ranges are listed in SEED000_THERMAL).
+Pump 20 mJ/cm² (seed 000 Fig. 3), 25 fs FWHM, peak at 0.1 ps; 0-20 ps.
+
+The scipy side (``scipy_reference``) times ``femmag.reference.two_temperature_1d`` at several
+tolerances and measures its error against a tight-tolerance run. The FEM side (``femmag_fem``) is
+a placeholder for the lead to wire the DOLFINx heat solver into.
+
+Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_2tm_1d.py [--fast]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+import numpy as np
+
+from femmag.reference.two_temperature_1d import TwoTemperature1DResult, solve_two_temperature_1d
+
+NM = 1e-9
+#: optical indices at 800 nm (physics-spec §1.6)
+SEED000_OPTICS = {"Co": 2.49 + 4.80j, "Pt": 2.85 + 4.96j, "Cu": 0.25 + 5.01j,
+                  "Ta": 1.11 + 3.48j, "glass": 1.5108}
+#: thermal parameters (physics-spec §4.4; SI). κ_e0 = κ_bulk - κ_l; G and film κ picked in the
+#: quoted ranges: Co G = 4e18 (M3TM fits 4-5e18), Pt G = 1e18, Cu G = 1e17 and film κ ≈ 250,
+#: β-Ta film κ ≈ 10, κ_l = 5 W/mK (2 for Ta).
+SEED000_THERMAL: dict[str, dict[str, float]] = {
+    "Co": {"gamma_e": 714.0, "G": 4e18, "C_l": 3.75e6, "kappa_e0": 95.0, "kappa_l": 5.0},
+    "Pt": {"gamma_e": 748.0, "G": 1e18, "C_l": 2.78e6, "kappa_e0": 66.6, "kappa_l": 5.0},
+    "Cu": {"gamma_e": 97.7, "G": 1e17, "C_l": 3.45e6, "kappa_e0": 245.0, "kappa_l": 5.0},
+    "Ta": {"gamma_e": 544.0, "G": 3e17, "C_l": 2.33e6, "kappa_e0": 8.0, "kappa_l": 2.0},
+    "glass": {"C": 2.15e6, "kappa": 1.11},
+}
+#: layers from the air side: (material, thickness [nm], label)
+SEED000_LAYERS = [
+    ("Ta", 5.0, "cap"),
+    ("Pt", 1.0, "free"), ("Co", 0.6, "free"), ("Pt", 1.0, "free"), ("Co", 0.6, "free"),
+    ("Cu", 80.0, "spacer"),
+    *[(material, 1.0, "ref") for material in ("Co", "Pt") * 3], ("Co", 1.0, "ref"),
+    ("Pt", 4.0, "seed"), ("Ta", 5.0, "seed"),
+]
+
+
+def seed000_stack(max_cell: float = 1.0 * NM, substrate_thickness: float = 1e-6,
+                  substrate_cells: int = 40) -> dict[str, Any]:
+    """Layer and substrate dicts for :func:`solve_two_temperature_1d` (seed-000 spin valve).
+
+    Args:
+        max_cell: largest cell width in the metal layers [m] (each layer has >= 1 cell).
+        substrate_thickness: glass thickness modelled [m] (the heat reaches ~10 nm in 20 ps).
+        substrate_cells: geometrically graded glass cells.
+
+    Returns:
+        ``{"layers": [...], "substrate": {...}}``; layer names are ``"<label>_<material>_<i>"``.
+    """
+    layers = []
+    for index, (material, thickness, label) in enumerate(SEED000_LAYERS):
+        layers.append({"name": f"{label}_{material}_{index}", "thickness": thickness * NM,
+                       "cells": max(1, round(thickness * NM / max_cell)),
+                       "n": SEED000_OPTICS[material], **SEED000_THERMAL[material]})
+    substrate = {"name": "glass", "thickness": substrate_thickness, "cells": substrate_cells,
+                 "n": SEED000_OPTICS["glass"], **SEED000_THERMAL["glass"]}
+    return {"layers": layers, "substrate": substrate}
+
+
+def _pulse_defaults(stack_params: dict[str, Any]) -> dict[str, float]:
+    return {"fluence": stack_params.get("fluence", 20.0 * 10.0),  # 20 mJ/cm² in J/m²
+            "duration": stack_params.get("duration", 25e-15),
+            "arrival": stack_params.get("arrival", 0.1e-12)}
+
+
+def scipy_reference(stack_params: dict[str, Any] | None = None, t_end: float = 20e-12,
+                    rtol: float = 1e-6, method: str = "BDF",
+                    t_eval: np.ndarray | None = None) -> dict[str, Any]:
+    """Time the scipy finite-volume reference on the seed-000 stack from t = 0 to ``t_end``.
+
+    Args:
+        stack_params: ``seed000_stack()`` output, optionally with ``fluence`` [J/m²],
+            ``duration`` [s], ``arrival`` [s]; default: the seed-000 stack, 20 mJ/cm², 25 fs.
+        t_end: final time [s].
+        rtol: relative tolerance of ``solve_ivp`` (atol = rtol × 1000 K).
+        method: ``solve_ivp`` method.
+        t_eval: output times [s] (default: 401 points on [0, t_end]).
+
+    Returns:
+        dict with ``wall_s`` (seconds), ``result`` (TwoTemperature1DResult), ``cells``,
+        ``unknowns`` and the solver counters.
+    """
+    params = seed000_stack() if stack_params is None else stack_params
+    times = np.linspace(0.0, t_end, 401) if t_eval is None else t_eval
+    start = time.perf_counter()
+    result = solve_two_temperature_1d(params["layers"], params["substrate"], **_pulse_defaults(
+        params), t_start=0.0, t_end=t_end, t_eval=times, rtol=rtol, atol=rtol * 1e3,
+        method=method, bottom="fixed")
+    wall = time.perf_counter() - start
+    return {"wall_s": wall, "result": result, "cells": result.grid.n_cells,
+            "unknowns": int(result.grid.n_cells + result.grid.metal.sum()), **result.statistics}
+
+
+def max_errors(run: TwoTemperature1DResult,
+               reference: TwoTemperature1DResult) -> tuple[float, float]:
+    """Max |ΔT_e|, |ΔT_l| [K] over all cells and output times (same grid and times)."""
+    electron = np.nanmax(np.abs(run.electron_temperature - reference.electron_temperature))
+    lattice = np.max(np.abs(run.lattice_temperature - reference.lattice_temperature))
+    return float(electron), float(lattice)
+
+
+def femmag_fem(stack_params: dict[str, Any] | None = None, t_end: float = 20e-12,
+               **options: Any) -> dict[str, Any] | None:
+    """PLACEHOLDER (lead): the same problem with the femmag FEM heat solver (physics/heat.py).
+
+    To wire: build the stack mesh from ``stack_params``, run the heat module with the same pulse
+    to ``t_end``, return ``{"wall_s": ..., "times": ..., "electron_temperature": ...}`` on the
+    reference's cell centres so ``max_errors``-style comparisons can be printed beside the scipy
+    numbers.
+    """
+    print("FEM side: not yet wired")
+    return None
+
+
+def _group(run: TwoTemperature1DResult, label: str) -> np.ndarray:
+    """Cells of all layers whose name starts with ``label`` ("free", "ref", ...)."""
+    names = [name for name in run.grid.layer_names if name.startswith(label)]
+    return np.concatenate([run.grid.cells_of(name) for name in names])
+
+
+def _group_average(run: TwoTemperature1DResult, label: str, bath: str) -> np.ndarray:
+    cells = _group(run, label)
+    values = run.electron_temperature if bath == "electron" else run.lattice_temperature
+    weights = run.grid.widths[cells]
+    return values[:, cells] @ weights / weights.sum()
+
+
+def _summary(run: TwoTemperature1DResult) -> str:
+    assert run.optics is not None
+    absorbed = {label: np.sum(run.absorbed_fraction[_group(run, label)])
+                for label in ("free", "ref")}
+    peak = {label: np.max(_group_average(run, label, "electron")) for label in ("free", "ref")}
+    final = {label: _group_average(run, label, "lattice")[-1] for label in ("free", "ref")}
+    return (f"A = {run.optics.A:.4f} (free {absorbed['free']:.4f}, ref {absorbed['ref']:.2e}); "
+            f"peak <T_e>: free {peak['free']:.0f} K, ref {peak['ref']:.0f} K; "
+            f"<T_l>(t_end): free {final['free']:.0f} K, ref {final['ref']:.0f} K")
+
+
+def s003a_table(film_cells: int = 10, substrate_cells: int = 60,
+                first_cell: float = 1e-9) -> list[dict[str, float]]:
+    """Reproduce the physics-spec §4.5 table (set S003-A, CoPt 10 nm on 4 µm fused silica).
+
+    Args:
+        film_cells: cells in the 10 nm film.
+        substrate_cells: geometrically graded substrate cells.
+        first_cell: first substrate cell width [m].
+
+    Returns:
+        One dict per fluence: F0 [mJ/cm²], T_e,max/T_c, peak time after the pulse peak [fs],
+        time T_e falls below T_c [ps], T_l,max/T_c, T_e(20 ps) [K] (film averages).
+    """
+    curie = 550.0
+    film = {"name": "CoPt", "thickness": 10e-9, "cells": film_cells, "n": 2.673 + 4.883j,
+            "gamma_e": 700.0, "G": 3e18, "C_l": 3.0e6, "kappa_e0": 30.0, "kappa_l": 2.0}
+    silica = {"name": "silica", "thickness": 4e-6, "cells": substrate_cells, "n": 1.4533,
+              "C": 1.64e6, "kappa": 1.38, "first_cell": first_cell}
+    rows = []
+    for fluence in (1.0, 1.5, 2.0, 2.5, 2.6, 2.8, 3.2):
+        run = solve_two_temperature_1d([film], silica, fluence=fluence * 10.0,
+                                       duration=140e-15, arrival=0.0, t_end=45e-12)
+        electron_max, peak_time = run.peak("electron", "CoPt")
+        rows.append({"F0": fluence, "Te_max/Tc": electron_max / curie,
+                     "peak_fs": peak_time * 1e15,
+                     "below_Tc_ps": run.time_below(curie) * 1e12,
+                     "Tl_max/Tc": run.peak("lattice", "CoPt")[0] / curie,
+                     "Te_20ps": float(np.interp(20e-12, run.times, run.average()))})
+    return rows
+
+
+def _print_s003a() -> None:
+    for label, grid in (("10 film cells, 60 substrate cells (first 1 nm)", {}),
+                        ("40 film cells, 240 substrate cells (first 0.25 nm)",
+                         {"film_cells": 40, "substrate_cells": 240, "first_cell": 0.25e-9})):
+        start = time.perf_counter()
+        rows = s003a_table(**grid)
+        print(f"S003-A, {label}: {time.perf_counter() - start:.2f} s")
+        print(f"{'F0':>5} {'Te,max/Tc':>10} {'peak [fs]':>10} {'Te<Tc [ps]':>11} "
+              f"{'Tl,max/Tc':>10} {'Te(20ps) [K]':>13}")
+        for row in rows:
+            print(f"{row['F0']:5.1f} {row['Te_max/Tc']:10.3f} {row['peak_fs']:10.0f} "
+                  f"{row['below_Tc_ps']:11.2f} {row['Tl_max/Tc']:10.3f} {row['Te_20ps']:13.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--fast", action="store_true", help="fewer tolerances")
+    parser.add_argument("--t-end", type=float, default=20e-12, help="final time [s]")
+    parser.add_argument("--max-cell", type=float, default=1e-9, help="metal cell size [m]")
+    parser.add_argument("--s003a", action="store_true", help="also print the §4.5 table")
+    args = parser.parse_args()
+    if args.s003a:
+        _print_s003a()
+
+    stack = seed000_stack(max_cell=args.max_cell)
+    tight = scipy_reference(stack, args.t_end, rtol=1e-11)
+    print(f"seed-000 stack: {tight['cells']} cells, {tight['unknowns']} unknowns, 0-"
+          f"{args.t_end * 1e12:g} ps")
+    print(_summary(tight["result"]))
+    print(f"tight reference (BDF, rtol 1e-11): {tight['wall_s']:.2f} s")
+    tolerances = (1e-4, 1e-6) if args.fast else (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9)
+    print(f"{'method':>7} {'rtol':>7} {'wall [s]':>9} {'nfev':>6} {'njev':>5} {'nlu':>5} "
+          f"{'max|dTe| [K]':>13} {'max|dTl| [K]':>13}")
+    for method in ("BDF", "Radau"):
+        for rtol in tolerances:
+            run = scipy_reference(stack, args.t_end, rtol=rtol, method=method)
+            electron, lattice = max_errors(run["result"], tight["result"])
+            print(f"{method:>7} {rtol:7.0e} {run['wall_s']:9.3f} {run['nfev']:6d} "
+                  f"{run['njev']:5d} {run['nlu']:5d} {electron:13.3e} {lattice:13.3e}")
+    femmag_fem(stack, args.t_end)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,225 @@
+"""The pump pulse: Gaussian in time and in radius (physics-spec §1.4).
+
+    I(r, t) = I_pk exp(-r²/r0²) exp(-4 ln2 (t - t0)²/τ²),   r0 = D/2,
+    I_pk = F0 / (τ √(π/(4 ln 2)))
+
+with peak (centre) fluence F0, FWHM duration τ, 1/e-*intensity* diameter D and arrival time t0 of
+the pulse peak. Pulse energy π r0² F0. All inputs carry units and are converted once to SI.
+
+Example:
+    >>> pump = Pulse(fluence="2.6 mJ/cm^2", duration="140 fs", diameter="10 um",
+    ...              wavelength="800 nm", helicity="sigma-", arrival="0.2 ps")
+    >>> round(pump.peak_intensity / 1e14, 4)  # W/m²
+    1.7447
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from femmag.units import format_si, to_si
+
+__all__ = ["Pulse", "PulseTrain", "parse_helicity"]
+
+#: 4 ln 2: FWHM ↔ Gaussian exponent, exp(-4 ln2 t²/τ²) is 1/2 at t = ±τ/2
+_FOUR_LN2 = 4.0 * np.log(2.0)
+#: ∫ exp(-4 ln2 s²) ds over the real line, in units of τ
+_TEMPORAL_INTEGRAL = float(np.sqrt(np.pi / _FOUR_LN2))
+
+_HELICITY_NAMES: dict[str, int] = {
+    "sigma+": +1, "σ+": +1, "rcp": +1, "+1": +1, "+": +1,
+    "sigma-": -1, "σ-": -1, "lcp": -1, "-1": -1, "-": -1,
+    "linear": 0, "lin": 0, "0": 0,
+}
+
+
+def parse_helicity(helicity: Any) -> int:
+    """Helicity index h from +1/-1/0 or "sigma+"/"sigma-"/"linear" (physics-spec §0.3).
+
+    h = +1 (σ+) drives the IFE field along +z, h = -1 (σ-) along -z, h = 0 (linear) has none.
+
+    Raises:
+        ValueError: anything else, with the accepted spellings.
+    """
+    if isinstance(helicity, bool):
+        pass  # True/False are not helicities
+    elif isinstance(helicity, int | np.integer) and int(helicity) in (-1, 0, 1):
+        return int(helicity)
+    elif isinstance(helicity, float) and helicity in (-1.0, 0.0, 1.0):
+        return int(helicity)
+    elif isinstance(helicity, str) and helicity.strip().lower() in _HELICITY_NAMES:
+        return _HELICITY_NAMES[helicity.strip().lower()]
+    raise ValueError(f"Pulse.helicity = {helicity!r} is not a helicity. Use +1 or 'sigma+' "
+                     "(σ+, IFE field along +z), -1 or 'sigma-' (σ-, along -z), 0 or 'linear'.")
+
+
+@dataclass(frozen=True, init=False)
+class Pulse:
+    """A Gaussian pump pulse (peak fluence, FWHM duration, 1/e-intensity diameter).
+
+    Args:
+        fluence: peak (centre) fluence F0, e.g. ``"2.6 mJ/cm^2"``.
+        duration: intensity FWHM τ, e.g. ``"140 fs"``.
+        diameter: 1/e-intensity beam diameter D = 2 r0, e.g. ``"10 um"``.
+        wavelength: vacuum wavelength, e.g. ``"800 nm"``.
+        helicity: +1 / "sigma+", -1 / "sigma-", 0 / "linear".
+        arrival: time t0 of the pulse peak, e.g. ``"0.2 ps"``.
+
+    Attributes (SI):
+        fluence [J/m²], duration [s], diameter [m], wavelength [m], helicity (int), arrival [s].
+    """
+
+    fluence: float
+    duration: float
+    diameter: float
+    wavelength: float
+    helicity: int
+    arrival: float
+
+    def __init__(self, fluence: Any, duration: Any, diameter: Any, wavelength: Any = "800 nm",
+                 helicity: Any = 0, arrival: Any = "0 ps") -> None:
+        values = {
+            "fluence": to_si(fluence, "fluence", "Pulse.fluence"),
+            "duration": to_si(duration, "duration", "Pulse.duration"),
+            "diameter": to_si(diameter, "diameter", "Pulse.diameter"),
+            "wavelength": to_si(wavelength, "wavelength", "Pulse.wavelength"),
+            "arrival": to_si(arrival, "time", "Pulse.arrival"),
+        }
+        given = {"fluence": fluence, "duration": duration, "diameter": diameter,
+                 "wavelength": wavelength}
+        examples = {"fluence": "'2.6 mJ/cm^2'", "duration": "'140 fs'",
+                    "diameter": "'10 um'", "wavelength": "'800 nm'"}
+        for name, example in examples.items():
+            if not (np.isfinite(values[name]) and values[name] > 0):
+                raise ValueError(f"Pulse.{name} must be positive and finite, got "
+                                 f"{given[name]!r}; e.g. Pulse.{name} = {example}.")
+        if not np.isfinite(values["arrival"]):
+            raise ValueError(f"Pulse.arrival must be finite, got {arrival!r}.")
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "helicity", parse_helicity(helicity))
+
+    # --- derived quantities ---------------------------------------------------------------
+    @property
+    def radius(self) -> float:
+        """1/e-intensity radius r0 = D/2 [m]."""
+        return 0.5 * self.diameter
+
+    @property
+    def peak_intensity(self) -> float:
+        """I_pk = F0/(τ √(π/(4 ln 2))) [W/m²] (centre, pulse peak)."""
+        return self.fluence / (self.duration * _TEMPORAL_INTEGRAL)
+
+    @property
+    def energy(self) -> float:
+        """Pulse energy π r0² F0 [J]."""
+        return np.pi * self.radius**2 * self.fluence
+
+    # --- envelopes --------------------------------------------------------------------------
+    def temporal(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Dimensionless temporal envelope exp(-4 ln2 (t - t0)²/τ²), peak 1 at t = t0 [t in s]."""
+        shifted = (np.asarray(t, dtype=float) - self.arrival) / self.duration
+        return np.exp(-_FOUR_LN2 * shifted**2)
+
+    def lateral(self, r: ArrayLike) -> NDArray[np.float64]:
+        """Dimensionless lateral envelope exp(-r²/r0²), peak 1 at r = 0 [r in m]."""
+        return np.exp(-((np.asarray(r, dtype=float) / self.radius) ** 2))
+
+    def intensity(self, r: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
+        """Incident intensity I(r, t) [W/m²] (r in m, t in s; broadcast against each other)."""
+        return self.peak_intensity * self.lateral(r) * self.temporal(t)
+
+    def fluence_at(self, r: ArrayLike) -> NDArray[np.float64]:
+        """Local fluence F(r) = F0 exp(-r²/r0²) [J/m²]."""
+        return self.fluence * self.lateral(r)
+
+    def fluence_delivered(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Fraction of the pulse that has arrived by time t, ∫_{-∞}^t g dt'/∫ g dt' (0 → 1)."""
+        from scipy.special import erf  # scipy is a runtime dependency; import kept local
+
+        shifted = (np.asarray(t, dtype=float) - self.arrival) / self.duration
+        return 0.5 * (1.0 + erf(np.sqrt(_FOUR_LN2) * shifted))
+
+    def window(self, n_sigma: float = 5.0) -> tuple[float, float]:
+        """Time interval (t0 ∓ n_sigma·σ) [s] where the pulse matters, σ = τ/√(8 ln 2).
+
+        Use it to refine the time step: outside ±5σ the envelope is below 4e-6 of its peak.
+        """
+        if not n_sigma > 0:
+            raise ValueError(f"Pulse.window: n_sigma must be > 0, got {n_sigma!r}.")
+        sigma = self.duration / np.sqrt(2.0 * _FOUR_LN2)
+        return (float(self.arrival - n_sigma * sigma), float(self.arrival + n_sigma * sigma))
+
+    def __repr__(self) -> str:
+        names = {1: "sigma+", -1: "sigma-", 0: "linear"}
+        return (f"Pulse(fluence='{format_si(self.fluence, 'J/m^2', 'mJ/cm^2')}', "
+                f"duration='{format_si(self.duration, 's', 'fs')}', "
+                f"diameter='{format_si(self.diameter, 'm', 'um')}', "
+                f"wavelength='{format_si(self.wavelength, 'm', 'nm')}', "
+                f"helicity='{names[self.helicity]}', "
+                f"arrival='{format_si(self.arrival, 's', 'ps')}')")
+
+
+@dataclass(frozen=True, init=False)
+class PulseTrain:
+    """``count`` copies of one pulse, the k-th arriving at t0 + k·period (k = 0..count-1).
+
+    Args:
+        pulse: the first pulse (its arrival is the first arrival).
+        count: number of pulses (>= 1).
+        period: time between pulses, with unit (e.g. ``"200 us"`` for 5 kHz) or SI seconds via
+            a pint quantity.
+
+    The envelopes sum the pulses; ``intensity`` uses the first pulse's I_pk and beam.
+    """
+
+    pulse: Pulse
+    count: int
+    period: float
+
+    def __init__(self, pulse: Pulse, count: int, period: Any) -> None:
+        if not isinstance(pulse, Pulse):
+            raise TypeError(f"PulseTrain.pulse must be a Pulse, got {type(pulse).__name__}.")
+        if isinstance(count, bool) or not isinstance(count, int | np.integer) or count < 1:
+            raise ValueError(f"PulseTrain.count must be an integer >= 1, got {count!r}.")
+        period_si = to_si(period, "time", "PulseTrain.period")
+        if not period_si > 0:
+            raise ValueError(f"PulseTrain.period must be > 0, got {period!r}.")
+        object.__setattr__(self, "pulse", pulse)
+        object.__setattr__(self, "count", int(count))
+        object.__setattr__(self, "period", period_si)
+
+    @property
+    def arrivals(self) -> NDArray[np.float64]:
+        """Arrival times of the pulse peaks [s]."""
+        return self.pulse.arrival + self.period * np.arange(self.count)
+
+    def temporal(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Sum of the temporal envelopes (peak ≈ 1 each if pulses do not overlap)."""
+        t = np.asarray(t, dtype=float)
+        shifted = (t[..., None] - self.arrivals) / self.pulse.duration
+        return np.sum(np.exp(-_FOUR_LN2 * shifted**2), axis=-1)
+
+    def intensity(self, r: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
+        """Incident intensity of the train I(r, t) [W/m²]."""
+        return self.pulse.peak_intensity * self.pulse.lateral(r) * self.temporal(t)
+
+    def windows(self, n_sigma: float = 5.0) -> list[tuple[float, float]]:
+        """One :meth:`Pulse.window` per pulse [s]."""
+        start, end = self.pulse.window(n_sigma)
+        return [(float(start + shift), float(end + shift))
+                for shift in self.arrivals - self.pulse.arrival]
+
+    @property
+    def total_energy(self) -> float:
+        """count × pulse energy [J]."""
+        return self.count * self.pulse.energy
+
+    def __repr__(self) -> str:
+        return (f"PulseTrain({self.pulse!r}, count={self.count}, "
+                f"period='{format_si(self.period, 's', 'ps')}')")
+

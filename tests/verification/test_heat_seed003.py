@@ -1,0 +1,57 @@
+"""The calibrated seed-003 thermal set S003-A (physics-spec §4.5) through the FEM pipeline.
+
+Stack → transfer-matrix absorption → FEM two-temperature model on the 1D mesh; the film-averaged
+peak electron temperature must match the spec table at three fluences (±0.02 T_c) and the
+independent finite-volume reference (:mod:`femmag.reference.two_temperature_1d`) to 0.3%.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import femmag  # noqa: F401
+
+from mpi4py import MPI
+
+from femmag.geometry import seed003_film
+from femmag.pulse import Pulse
+from femmag.reference.two_temperature_1d import solve_two_temperature_1d
+from femmag.simulation import Simulation, TimeStepping
+
+TC = 550.0
+TABLE = {1.0: 1.42, 2.0: 2.03, 2.6: 2.34}  # T_e,max / T_c, physics-spec §4.5
+
+
+def fem_peak(fluence_mj: float) -> tuple[float, float]:
+    pulse = Pulse(f"{fluence_mj} mJ/cm^2", "140 fs", "10 um", arrival="0.3 ps")
+    sim = Simulation(seed003_film(), pulse, mesh="1d", magnetization=False,
+                     time_stepping=TimeStepping(dt_pulse="1 fs", dt_max="20 fs"),
+                     comm=MPI.COMM_WORLD, verbose=False)
+    sim.setup()
+    sim.traces.add("film_electron_temperature", "K",
+                   lambda: sim.heat.average_temperatures("CoPt")[0])
+    sim.run("0.8 ps")
+    t = sim.traces.column("time")
+    Te = sim.traces.column("film_electron_temperature")
+    i = int(np.argmax(Te))
+    return Te[i], t[i] * 1e-12 - 0.3e-12
+
+
+def reference_peak(fluence_mj: float) -> float:
+    film = {"name": "CoPt", "thickness": 10e-9, "cells": 10, "n": 2.673 + 4.883j,
+            "gamma_e": 700.0, "G": 3e18, "C_l": 3.0e6, "kappa_e0": 30.0, "kappa_l": 2.0}
+    silica = {"name": "silica", "thickness": 4e-6, "cells": 60, "n": 1.4533,
+              "C": 1.63e6, "kappa": 1.38}
+    run = solve_two_temperature_1d([film], silica, fluence=fluence_mj * 10.0,
+                                   duration=140e-15, arrival=0.0, t_end=2e-12, rtol=1e-8)
+    return run.peak("electron", "CoPt")[0]
+
+
+@pytest.mark.parametrize("fluence", sorted(TABLE))
+def test_s003a_peak_electron_temperature(fluence):
+    peak, delay = fem_peak(fluence)
+    assert abs(peak / TC - TABLE[fluence]) < 0.02, f"{fluence} mJ/cm²: {peak / TC:.4f} T_c"
+    ref = reference_peak(fluence)
+    assert abs(peak / ref - 1) < 3e-3, f"FEM {peak:.2f} K vs finite volumes {ref:.2f} K"
+    assert 50e-15 < delay < 110e-15  # T_e peaks 67-83 fs after the pulse (§4.5 table)
