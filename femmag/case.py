@@ -46,8 +46,11 @@ from typing import Any
 
 ALLOWED: dict[str, set[str]] = {
     "stack": {"layers", "substrate", "ambient"},
-    "mesh": {"kind", "radius", "size", "shape", "air_above", "air_below", "cells_per_radius",
-             "cell_size", "substrate_cells", "lateral_cells_min"},
+    "mesh": {"kind", "radius", "size", "shape", "air_above", "air_below", "max_cell_size",
+             "min_cells_per_layer", "substrate_growth", "substrate_max_cell", "beam_radius",
+             "cells_per_beam_radius", "radial_growth", "max_radial_cell", "air_growth",
+             "air_max_cell", "cell_type", "quadrature_degree", "cells_per_radius",
+             "cells_per_side"},
     "pulse": {"fluence", "duration", "diameter", "wavelength", "helicity", "arrival", "count",
               "period"},
     "physics": {"magnetization", "substrate_bottom", "initial_temperature", "theta"},

@@ -125,6 +125,7 @@ class Simulation:
             return builders.build_1d(self.stack, self.comm, **opts)
         base = getattr(self.pulse, "pulse", self.pulse)
         opts.setdefault("radius", f"{4 * base.radius} m")
+        opts.setdefault("beam_radius", f"{base.radius} m")
         if spec == "rz":
             return builders.build_axisymmetric(self.stack, self.comm, **opts)
         return builders.build_3d(self.stack, self.comm, **opts)

@@ -1,1 +1,50 @@
-"""femmag.geometry."""
+"""femmag.geometry: layer stacks, gmsh mesh builders and the Domain (named regions and measures).
+
+Conventions: SI lengths; z = film normal with the stack top at z = 0 and layers at z < 0;
+1D: x[0] = z, axisymmetric: x = (r, z), 3D: x[2] = z. Region names = layer names (+ "substrate",
+"air"); facet names "top", "substrate_bottom", "axis", "outer", "air_boundary", "<upper>|<lower>".
+"""
+
+from femmag.geometry.stack import (
+    RESERVED_NAMES,
+    Layer,
+    Stack,
+    StackError,
+    seed000_spin_valve,
+    seed003_film,
+)
+
+
+def __getattr__(name: str):
+    # builders and domain import dolfinx: load them on first use, so that `femmag.geometry.Stack`
+    # stays importable (and fast) without touching dolfinx.
+    if name in ("build_1d", "build_axisymmetric", "build_3d", "MeshBuildError", "gmsh_session",
+                "thickness_grid", "graded_sizes"):
+        from femmag.geometry import builders
+
+        return getattr(builders, name)
+    if name in ("Domain", "MissingRegionError", "DomainError"):
+        from femmag.geometry import domain
+
+        return getattr(domain, name)
+    raise AttributeError(f"module 'femmag.geometry' has no attribute '{name}'")
+
+
+__all__ = [
+    "RESERVED_NAMES",
+    "Domain",
+    "DomainError",
+    "Layer",
+    "MeshBuildError",
+    "MissingRegionError",
+    "Stack",
+    "StackError",
+    "build_1d",
+    "build_3d",
+    "build_axisymmetric",
+    "gmsh_session",
+    "graded_sizes",
+    "seed000_spin_valve",
+    "seed003_film",
+    "thickness_grid",
+]

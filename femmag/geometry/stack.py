@@ -1,0 +1,384 @@
+"""Layer stacks: names, materials and thicknesses, validated before any mesh is built.
+
+Conventions (the whole package relies on them):
+
+* z is the film normal; the **top surface of the stack is z = 0** and the layers go down (z < 0);
+  the substrate lies below the last layer. The pump enters at z = 0 from the top.
+* Layers are listed **top → bottom**. Layer names are unique and become the names of the mesh
+  regions (cell physical groups); the substrate region is always called ``"substrate"`` and the
+  ambient (optional air boxes) ``"air"``.
+* Thicknesses are given with their unit (``"10 nm"`` or a pint quantity) and stored in metres.
+
+Example::
+
+    stack = Stack([Layer("cap", "Ta", "5 nm"),
+                   *Stack.repeat([("Co", "Co", "1 nm"), ("Pt", "Pt", "1 nm")], 3, prefix="ml_")],
+                  substrate=Layer("substrate", "glass", "5 um"))
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from femmag.units import to_si
+
+#: Names that mesh groups use for other purposes; a layer may not take them.
+RESERVED_NAMES: frozenset[str] = frozenset(
+    {"substrate", "air", "top", "bottom", "substrate_bottom", "axis", "outer", "air_boundary"}
+)
+
+MaterialCheck = Callable[[str], None]
+
+
+class StackError(ValueError):
+    """A stack or layer definition is invalid (the message says which layer and how to fix it)."""
+
+
+def _format_length(metres: float) -> str:
+    """Readable length: nm below 1 µm, µm above."""
+    if abs(metres) < 1e-6:
+        return f"{metres * 1e9:.6g} nm"
+    return f"{metres * 1e6:.6g} um"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One homogeneous layer of the stack.
+
+    Args:
+        name: region name in the mesh (unique within a stack, e.g. ``"free_Co1"``); no ``"|"``,
+            no whitespace, not one of :data:`RESERVED_NAMES` (the substrate is the exception: its
+            region is always ``"substrate"``).
+        material: material name in the materials library (e.g. ``"Co"``, ``"CoPt_S003A"``).
+        thickness: thickness with its unit (``"10 nm"``, a pint quantity or ``(10, "nm")``);
+            stored in metres. Bare numbers are rejected.
+        min_cells: lower bound on the number of cells across the layer (mesh builders), or None
+            for the builder's default.
+
+    Attributes:
+        thickness: thickness in metres (float) after construction.
+    """
+
+    name: str
+    material: str
+    thickness: Any
+    min_cells: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise StackError(f"layer name {self.name!r}: give a non-empty string, e.g. 'free_Co1'")
+        if not isinstance(self.material, str) or not self.material.strip():
+            raise StackError(f"layer '{self.name}': material {self.material!r} must be a material "
+                             f"name (string), e.g. 'Co'")
+        thickness = to_si(self.thickness, "thickness", name=f"layer '{self.name}' thickness")
+        object.__setattr__(self, "thickness", float(thickness))
+        if self.min_cells is not None and (not isinstance(self.min_cells, int | np.integer)
+                                           or self.min_cells < 1):
+            raise StackError(f"layer '{self.name}': min_cells = {self.min_cells!r} must be a "
+                             f"positive integer (or None for the default)")
+
+    def __repr__(self) -> str:
+        return (f"Layer({self.name!r}, {self.material!r}, '{_format_length(self.thickness)}'"
+                + (f", min_cells={self.min_cells}" if self.min_cells is not None else "") + ")")
+
+    def renamed(self, name: str) -> Layer:
+        """The same layer under another name."""
+        return Layer(name, self.material, f"{self.thickness!r} m", self.min_cells)
+
+
+def _default_material_check(name: str) -> None:
+    """Look the material up in the default library (raises its ``UnknownMaterialError``)."""
+    try:
+        from femmag.materials import Library
+    except ImportError:  # pragma: no cover - only while the materials package is missing
+        warnings.warn("femmag.materials is not importable: material names are not checked",
+                      stacklevel=3)
+        return
+    Library.default().get(name)
+
+
+def _as_layer(item: Layer | Sequence[Any] | Mapping[str, Any]) -> Layer:
+    """A Layer from a Layer, a (name, material, thickness[, min_cells]) tuple or a dict."""
+    if isinstance(item, Layer):
+        return item
+    if isinstance(item, Mapping):
+        unknown = set(item) - {"name", "material", "thickness", "min_cells"}
+        if unknown:
+            raise StackError(f"layer spec {dict(item)!r}: unknown keys {sorted(unknown)}; use "
+                             "name, material, thickness, min_cells")
+        try:
+            return Layer(item["name"], item["material"], item["thickness"], item.get("min_cells"))
+        except KeyError as err:
+            raise StackError(f"layer spec {dict(item)!r} lacks the key {err}; give name, "
+                             "material and thickness (with unit)") from None
+    if isinstance(item, Sequence) and not isinstance(item, str) and len(item) in (3, 4):
+        return Layer(*item)
+    raise StackError(f"layer spec {item!r}: give a Layer, a (name, material, '10 nm') tuple or a "
+                     "dict with keys name, material, thickness")
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A planar multilayer: layers top → bottom on a substrate, optional ambient.
+
+    Args:
+        layers: the layers from the top (z = 0) downwards; Layer objects, tuples
+            ``(name, material, "thickness")`` or dicts.
+        substrate: the substrate below the last layer (its region is always called
+            ``"substrate"``; default ``Layer("substrate", "fused_silica", "5 um")``), or None for
+            a free-standing stack.
+        ambient: material of the air boxes that builders may add above/below (``"air"``), or None.
+        material_check: called with every material name; it must raise for an unknown name.
+            Default: look the name up in ``femmag.materials.Library.default()`` (its error says
+            "did you mean"). Pass ``lambda name: None`` to skip the check.
+
+    Raises:
+        StackError: empty stack, duplicate or reserved names, non-positive thickness.
+        Exception: whatever ``material_check`` raises for an unknown material.
+    """
+
+    layers: tuple[Layer, ...]
+    substrate: Layer | None = field(
+        default_factory=lambda: Layer("substrate", "fused_silica", "5 um"))
+    ambient: str | None = "air"
+    material_check: MaterialCheck | None = field(default=None, repr=False, compare=False)
+
+    def __init__(
+        self,
+        layers: Iterable[Layer | Sequence[Any] | Mapping[str, Any]],
+        substrate: Layer | None | str = "default",
+        ambient: str | None = "air",
+        material_check: MaterialCheck | None = None,
+    ) -> None:
+        if isinstance(layers, Layer | str):
+            raise StackError("layers must be a list of layers (top → bottom), e.g. "
+                             "[Layer('Co', 'Co', '10 nm')]")
+        layer_list = [_as_layer(item) for item in layers]
+        if isinstance(substrate, str):
+            if substrate != "default":
+                raise StackError(f"substrate = {substrate!r}: give a Layer, e.g. "
+                                 "Layer('substrate', 'glass', '5 um'), or None")
+            substrate = Layer("substrate", "fused_silica", "5 um")
+        elif substrate is not None:
+            substrate = _as_layer(substrate)
+            if substrate.name != "substrate":  # the substrate region has one fixed name
+                substrate = substrate.renamed("substrate")
+        object.__setattr__(self, "layers", tuple(layer_list))
+        object.__setattr__(self, "substrate", substrate)
+        object.__setattr__(self, "ambient", ambient)
+        object.__setattr__(self, "material_check", material_check)
+        self._validate(material_check if material_check is not None else _default_material_check)
+
+    # -- validation ------------------------------------------------------------------------------
+    def _validate(self, check: MaterialCheck) -> None:
+        if not self.layers:
+            raise StackError("the stack has no layers: give at least one, e.g. "
+                             "Stack([Layer('film', 'Co', '10 nm')])")
+        seen: dict[str, int] = {}
+        for index, layer in enumerate(self.layers):
+            where = f"layer '{layer.name}' (index {index})"
+            if layer.thickness <= 0:
+                raise StackError(f"{where}: thickness {_format_length(layer.thickness)} must be "
+                                 "positive")
+            if layer.name in RESERVED_NAMES:
+                raise StackError(f"{where}: the name '{layer.name}' is reserved for a mesh group "
+                                 f"({sorted(RESERVED_NAMES)}); rename the layer, e.g. "
+                                 f"'{layer.name}_layer'")
+            if "|" in layer.name or any(c.isspace() for c in layer.name):
+                raise StackError(f"{where}: names may not contain '|' (it separates interface "
+                                 "names) or whitespace; use e.g. 'free_Co1'")
+            if layer.name in seen:
+                raise StackError(f"{where}: duplicate layer name (also index {seen[layer.name]}); "
+                                 "names become mesh regions and must be unique, e.g. "
+                                 f"'{layer.name}1', '{layer.name}2' (Stack.repeat numbers them)")
+            seen[layer.name] = index
+        if self.substrate is not None and self.substrate.thickness <= 0:
+            raise StackError(f"substrate: thickness {_format_length(self.substrate.thickness)} "
+                             "must be positive")
+        materials = [layer.material for layer in self.layers]
+        if self.substrate is not None:
+            materials.append(self.substrate.material)
+        if self.ambient is not None:
+            materials.append(self.ambient)
+        for name in dict.fromkeys(materials):  # each name once, in stack order
+            check(name)
+
+    # -- construction helpers --------------------------------------------------------------------
+    @classmethod
+    def from_spec(
+        cls,
+        spec: Iterable[Sequence[Any] | Mapping[str, Any]],
+        substrate: Layer | Sequence[Any] | Mapping[str, Any] | None | str = "default",
+        ambient: str | None = "air",
+        material_check: MaterialCheck | None = None,
+    ) -> Stack:
+        """Stack from ``[(name, material, "thickness"), ...]`` or dicts (top → bottom).
+
+        ``substrate`` may also be a ``(material, "thickness")`` pair.
+        """
+        if isinstance(substrate, Sequence) and not isinstance(substrate, str) \
+                and len(substrate) == 2:
+            substrate = Layer("substrate", substrate[0], substrate[1])
+        elif substrate is not None and not isinstance(substrate, str | Layer):
+            substrate = _as_layer(substrate)
+        return cls(spec, substrate=substrate, ambient=ambient, material_check=material_check)
+
+    @staticmethod
+    def repeat(
+        unit: Sequence[Layer | Sequence[Any] | Mapping[str, Any]],
+        times: int,
+        *,
+        prefix: str = "",
+        start: int = 1,
+        reverse_numbering: bool = False,
+    ) -> list[Layer]:
+        """Repeat a group of layers, numbering the names: ``[Co(1)/Pt(1)]x3``.
+
+        Args:
+            unit: the repeated group, top → bottom (Layers or tuples).
+            times: number of repetitions (≥ 1).
+            prefix: prepended to every name (e.g. ``"ref_"``).
+            start: first repetition number.
+            reverse_numbering: number the repetitions from the bottom up (growth order).
+
+        Returns:
+            Layers top → bottom named ``f"{prefix}{name}{k}"``, e.g. ``ref_Co1, ref_Pt1, ref_Co2``.
+        """
+        if not isinstance(times, int | np.integer) or times < 1:
+            raise StackError(f"repeat: times = {times!r} must be a positive integer")
+        layers = [_as_layer(item) for item in unit]
+        out = []
+        for k in range(times):
+            number = start + (times - 1 - k if reverse_numbering else k)
+            out.extend(layer.renamed(f"{prefix}{layer.name}{number}") for layer in layers)
+        return out
+
+    # -- queries -------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self.layers)
+
+    def __getitem__(self, name: str) -> Layer:
+        """The layer (or the substrate) called ``name``."""
+        for layer in self.all_layers():
+            if layer.name == name:
+                return layer
+        raise KeyError(f"the stack has no layer '{name}'; it has: {self.names}")
+
+    @property
+    def names(self) -> list[str]:
+        """Layer names, top → bottom (without the substrate)."""
+        return [layer.name for layer in self.layers]
+
+    def all_layers(self) -> list[Layer]:
+        """Layers top → bottom, then the substrate (if any)."""
+        return list(self.layers) + ([self.substrate] if self.substrate is not None else [])
+
+    @property
+    def total_thickness(self) -> float:
+        """Sum of the layer thicknesses [m] (without the substrate)."""
+        return float(sum(layer.thickness for layer in self.layers))
+
+    def z_interfaces(self) -> np.ndarray:
+        """z [m] of the top surface, every interface and the bottom, top → bottom.
+
+        Returns:
+            ``[0, -d1, -(d1+d2), ..., -total_thickness]`` followed by the substrate bottom
+            ``-(total_thickness + d_substrate)`` if there is a substrate.
+        """
+        thicknesses = [layer.thickness for layer in self.all_layers()]
+        return np.concatenate([[0.0], -np.cumsum(thicknesses)])
+
+    def bounds(self, name: str) -> tuple[float, float]:
+        """``(z_bottom, z_top)`` [m] of a layer or of ``"substrate"``."""
+        names = [layer.name for layer in self.all_layers()]
+        if name not in names:
+            raise KeyError(f"the stack has no layer '{name}'; it has: {names}")
+        z = self.z_interfaces()
+        i = names.index(name)
+        return float(z[i + 1]), float(z[i])
+
+    def layer_at(self, z: float) -> Layer:
+        """The layer containing height z [m] (an interface belongs to the layer above it).
+
+        Raises:
+            ValueError: z > 0 (ambient) or below the bottom of the stack.
+        """
+        zs = self.z_interfaces()
+        if z > 0:
+            raise ValueError(f"z = {z:.6g} m is above the stack top (z = 0): that is the ambient "
+                             f"({self.ambient})")
+        if z < zs[-1]:
+            raise ValueError(f"z = {z:.6g} m is below the bottom of the stack (z = {zs[-1]:.6g} m)")
+        # layer i spans (zs[i+1], zs[i]]; searchsorted on the ascending copy
+        i = int(np.searchsorted(-zs, -z, side="left")) - 1
+        return self.all_layers()[max(i, 0)]
+
+    def interface_names(self) -> list[str]:
+        """Internal interface group names ``"<upper>|<lower>"``, top → bottom."""
+        names = [layer.name for layer in self.all_layers()]
+        return [f"{a}|{b}" for a, b in zip(names[:-1], names[1:], strict=True)]
+
+    def describe(self) -> str:
+        """One line per layer: name, material, thickness, z range."""
+        z = self.z_interfaces()
+        lines = [f"{'layer':<14}{'material':<14}{'thickness':>12}   z range"]
+        for i, layer in enumerate(self.all_layers()):
+            lines.append(f"{layer.name:<14}{layer.material:<14}"
+                         f"{_format_length(layer.thickness):>12}   [{_format_length(z[i + 1])}, "
+                         f"{_format_length(z[i])}]")
+        return "\n".join(lines)
+
+
+# -- seed geometries ---------------------------------------------------------------------------
+def seed003_film(
+    thickness: Any = "10 nm",
+    substrate_thickness: Any = "5 um",
+    material: str = "CoPt_S003A",
+    material_check: MaterialCheck | None = None,
+) -> Stack:
+    """Seed 003 (spec §4.5 set S003-A): air / CoPt 10 nm / fused silica. Region ``"CoPt"``."""
+    return Stack([Layer("CoPt", material, thickness)],
+                 substrate=Layer("substrate", "fused_silica", substrate_thickness),
+                 ambient="air", material_check=material_check)
+
+
+def seed000_spin_valve(
+    simplified: bool = False,
+    *,
+    substrate_thickness: Any = "5 um",
+    free_material: str = "Co",
+    ref_material: str = "Co",
+    material_check: MaterialCheck | None = None,
+) -> Stack:
+    """Seed 000 spin valve (spec §6.3), listed top → bottom; light comes from the free-layer side.
+
+    Grown on glass: Ta(5)/Pt(4)/[Co(1)/Pt(1)]3/Co(1)/Cu(80)/[Co(0.6)/Pt(1)]2/Ta(5) nm. Top → bottom:
+    ``cap_Ta`` 5, ``free_Pt2`` 1, ``free_Co2`` 0.6, ``free_Pt1`` 1, ``free_Co1`` 0.6,
+    ``spacer_Cu`` 80, ``ref_Co4`` 1, ``ref_Pt3`` 1, ``ref_Co3`` 1, ``ref_Pt2`` 1, ``ref_Co2`` 1,
+    ``ref_Pt1`` 1, ``ref_Co1`` 1, ``buffer_Pt`` 4, ``buffer_Ta`` 5 nm (numbers follow the growth
+    order, from the glass up).
+
+    ``simplified=True`` gives the spin-diffusion structure of §7.3: ``free_Co`` 3.2 nm /
+    ``spacer_Cu`` 80 nm / ``ref_Co`` 7 nm on glass.
+    """
+    substrate = Layer("substrate", "glass", substrate_thickness)
+    if simplified:
+        layers = [Layer("free_Co", free_material, "3.2 nm"), Layer("spacer_Cu", "Cu", "80 nm"),
+                  Layer("ref_Co", ref_material, "7 nm")]
+    else:
+        free = Stack.repeat([("Pt", "Pt", "1 nm"), ("Co", free_material, "0.6 nm")], 2,
+                            prefix="free_", reverse_numbering=True)
+        ref = Stack.repeat([("Pt", "Pt", "1 nm"), ("Co", ref_material, "1 nm")], 3,
+                           prefix="ref_", reverse_numbering=True)
+        layers = [Layer("cap_Ta", "Ta", "5 nm"), *free, Layer("spacer_Cu", "Cu", "80 nm"),
+                  Layer("ref_Co4", ref_material, "1 nm"), *ref, Layer("buffer_Pt", "Pt", "4 nm"),
+                  Layer("buffer_Ta", "Ta", "5 nm")]
+    return Stack(layers, substrate=substrate, ambient="air", material_check=material_check)
