@@ -75,8 +75,8 @@ stack = seed003_film()
 pulse = Pulse(fluence="2.6 mJ/cm^2", duration="140 fs", diameter="10 um", wavelength="800 nm",
               helicity="sigma-", arrival="0.2 ps")
 t_end = "3 ps" if args.fast else "100 ps"
-mesh_options = dict(radius="20 um", cells_per_beam_radius=8 if args.fast else 16,
-                    max_cell_size="2.5 nm" if args.fast else "1.25 nm")
+mesh_options = dict(radius="20 um", cells_per_beam_radius=8 if args.fast else 20,
+                    max_cell_size="2.5 nm" if args.fast else "1 nm")
 sim = Simulation(stack, pulse, mesh="rz", mesh_options=mesh_options, magnetization={"initial": "+z"},
                  time_stepping=TimeStepping(dt_pulse="2 fs", dt_max="1 ps"), comm=comm)
 # -

@@ -46,7 +46,7 @@ import ufl
 from dolfinx import fem
 from dolfinx.fem.petsc import NonlinearProblem
 
-from femmag.solvers import check_snes, newton_options, unique_prefix
+from femmag.solvers import check_snes, iterative_options, newton_options, unique_prefix
 from femmag.units import to_si
 
 #: quadrature degree of the heat forms (P1 fields; the Sommerfeld energy γT²/2 is quadratic)
@@ -74,7 +74,9 @@ class TwoTemperatureModel:
         initial_temperature: ``"300 K"``; also the fixed bottom temperature.
         substrate_bottom: ``"fixed"`` (T = T0 on facet group ``substrate_bottom``) or ``"adiabatic"``.
         theta: 1 (backward Euler) or 0.5 (Crank–Nicolson).
-        petsc_options: overrides of :func:`femmag.solvers.newton_options`.
+        petsc_options: overrides of the default options (:func:`femmag.solvers.newton_options`
+            with GMRES + block-Jacobi/ILU, :func:`femmag.solvers.iterative_options`); e.g.
+            ``femmag.solvers.lu_options()`` for a direct solve.
         extra_sources: optional ``(f_e, f_l)``, callables ``f(x, t) -> UFL`` [W/m³] added to the
             electron and lattice equations (manufactured solutions, external heaters).
 
@@ -112,7 +114,11 @@ class TwoTemperatureModel:
         self.substrate_bottom = substrate_bottom
         self.theta = theta
         self.extra_sources = extra_sources
-        self._petsc_options = newton_options()
+        # Newton on the relative update (1e-9 of ~1000 K is 1 µK), GMRES + ILU linear solves.
+        self._petsc_options = newton_options(stol=1e-9)
+        for key in ("pc_factor_mat_solver_type",):
+            self._petsc_options.pop(key)
+        self._petsc_options.update(iterative_options())
         self._petsc_options.update(petsc_options or {})
         self._classify_regions()
 
