@@ -144,9 +144,12 @@ class Magnetization:
         x = ufl.SpatialCoordinate(mesh)
         xq = fem.Expression(x, self.points_ref).eval(mesh, self.cells)
         self.points = np.zeros((self.num_points, 3))
-        self.points[:, : mesh.geometry.dim] = xq.reshape(self.num_points, -1)
+        # (a rank may hold no magnetic cell: every array below must also work with 0 points)
+        self.points[:, : mesh.geometry.dim] = np.asarray(xq).reshape(self.num_points,
+                                                                     mesh.geometry.dim)
         # quadrature weights × |det J| × radial weight (for averages)
-        detJ = fem.Expression(ufl.JacobianDeterminant(mesh), self.points_ref).eval(mesh, self.cells)
+        detJ = np.asarray(fem.Expression(ufl.JacobianDeterminant(mesh),
+                                         self.points_ref).eval(mesh, self.cells))
         w = np.abs(detJ.reshape(len(self.cells), nq)) * weights_ref[None, :]
         if self.domain.kind == "rz":
             w = w * 2 * np.pi * self.points[:, 0].reshape(len(self.cells), nq)
@@ -166,7 +169,7 @@ class Magnetization:
         # DG0 vector field for output (cell averages of the quadrature state)
         self.V0 = fem.functionspace(mesh, ("DG", 0, (3,)))
         self.magnetization = fem.Function(self.V0, name="magnetization")
-        self._cell_w = w / w.sum(axis=1, keepdims=True)
+        self._cell_w = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
         self._update_output()
         if fields is not None:
             fields.declare("magnetization", "1", "reduced magnetization m = M/M_s(0 K) "
@@ -177,6 +180,8 @@ class Magnetization:
         """T_e at the quadrature points (trial state of the heat module) [K]."""
         if self._Te_expr is None:
             return np.full(self.num_points, self.T0)
+        if self.num_points == 0:
+            return np.zeros(0)
         return self._Te_expr.eval(self.domain.mesh, self.cells).reshape(-1)
 
     def field_at_points(self, t: float) -> np.ndarray:
@@ -190,6 +195,9 @@ class Magnetization:
         """Advance the trial state from the committed one over [t, t+dt]; returns sub-steps."""
         Te = self.electron_temperature_at_points()
         B = self.field_at_points(t + dt)
+        if self.num_points == 0:
+            self.m, self.last_substeps = self.m_committed.copy(), 0
+            return 0
         self.m, self.last_substeps = llb.llb_advance(self.m_committed, B, Te, dt, self.params,
                                                      max_substep=self.max_substep)
         self._update_output()

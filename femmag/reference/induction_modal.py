@@ -18,7 +18,8 @@ With the substitution ``p = k r0/2`` the weight becomes ``k b̂(k) dk = 2 p e^{-
 ``τ_k = τ_sheet / (2p)`` with the sheet time ``τ_sheet = μ0 σ d r0 / 2``. The integrand is
 analytic in p (the Gaussian pulse makes the convolution analytic in 1/τ_k); composite
 Gauss–Legendre quadrature on geometrically shrinking panels towards p = 0 (the late-time response
-is carried by ever slower modes) converges exponentially at all times. The convolution of the Gaussian pulse
+is carried by ever slower modes) converges exponentially at all times. The convolution of the
+Gaussian pulse
 ``f(t) = B_peak exp(-t²/(2s²))`` (s = τ_p / (2√(2 ln 2)), pulse peak at t = 0) with an exponential
 is exact:
 
@@ -54,8 +55,8 @@ _FWHM_TO_SIGMA = 1.0 / (2.0 * np.sqrt(2.0 * np.log(2.0)))
 def _check_positive(**values: float) -> None:
     for name, value in values.items():
         if not np.all(np.isfinite(value)) or np.any(np.asarray(value) <= 0):
-            raise ValueError(f"induction_modal: {name} = {value!r} must be a positive finite number "
-                             f"in SI units (e.g. conductivity 8e6 S/m, thickness 10e-9 m).")
+            raise ValueError(f"induction_modal: {name} = {value!r} must be a positive finite "
+                             f"number in SI units (e.g. conductivity 8e6 S/m, thickness 10e-9 m).")
 
 
 def sheet_time(conductivity: float, thickness: float, beam_radius: float) -> float:

@@ -46,7 +46,7 @@ def bilayer_steady_state(zeta: np.ndarray, source: float, d_f: float, sigma_f: f
     (A femmag stack with the FM on top, z = 0 at the top and z < 0 downward, has ζ = −(z + d_F).)
 
     Args:
-        zeta: positions [m]; ζ < 0 is evaluated in the FM, ζ ≥ 0 in the NM (ζ = 0 gives the NM side).
+        zeta: positions [m]; ζ < 0 is evaluated in the FM, ζ ≥ 0 in the NM (ζ = 0: the NM side).
         source: S in the FM [J/s].
         d_f, sigma_f, dos_f, tau_f: FM thickness [m], conductivity [S/m], DOS [1/(J m³)], τ_s [s].
         d_n, sigma_n, dos_n, tau_n: the same for the NM.
@@ -62,7 +62,8 @@ def bilayer_steady_state(zeta: np.ndarray, source: float, d_f: float, sigma_f: f
     r_n = lam_n / np.tanh(d_n / lam_n) / g_n
     r_i = 2.0 * E_CHARGE**2 / interface_conductance
     flux = source * tau_f / (r_i + r_f + r_n)
-    mu_f = source * tau_f - flux * (lam_f / g_f) * np.cosh((zeta + d_f) / lam_f) / np.sinh(d_f / lam_f)
+    mu_f = (source * tau_f
+            - flux * (lam_f / g_f) * np.cosh((zeta + d_f) / lam_f) / np.sinh(d_f / lam_f))
     mu_n = flux * (lam_n / g_n) * np.cosh((zeta - d_n) / lam_n) / np.sinh(d_n / lam_n)
     return np.where(zeta < 0.0, mu_f, mu_n), float(flux)
 
@@ -136,7 +137,8 @@ def multilayer_steady_state(thicknesses: Sequence[float], conductivities: Sequen
     """
     d = np.asarray(thicknesses, dtype=float)
     n = d.size
-    sig, nn, tau = (np.asarray(v, dtype=float) for v in (conductivities, dos, spin_relaxation_times))
+    sig, nn, tau = (np.asarray(v, dtype=float)
+                    for v in (conductivities, dos, spin_relaxation_times))
     gi = np.asarray(interface_conductances, dtype=float)
     src = np.asarray(sources, dtype=float)
     if not (sig.size == nn.size == tau.size == src.size == n) or gi.size != n - 1:

@@ -1,13 +1,13 @@
-"""Zero-dimensional two-temperature model (independent reference for the LLB calibration, spec §4.5/§5.5).
+"""Zero-dimensional two-temperature model (reference for the LLB calibration, spec §4.5, §5.5).
 
 A thin metal film without heat loss, uniformly heated by a Gaussian pulse::
 
     γ_e T_e dT_e/dt = −G (T_e − T_l) + S(t),      C_l dT_l/dt = G (T_e − T_l),
     S(t) = (A F0 / d) · (2√(ln 2)/(τ_p √π)) · exp(−4 ln 2 (t − t0)²/τ_p²)        [W/m³]
 
-with τ_p the intensity FWHM. Solved with scipy's Radau (tight tolerances, dense output). A 10 nm film on
-silica loses little heat to the substrate within ~1 ps, so this is a fair stand-in for the 1D S003-A solve
-for the first picosecond (it overestimates T_e later).
+with τ_p the intensity FWHM. Solved with scipy's Radau (tight tolerances, dense output). A 10 nm
+film on silica loses little heat to the substrate within ~1 ps, so this is a fair stand-in for the
+1D S003-A solve for the first picosecond (it overestimates T_e later).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ S003A = TwoTemperature0D(
 
 
 def gaussian_pulse(t: float | np.ndarray, fwhm: float, peak_time: float = 0.0) -> np.ndarray:
-    """Unit-area Gaussian envelope g(t) [1/s] with intensity FWHM ``fwhm`` [s] peaked at ``peak_time``."""
+    """Unit-area Gaussian g(t) [1/s]: intensity FWHM ``fwhm`` [s], peak at ``peak_time`` [s]."""
     t = np.asarray(t, dtype=float)
     return (2.0 * math.sqrt(math.log(2.0)) / (fwhm * math.sqrt(math.pi))) * np.exp(
         -4.0 * math.log(2.0) * (t - peak_time) ** 2 / fwhm**2
