@@ -1,0 +1,788 @@
+"""Transient 1D spin diffusion across a multilayer with interface spin conductances (spec §7).
+
+Equation per layer (conservative form, §6.2/§7.2), μ = spin accumulation μ_s [J]::
+
+    (N/2) ∂_tμ = ∂_z((σ/2e²) ∂_zμ) − (N/2) μ/τ_s + (N/2) S
+
+Interfaces (no interface spin flip, §7.2): the spin number flux is continuous and equals
+(G_s/2e²)(μ_a − μ_b) from side a to side b, so μ jumps. Outer faces: "reflecting" (zero flux) or
+"sink" (μ = 0, imposed weakly by Nitsche so that spin bookkeeping stays exact).
+
+Discretization: discontinuous Galerkin (DG1 default, DG2 optional) on a 1D interval mesh whose cell
+boundaries fall on the layer faces. Inside a layer the facets carry symmetric interior penalty
+(SIPG) terms, which make μ continuous there in the limit; on the layer interfaces the SIPG terms are
+replaced by the interface flux term ∫_Γ (G_s/2e²)[μ][v] (the FESTIM way of gluing subdomains with a
+discontinuity). With the test function v = 1 every facet term vanishes, hence the discrete total
+spin ∫(N/2)μ dz obeys d/dt(total) = source − relaxation − surface loss exactly (tested to 1e-8).
+
+Time stepping: θ-scheme (θ = 1 backward Euler, ½ Crank–Nicolson); mass M and stiffness K are
+assembled once, A = M/dt + θK and its MUMPS factorization are cached per dt.
+
+The mesh is distributed on ``comm`` (DOLFINx partitions the interval; interior-facet ghosts from
+``GhostMode.shared_facet``), so the same code runs under ``mpiexec``. Mesh building lives in
+:func:`build_layered_interval_mesh`, which femmag.geometry can replace: :class:`SpinDiffusion1D`
+only needs a :class:`LayeredMesh` (mesh, cell tags = layer index + 1, facet tags).
+
+Sources: per ferromagnetic layer a function S(t) [J/s] (uniform over the layer), e.g. from a
+magnetization trace via :class:`MagnetizationRateSource` (S_FM = −η_s (2/(N μ_B)) dM/dt, §7.1), or a
+spatial density (:meth:`SpinDiffusion1D.set_source_density`, used by the MMS test). Later, as a
+PhysicsModule, the module reads "magnetization_rate" per FM layer and writes "spin_accumulation"
+(the DG function :attr:`mu`).
+
+Parallel note: a 1D stack has a few hundred unknowns; distributing it costs more in communication
+than it saves (≈1 ms/step on 2 ranks vs ≈0.1 ms serial). Pass ``comm=MPI.COMM_SELF`` to keep a
+private copy per rank when the 1D solve is a side model of a distributed simulation.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+import femmag  # noqa: F401  (dolfinx_solver before dolfinx)
+import dolfinx
+import dolfinx.fem.petsc
+import ufl
+from dolfinx import fem
+from mpi4py import MPI
+from petsc4py import PETSc
+
+from femmag.solvers import check_ksp, lu_options, unique_prefix
+from femmag.units import E_CHARGE, MU_B
+
+__all__ = [
+    "LayeredMesh",
+    "MagnetizationRateSource",
+    "SpinDiffusion1D",
+    "SpinLayer",
+    "build_layered_interval_mesh",
+    "pap_decompose",
+    "read_magnetization_trace",
+    "spin_source_from_rate",
+]
+
+TAG_BULK_FACET = 1
+TAG_TOP = 2
+TAG_BOTTOM = 3
+TAG_INTERFACE0 = 100  # interface k (between layer k and k+1, counted from the top) has tag 100 + k
+
+
+@dataclass(frozen=True)
+class SpinLayer:
+    """One layer of the spin-transport stack (SI units).
+
+    Give exactly one of ``spin_relaxation_time`` and ``spin_diffusion_length``;
+    λ_sf = √(D τ_s) with D = σ/(e² N).
+
+    Attributes:
+        name: layer name ("Co_free", "Cu", ...).
+        thickness: [m].
+        conductivity: σ [S/m].
+        dos: density of states at E_F, both spins, N [1/(J m³)].
+        spin_relaxation_time: τ_s [s].
+        spin_diffusion_length: λ_sf [m].
+        is_ferromagnet: only ferromagnetic layers carry sources from dM/dt.
+    """
+
+    name: str
+    thickness: float
+    conductivity: float
+    dos: float
+    spin_relaxation_time: float | None = None
+    spin_diffusion_length: float | None = None
+    is_ferromagnet: bool = False
+
+    def __post_init__(self) -> None:
+        where = f"SpinLayer '{self.name}'"
+        if (self.spin_relaxation_time is None) == (self.spin_diffusion_length is None):
+            raise ValueError(f"{where}: give exactly one of spin_relaxation_time (s) and "
+                             f"spin_diffusion_length (m)")
+        for field_name in ("thickness", "conductivity", "dos", "spin_relaxation_time",
+                           "spin_diffusion_length"):
+            value = getattr(self, field_name)
+            if value is not None and not (np.isfinite(value) and value > 0):
+                raise ValueError(f"{where}: {field_name} must be a positive finite SI number, "
+                                 f"got {value!r}")
+
+    @property
+    def diffusivity(self) -> float:
+        """D = σ/(e² N) [m²/s]."""
+        return self.conductivity / (E_CHARGE**2 * self.dos)
+
+    @property
+    def tau_s(self) -> float:
+        """Spin relaxation time τ_s [s] (from λ_sf if that was given)."""
+        if self.spin_relaxation_time is not None:
+            return self.spin_relaxation_time
+        return self.spin_diffusion_length**2 / self.diffusivity
+
+    @property
+    def lambda_sf(self) -> float:
+        """Spin diffusion length λ_sf = √(D τ_s) [m]."""
+        return float(np.sqrt(self.diffusivity * self.tau_s))
+
+    @property
+    def spin_conductivity(self) -> float:
+        """g = σ/(2e²) [1/(J m s)]: number flux per energy gradient."""
+        return self.conductivity / (2.0 * E_CHARGE**2)
+
+
+class LayeredMesh(NamedTuple):
+    """A 1D mesh of a layer stack: z = 0 at the top, layers downward (z < 0).
+
+    Attributes:
+        mesh: the DOLFINx interval mesh (distributed on its communicator).
+        cell_tags: layer index + 1 on every cell (top layer = 1).
+        facet_tags: TAG_BULK_FACET on facets inside layers, TAG_INTERFACE0 + k on interface k,
+            TAG_TOP / TAG_BOTTOM on the outer faces.
+        faces: layer faces [m], top first (len = n_layers + 1).
+    """
+
+    mesh: dolfinx.mesh.Mesh
+    cell_tags: dolfinx.mesh.MeshTags
+    facet_tags: dolfinx.mesh.MeshTags
+    faces: np.ndarray
+
+
+def build_layered_interval_mesh(comm: MPI.Comm, thicknesses: Sequence[float],
+                                cells_per_layer: Sequence[int]) -> LayeredMesh:
+    """Interval mesh with ``cells_per_layer[i]`` uniform cells in layer i, layer faces on vertices.
+
+    Args:
+        comm: communicator the mesh is distributed on.
+        thicknesses: layer thicknesses [m], top layer first.
+        cells_per_layer: cells per layer (≥ 1 each).
+
+    Returns:
+        A :class:`LayeredMesh` (the function femmag.geometry can later replace).
+    """
+    d = np.asarray(thicknesses, dtype=float)
+    counts = np.asarray(cells_per_layer, dtype=int)
+    faces = -np.concatenate([[0.0], np.cumsum(d)])
+    n_total = int(counts.sum())
+    msh = dolfinx.mesh.create_interval(comm, n_total, [0.0, float(n_total)],
+                                       ghost_mode=dolfinx.mesh.GhostMode.shared_facet)
+    # map the uniform index coordinate ξ ∈ [0, n_total] piecewise-linearly onto z ∈ [faces[-1], 0]
+    xi_breaks = np.concatenate([[0.0], np.cumsum(counts)]).astype(float)
+    x = msh.geometry.x
+    x[:, 0] = np.interp(x[:, 0], xi_breaks, faces)
+
+    tdim = msh.topology.dim
+    msh.topology.create_connectivity(tdim - 1, tdim)
+    n_cells = msh.topology.index_map(tdim).size_local + msh.topology.index_map(tdim).num_ghosts
+    cells = np.arange(n_cells, dtype=np.int32)
+    mid = dolfinx.mesh.compute_midpoints(msh, tdim, cells)[:, 0]
+    layer_of_cell = np.clip(np.searchsorted(-faces, -mid) - 1, 0, d.size - 1)
+    cell_tags = dolfinx.mesh.meshtags(msh, tdim, cells, (layer_of_cell + 1).astype(np.int32))
+
+    n_facets = (msh.topology.index_map(tdim - 1).size_local
+                + msh.topology.index_map(tdim - 1).num_ghosts)
+    facets = np.arange(n_facets, dtype=np.int32)
+    zf = dolfinx.mesh.compute_midpoints(msh, tdim - 1, facets)[:, 0]
+    tol = 1e-6 * float(np.min(d / counts))
+    values = np.full(n_facets, TAG_BULK_FACET, dtype=np.int32)
+    for k, zk in enumerate(faces[1:-1]):
+        values[np.abs(zf - zk) < tol] = TAG_INTERFACE0 + k
+    values[np.abs(zf - faces[0]) < tol] = TAG_TOP
+    values[np.abs(zf - faces[-1]) < tol] = TAG_BOTTOM
+    facet_tags = dolfinx.mesh.meshtags(msh, tdim - 1, facets, values)
+    return LayeredMesh(msh, cell_tags, facet_tags, faces)
+
+
+def pap_decompose(parallel: np.ndarray, antiparallel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split P and AP signals into free- and ref-layer parts (physics-spec §8.2).
+
+    With Δμ = Δμ^Free + p Δμ^Ref (p = +1 for P, −1 for AP):
+    Δμ^Free = ½(Δμ^P + Δμ^AP), Δμ^Ref = ½(Δμ^P − Δμ^AP).
+
+    Args:
+        parallel: signal measured/simulated in the P state (any shape).
+        antiparallel: the same in the AP state (same shape).
+
+    Returns:
+        (free-layer part, ref-layer part).
+    """
+    p = np.asarray(parallel, dtype=float)
+    ap = np.asarray(antiparallel, dtype=float)
+    if p.shape != ap.shape:
+        raise ValueError(f"pap_decompose: P and AP signals must have the same shape, got "
+                         f"{p.shape} and {ap.shape}; resample them on a common time axis first")
+    return 0.5 * (p + ap), 0.5 * (p - ap)
+
+
+_TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9, "ps": 1e-12, "fs": 1e-15}
+
+
+def read_magnetization_trace(path: str | Path, time_unit: str | None = None
+                             ) -> tuple[np.ndarray, np.ndarray]:
+    """Read a magnetization trace from CSV: first column time, second column M/M_s.
+
+    The time unit comes from the header (``time [ps]``, ``time_fs``, ``t (ps)``) or from
+    ``time_unit``.
+
+    Args:
+        path: CSV file with a header row.
+        time_unit: one of s, ms, us, ns, ps, fs; overrides the header.
+
+    Returns:
+        (time [s], reduced magnetization M/M_s), sorted by time.
+
+    Raises:
+        ValueError: if the unit cannot be found, the file has fewer than 2 rows or times repeat.
+    """
+    path = Path(path)
+    with path.open(newline="") as fh:
+        rows = [r for r in csv.reader(fh) if r and not r[0].lstrip().startswith("#")]
+    if len(rows) < 3:
+        raise ValueError(f"{path}: need a header and at least 2 data rows (time, M/M_s)")
+    header, data = rows[0], np.array([[float(v) for v in r[:2]] for r in rows[1:]])
+    unit = time_unit
+    if unit is None:
+        match = re.search(r"[\[\(_ ](s|ms|us|ns|ps|fs)[\]\)]?\s*$", header[0].strip())
+        if match is None:
+            raise ValueError(f"{path}: cannot read the time unit from the header {header[0]!r}; "
+                             f"write it as 'time [ps]' or pass time_unit='ps'")
+        unit = match.group(1)
+    if unit not in _TIME_UNITS:
+        raise ValueError(f"{path}: unknown time unit {unit!r}; use one of {sorted(_TIME_UNITS)}")
+    order = np.argsort(data[:, 0])
+    t = data[order, 0] * _TIME_UNITS[unit]
+    if np.any(np.diff(t) <= 0):
+        raise ValueError(f"{path}: repeated time values; the trace must be a function of time")
+    return t, data[order, 1]
+
+
+def spin_source_from_rate(reduced_rate: np.ndarray | float, saturation_magnetization: float,
+                          dos: float, efficiency: float = 1.0, polarity: int = 1
+                          ) -> np.ndarray | float:
+    """Spin source S = −p η_s (2/(N μ_B)) M_s dm/dt [J/s] of an FM layer (physics-spec §7.1).
+
+    Args:
+        reduced_rate: dm/dt [1/s] (m = M/M_s), e.g. the layer average of the simulated
+            "magnetization_rate".
+        saturation_magnetization: M_s [A/m].
+        dos: N of the layer [1/(J m³)].
+        efficiency: η_s, fraction of the lost angular momentum that goes into itinerant spins.
+        polarity: +1, or −1 for a layer magnetized opposite to the reference frame.
+
+    Returns:
+        S [J/s] (demagnetization, dm/dt < 0, gives S > 0 for p = +1).
+    """
+    if polarity not in (1, -1):
+        raise ValueError(f"spin source: polarity must be +1 (P) or -1 (AP), got {polarity!r}")
+    return -polarity * efficiency * 2.0 * saturation_magnetization / (dos * MU_B) * reduced_rate
+
+
+class MagnetizationRateSource:
+    """Spin source of an FM layer from its magnetization trace: S = −p η_s (2/(N μ_B)) M_s dm/dt.
+
+    (physics-spec §7.1; one electron spin flip changes M by 2μ_B.) dm/dt is the centred finite
+    difference of the trace, interpolated linearly in time and zero outside the trace.
+
+    Args:
+        time: trace times [s] (increasing).
+        reduced_magnetization: M/M_s at those times.
+        saturation_magnetization: M_s [A/m].
+        dos: N of the layer [1/(J m³)].
+        efficiency: η_s (fraction of lost angular momentum going into itinerant spins).
+        polarity: +1, or −1 for a reversed layer (the ref layer in the AP state, seen from the
+            free layer's frame).
+    """
+
+    def __init__(self, time: np.ndarray, reduced_magnetization: np.ndarray,
+                 saturation_magnetization: float, dos: float, efficiency: float = 1.0,
+                 polarity: int = 1) -> None:
+        self.time = np.asarray(time, dtype=float)
+        self.rate = np.gradient(np.asarray(reduced_magnetization, dtype=float), self.time)
+        self.prefactor = spin_source_from_rate(1.0, saturation_magnetization, dos, efficiency,
+                                               polarity)
+
+    def __call__(self, t: float) -> float:
+        """S(t) [J/s]."""
+        return float(self.prefactor * np.interp(t, self.time, self.rate, left=0.0, right=0.0))
+
+
+class SpinDiffusion1D:
+    """Transient spin diffusion through a 1D stack, DG in z, interface jumps, θ time stepping.
+
+    Set up once, step many times::
+
+        sd = SpinDiffusion1D(layers, [G_free, G_ref], MPI.COMM_WORLD, cell_size=1e-9)
+        sd.set_layer_source("Co_free", lambda t: ...)   # J/s
+        for _ in range(n):
+            sd.advance(dt)
+
+    Args:
+        layers: the stack, top layer first.
+        interface_conductances: G_s [S/m²] of the N − 1 interfaces, top interface first.
+        comm: communicator for the mesh.
+        cells_per_layer: an int (all layers) or one int per layer.
+        cell_size: alternatively, the largest cell size [m]; each layer gets
+            max(min_cells, ceil(d/h)) cells.
+        outer: "reflecting" or "sink", or a pair (top, bottom).
+        degree: DG degree (1 or 2).
+        theta: time-stepping weight (1 = backward Euler, 0.5 = Crank–Nicolson).
+        penalty: SIPG penalty factor (times degree²).
+        min_cells: minimum cells per layer with ``cell_size``.
+        layered_mesh: a prebuilt :class:`LayeredMesh` (skips the internal mesh builder).
+    """
+
+    name = "spin_diffusion"
+    reads = ("magnetization_rate",)
+    writes = ("spin_accumulation",)
+
+    def __init__(self, layers: Sequence[SpinLayer], interface_conductances: Sequence[float],
+                 comm: MPI.Comm = MPI.COMM_WORLD,
+                 cells_per_layer: int | Sequence[int] | None = None,
+                 cell_size: float | None = None, outer: str | tuple[str, str] = "reflecting",
+                 degree: int = 1, theta: float = 0.5, penalty: float = 10.0, min_cells: int = 4,
+                 layered_mesh: LayeredMesh | None = None) -> None:
+        self.layers = list(layers)
+        n = len(self.layers)
+        if n == 0:
+            raise ValueError("SpinDiffusion1D: the stack has no layers")
+        names = [la.name for la in self.layers]
+        if len(set(names)) != n:
+            raise ValueError(f"SpinDiffusion1D: layer names must be unique, got {names}")
+        self.interface_conductances = np.asarray(interface_conductances, dtype=float)
+        if self.interface_conductances.size != n - 1:
+            raise ValueError(f"SpinDiffusion1D: {n} layers need {n - 1} interface conductances "
+                             f"G_s [S/m²] (top interface first), got "
+                             f"{self.interface_conductances.size}")
+        if np.any(~(self.interface_conductances > 0)):
+            raise ValueError(f"SpinDiffusion1D: interface conductances must be > 0 S/m², got "
+                             f"{self.interface_conductances}")
+        bcs = (outer, outer) if isinstance(outer, str) else tuple(outer)
+        if len(bcs) != 2 or any(b not in ("reflecting", "sink") for b in bcs):
+            raise ValueError(f"SpinDiffusion1D: outer must be 'reflecting', 'sink' or a (top, "
+                             f"bottom) pair of those, got {outer!r}")
+        if degree not in (1, 2):
+            raise ValueError(f"SpinDiffusion1D: degree must be 1 or 2, got {degree}")
+        if not 0.5 <= theta <= 1.0:
+            raise ValueError(f"SpinDiffusion1D: theta must be in [0.5, 1] (0.5 = Crank-Nicolson, "
+                             f"1 = backward Euler) for stability, got {theta}")
+        self.outer = bcs
+        self.degree = degree
+        self.theta = float(theta)
+        self.comm = comm
+        self.layer_index = {name: i for i, name in enumerate(names)}
+
+        if layered_mesh is None:
+            counts = self._cell_counts(cells_per_layer, cell_size, min_cells)
+            layered_mesh = build_layered_interval_mesh(
+                comm, [la.thickness for la in self.layers], counts)
+        self.layered_mesh = layered_mesh
+        self.mesh = layered_mesh.mesh
+        self.faces = layered_mesh.faces
+        self._setup_forms(penalty)
+        self.t = 0.0
+        self._sources: dict[int, Callable[[float], float]] = {}
+        self._density_vec: PETSc.Vec | None = None
+        self._density_rate = 0.0
+        self._density_time: Callable[[float], float] = lambda t: 1.0
+        self._solvers: dict[float, tuple[PETSc.Mat, PETSc.KSP]] = {}
+        self._probe_cache: dict = {}  # probe points → (cells, owned-here mask)
+        self._steady_ksp: PETSc.KSP | None = None
+
+    # ------------------------------------------------------------------ set-up
+    def _cell_counts(self, cells_per_layer, cell_size, min_cells) -> list[int]:
+        n = len(self.layers)
+        if (cells_per_layer is None) == (cell_size is None):
+            raise ValueError("SpinDiffusion1D: give exactly one of cells_per_layer and cell_size")
+        if cell_size is not None:
+            if not cell_size > 0:
+                raise ValueError(f"SpinDiffusion1D: cell_size must be > 0 m, got {cell_size}")
+            return [max(min_cells, int(np.ceil(la.thickness / cell_size * (1 - 1e-12))))
+                    for la in self.layers]
+        counts = [int(cells_per_layer)] * n if np.isscalar(cells_per_layer) \
+            else [int(c) for c in cells_per_layer]
+        if len(counts) != n or min(counts) < 1:
+            raise ValueError(f"SpinDiffusion1D: cells_per_layer needs one integer >= 1 per layer "
+                             f"({n}), got {cells_per_layer!r}")
+        return counts
+
+    def _layer_dg0(self, values: Sequence[float]) -> fem.Function:
+        f = fem.Function(self.V0)
+        tags = self.layered_mesh.cell_tags
+        dofs = self.V0.dofmap.list[tags.indices, 0]
+        f.x.array[dofs] = np.asarray(values, dtype=float)[tags.values - 1]
+        f.x.scatter_forward()
+        return f
+
+    def _setup_forms(self, penalty: float) -> None:
+        msh = self.mesh
+        self.V = fem.functionspace(msh, ("DG", self.degree))
+        self.V0 = fem.functionspace(msh, ("DG", 0))
+        half_dos = self._layer_dg0([0.5 * la.dos for la in self.layers])
+        g = self._layer_dg0([la.spin_conductivity for la in self.layers])
+        relax = self._layer_dg0([0.5 * la.dos / la.tau_s for la in self.layers])
+        self._half_dos, self._g, self._relax = half_dos, g, relax
+
+        u, v = ufl.TrialFunction(self.V), ufl.TestFunction(self.V)
+        dx = ufl.Measure("dx", domain=msh, subdomain_data=self.layered_mesh.cell_tags)
+        dS = ufl.Measure("dS", domain=msh, subdomain_data=self.layered_mesh.facet_tags)
+        ds = ufl.Measure("ds", domain=msh, subdomain_data=self.layered_mesh.facet_tags)
+        n = ufl.FacetNormal(msh)
+        h = ufl.CellDiameter(msh)
+        alpha = penalty * self.degree**2
+        self._dx = dx
+
+        mass = half_dos * u * v * dx
+        stiff = g * ufl.inner(ufl.grad(u), ufl.grad(v)) * dx + relax * u * v * dx
+        # SIPG inside layers (g is constant within a layer: avg(g) is the layer's g)
+        stiff += (-ufl.inner(ufl.avg(g * ufl.grad(u)), ufl.jump(v, n))
+                  - ufl.inner(ufl.jump(u, n), ufl.avg(g * ufl.grad(v)))
+                  + alpha * ufl.avg(g) / ufl.avg(h) * ufl.inner(ufl.jump(u, n), ufl.jump(v, n))
+                  ) * dS(TAG_BULK_FACET)
+        for k, G in enumerate(self.interface_conductances):
+            c = fem.Constant(msh, PETSc.ScalarType(G / (2.0 * E_CHARGE**2)))
+            stiff += c * ufl.jump(u) * ufl.jump(v) * dS(TAG_INTERFACE0 + k)
+        self._sink_tags = [tag for tag, bc in zip((TAG_TOP, TAG_BOTTOM), self.outer, strict=True)
+                           if bc == "sink"]
+        mu = fem.Function(self.V, name="spin_accumulation")
+        self.mu = mu
+        loss_form = 0
+        for tag in self._sink_tags:  # Nitsche μ = 0
+            stiff += (-g * ufl.inner(ufl.grad(u), n) * v - g * ufl.inner(ufl.grad(v), n) * u
+                      + alpha * g / h * u * v) * ds(tag)
+            loss_form += (-g * ufl.inner(ufl.grad(mu), n) + alpha * g / h * mu) * ds(tag)
+
+        self._mass_form = fem.form(mass)
+        self._stiff_form = fem.form(stiff)
+        self.M = dolfinx.fem.petsc.assemble_matrix(self._mass_form)
+        self.M.assemble()
+        self.K = dolfinx.fem.petsc.assemble_matrix(self._stiff_form)
+        self.K.assemble()
+        # per-layer source vectors b_i = ∫_layer (N/2) v: F(t) = Σ S_i(t) b_i
+        self._layer_vecs = [dolfinx.fem.petsc.assemble_vector(
+            fem.form(half_dos * v * dx(i + 1))) for i in range(len(self.layers))]
+        for b in self._layer_vecs:
+            b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+
+        # scalar diagnostics (independent of the matrices, used by the conservation test)
+        self._total_form = fem.form(half_dos * mu * dx)
+        self._relax_form = fem.form(relax * mu * dx)
+        self._loss_form = fem.form(loss_form) if self._sink_tags else None
+        # ∫_layer v dz per layer: layer averages are then one dot product each (cheap per step)
+        self._avg_vecs = [dolfinx.fem.petsc.assemble_vector(fem.form(v * dx(i + 1)))
+                          for i in range(len(self.layers))]
+        for w in self._avg_vecs:
+            w.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        self._layer_spin_capacity = np.array([
+            self._allsum(fem.assemble_scalar(fem.form(half_dos * dx(i + 1))))
+            for i in range(len(self.layers))])
+        self._work = [self.M.createVecRight() for _ in range(3)]
+        self._committed = self.mu.x.petsc_vec.copy()  # μ at self.t (trial lives in self.mu)
+        self._trial_t = 0.0
+
+    # ------------------------------------------------------------------ sources and state
+    def set_layer_source(self, layer: str, source: float | Callable[[float], float]) -> None:
+        """Uniform spin source S(t) [J/s] in a ferromagnetic layer (replaces a previous one).
+
+        Args:
+            layer: layer name.
+            source: a constant or a function of time t [s] → S [J/s], e.g. a
+                :class:`MagnetizationRateSource`.
+        """
+        i = self._index(layer)
+        if not self.layers[i].is_ferromagnet:
+            raise ValueError(f"SpinDiffusion1D: layer '{layer}' is not ferromagnetic; spin sources "
+                             f"(from dM/dt) live only in layers with is_ferromagnet=True")
+        self._sources[i] = source if callable(source) else (lambda t, s=float(source): s)
+
+    def set_source_density(self, per_layer: dict[str, Callable[[np.ndarray], np.ndarray]],
+                           time_factor: Callable[[float], float] | None = None) -> None:
+        """A spatially varying source S(z) [J/s] (times an optional time factor), any layer.
+
+        Args:
+            per_layer: layer name → function of z [m] (numpy array) giving S [J/s]; layers not
+                listed have no density source. Interpolated into DG(degree + 2).
+            time_factor: f(t), S(z, t) = S(z) f(t); default 1.
+        """
+        W = fem.functionspace(self.mesh, ("DG", self.degree + 2))
+        s = fem.Function(W)
+        tags = self.layered_mesh.cell_tags
+        for name, func in per_layer.items():
+            cells = tags.indices[tags.values == self._index(name) + 1]
+            s.interpolate(lambda x, f=func: np.asarray(f(x[0]), dtype=float) * np.ones(x.shape[1]),
+                          cells0=cells)
+        s.x.scatter_forward()
+        v = ufl.TestFunction(self.V)
+        self._density_vec = dolfinx.fem.petsc.assemble_vector(
+            fem.form(self._half_dos * s * v * self._dx))
+        self._density_vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        self._density_rate = self._allsum(fem.assemble_scalar(
+            fem.form(self._half_dos * s * self._dx)))
+        self._density_time = time_factor if time_factor is not None else (lambda t: 1.0)
+
+    def set_initial(self, value: float | dict[str, Callable[[np.ndarray], np.ndarray]] = 0.0
+                    ) -> None:
+        """Set μ at the current time: a constant [J] or layer name → function of z [m]."""
+        if np.isscalar(value):
+            self.mu.x.array[:] = float(value)
+        else:
+            self.mu.x.array[:] = 0.0
+            tags = self.layered_mesh.cell_tags
+            for name, func in value.items():
+                cells = tags.indices[tags.values == self._index(name) + 1]
+                self.mu.interpolate(
+                    lambda x, f=func: np.asarray(f(x[0]), dtype=float) * np.ones(x.shape[1]),
+                    cells0=cells)
+        self.mu.x.scatter_forward()
+        self._sync_committed()
+
+    def _index(self, layer: str) -> int:
+        try:
+            return self.layer_index[layer]
+        except KeyError:
+            raise ValueError(f"SpinDiffusion1D: no layer named {layer!r}; layers are "
+                             f"{list(self.layer_index)}") from None
+
+    def _source_vector(self, t: float, out: PETSc.Vec) -> None:
+        out.set(0.0)
+        for i, s in self._sources.items():
+            out.axpy(s(t), self._layer_vecs[i])
+        if self._density_vec is not None:
+            out.axpy(self._density_time(t), self._density_vec)
+
+    # ------------------------------------------------------------------ solving
+    def _solver(self, dt: float) -> PETSc.KSP:
+        key = float(dt)
+        if key not in self._solvers:
+            A = self.K.copy()
+            A.scale(self.theta)
+            A.axpy(1.0 / dt, self.M, structure=PETSc.Mat.Structure.SUBSET_NONZERO_PATTERN)
+            self._solvers[key] = (A, self._make_ksp(A))
+        return self._solvers[key][1]
+
+    def _make_ksp(self, A: PETSc.Mat) -> PETSc.KSP:
+        ksp = PETSc.KSP().create(self.comm)
+        prefix = unique_prefix(self.name)
+        ksp.setOptionsPrefix(prefix)
+        opts = PETSc.Options()
+        for key, val in lu_options().items():
+            opts[prefix + key] = val
+        ksp.setOperators(A)
+        ksp.setFromOptions()
+        return ksp
+
+    def step(self, t: float, dt: float) -> None:
+        """Trial state μ(t + dt) from the committed state μ(t) (θ-scheme); see :meth:`commit`.
+
+        Calling :meth:`step` again before :meth:`commit` recomputes the trial from the same
+        committed state (e.g. with a changed source, in a fixed-point coupling loop).
+        """
+        if not dt > 0:
+            raise ValueError(f"SpinDiffusion1D.step: dt must be > 0 s, got {dt}")
+        if abs(t - self.t) > 1e-9 * dt:
+            raise ValueError(f"SpinDiffusion1D.step: t = {t:.6g} s but the committed state is at "
+                             f"{self.t:.6g} s; call commit() after each accepted step")
+        ksp = self._solver(dt)
+        rhs, tmp, src = self._work
+        x_old = self._committed
+        self.M.mult(x_old, rhs)
+        rhs.scale(1.0 / dt)
+        if self.theta < 1.0:
+            self.K.mult(x_old, tmp)
+            rhs.axpy(-(1.0 - self.theta), tmp)
+            self._source_vector(self.t, src)
+            rhs.axpy(1.0 - self.theta, src)
+        self._source_vector(self.t + dt, src)
+        rhs.axpy(self.theta, src)
+        ksp.solve(rhs, self.mu.x.petsc_vec)
+        check_ksp(ksp, "spin diffusion")
+        self.mu.x.scatter_forward()
+        self._trial_t = self.t + dt
+
+    def commit(self) -> None:
+        """Accept the trial state of the last :meth:`step`."""
+        self.mu.x.petsc_vec.copy(self._committed)
+        self.t = self._trial_t
+
+    def advance(self, dt: float) -> None:
+        """:meth:`step` then :meth:`commit`: μ from t to t + dt."""
+        self.step(self.t, dt)
+        self.commit()
+
+    def _sync_committed(self) -> None:
+        self.mu.x.petsc_vec.copy(self._committed)
+        self._trial_t = self.t
+
+    def solve_steady(self, t: float | None = None) -> None:
+        """Solve the steady state K μ = F(t) (sources evaluated at ``t``, default the current t)."""
+        if self._steady_ksp is None:
+            self._steady_ksp = self._make_ksp(self.K)
+        ksp = self._steady_ksp
+        src = self._work[2]
+        self._source_vector(self.t if t is None else t, src)
+        ksp.solve(src, self.mu.x.petsc_vec)
+        check_ksp(ksp, "spin diffusion (steady)")
+        self.mu.x.scatter_forward()
+        self._sync_committed()
+
+    def run(self, t_end: float, dt: float, depths: Sequence[tuple[float, str]] = (),
+            ) -> dict[str, np.ndarray]:
+        """Step to ``t_end`` with step ``dt``, recording a history.
+
+        Args:
+            t_end: final time [s].
+            dt: time step [s] (the last step is shortened to hit t_end).
+            depths: (z [m], layer name) probes recorded every step.
+
+        Returns:
+            dict with "time" [s], "total_spin" [1/m²], "layer_average" [J] (n_t, n_layers) and
+            "probes" [J] (n_t, n_probes), including the initial state.
+        """
+        rec: dict[str, list] = {"time": [], "total_spin": [], "layer_average": [], "probes": []}
+
+        def record() -> None:
+            rec["time"].append(self.t)
+            rec["total_spin"].append(self.total_spin())
+            rec["layer_average"].append(self.layer_averages())
+            rec["probes"].append(self.values_at(depths) if depths else np.zeros(0))
+
+        record()
+        while self.t < t_end * (1 - 1e-12):
+            self.advance(min(dt, t_end - self.t) if t_end - self.t > 1e-9 * dt else dt)
+            record()
+        return {k: np.array(v) for k, v in rec.items()}
+
+    # ------------------------------------------------------------------ outputs
+    def _allsum(self, value: float) -> float:
+        return self.comm.allreduce(float(value), op=MPI.SUM)
+
+    def total_spin(self) -> float:
+        """∫ (N/2) μ dz = ∫ (n↑ − n↓) dz [1/m²] (spins per area)."""
+        x = self.mu.x.petsc_vec
+        return float(sum(b.dot(x) for b in self._layer_vecs))  # b_i = ∫_layer_i (N/2) v
+
+    def total_spin_assembled(self) -> float:
+        """:meth:`total_spin` by direct integration of the DG function (independent check)."""
+        return self._allsum(fem.assemble_scalar(self._total_form))
+
+    def relaxation_rate(self) -> float:
+        """∫ (N/2) μ/τ_s dz [1/(m² s)]."""
+        return self._allsum(fem.assemble_scalar(self._relax_form))
+
+    def surface_loss_rate(self) -> float:
+        """Spin flowing out through sink faces [1/(m² s)] (Nitsche flux; 0 for reflecting faces)."""
+        if self._loss_form is None:
+            return 0.0
+        return self._allsum(fem.assemble_scalar(self._loss_form))
+
+    def source_rate(self, t: float | None = None) -> float:
+        """∫ (N/2) S dz [1/(m² s)] at time t (default the current time)."""
+        t = self.t if t is None else t
+        total = sum(s(t) * self._layer_spin_capacity[i] for i, s in self._sources.items())
+        if self._density_vec is not None:
+            total += self._density_time(t) * self._density_rate
+        return float(total)
+
+    def layer_averages(self) -> np.ndarray:
+        """Thickness-averaged μ of every layer [J], top layer first."""
+        x = self.mu.x.petsc_vec
+        return np.array([w.dot(x) / la.thickness
+                         for w, la in zip(self._avg_vecs, self.layers, strict=True)])
+
+    def values_at(self, depths: Sequence[tuple[float, str]]) -> np.ndarray:
+        """μ [J] at points (z [m], layer name): a point on an interface takes that layer's side.
+
+        Same values on all ranks.
+        """
+        key = tuple((float(z), name) for z, name in depths)
+        if key not in self._probe_cache:
+            self._probe_cache[key] = self._locate(key)
+        cells, mine = self._probe_cache[key]
+        points = np.zeros((len(key), 3))
+        points[:, 0] = [z for z, _ in key]
+        vals = np.zeros(len(key))
+        if np.any(mine):
+            vals[mine] = np.asarray(self.mu.eval(points[mine], cells[mine])).reshape(-1)
+        total = np.empty_like(vals)
+        self.comm.Allreduce(vals, total, op=MPI.SUM)
+        return total
+
+    def _locate(self, key) -> tuple[np.ndarray, np.ndarray]:
+        """For each probe, a local owned cell of the right layer (on exactly one rank)."""
+        msh = self.mesh
+        tdim = msh.topology.dim
+        n_owned = msh.topology.index_map(tdim).size_local
+        layer_of = np.zeros(n_owned + msh.topology.index_map(tdim).num_ghosts, dtype=int)
+        tags = self.layered_mesh.cell_tags
+        layer_of[tags.indices] = tags.values - 1
+        x = msh.geometry.x[:, 0]
+        cdofs = msh.geometry.dofmaps[0]
+        zmin, zmax = x[cdofs].min(axis=1), x[cdofs].max(axis=1)
+        cells = np.full(len(key), -1, dtype=np.int32)
+        for j, (z, name) in enumerate(key):
+            i = self._index(name)
+            lay = self.layers[i]
+            top, bot = self.faces[i], self.faces[i + 1]
+            if not (bot - 1e-12 * lay.thickness <= z <= top + 1e-12 * lay.thickness):
+                raise ValueError(f"SpinDiffusion1D.values_at: z = {z:.6g} m is outside layer "
+                                 f"'{name}' [{bot:.6g}, {top:.6g}] m")
+            tol = 1e-9 * lay.thickness
+            hit = np.flatnonzero((zmin[:n_owned] - tol <= z) & (z <= zmax[:n_owned] + tol)
+                                 & (layer_of[:n_owned] == i))
+            if hit.size:
+                cells[j] = hit[0]
+        # keep each probe on the lowest rank that found it
+        found = np.where(cells >= 0, self.comm.rank, self.comm.size).astype(np.int64)
+        owner = np.empty_like(found)
+        self.comm.Allreduce(found, owner, op=MPI.MIN)
+        if np.any(owner == self.comm.size):
+            raise ValueError(f"SpinDiffusion1D.values_at: probes {key} not located on any rank")
+        mine = owner == self.comm.rank
+        return cells, mine
+
+    def profile(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """μ(z) at all DG nodes, gathered on every rank.
+
+        Returns:
+            (z [m], μ [J], layer index), sorted from the top; interface positions appear once per
+            side (the jump is visible).
+        """
+        tdim = self.mesh.topology.dim
+        n_owned = self.mesh.topology.index_map(tdim).size_local
+        tags = self.layered_mesh.cell_tags
+        layer_of = np.zeros(self.mesh.topology.index_map(tdim).size_local
+                            + self.mesh.topology.index_map(tdim).num_ghosts, dtype=int)
+        layer_of[tags.indices] = tags.values - 1
+        dofs = self.V.dofmap.list[:n_owned]
+        coords = self.V.tabulate_dof_coordinates()[:, 0]
+        z = coords[dofs].ravel()
+        mu = self.mu.x.array[dofs].ravel()
+        lay = np.repeat(layer_of[:n_owned], dofs.shape[1])
+        z, mu, lay = (np.concatenate(self.comm.allgather(a)) for a in (z, mu, lay))
+        order = np.lexsort((mu, lay, -z))
+        return z[order], mu[order], lay[order]
+
+    def summary(self) -> str:
+        """One line per layer: thickness, D, τ_s, λ_sf; the interface conductances."""
+        lines = [f"spin diffusion 1D: DG{self.degree}, θ = {self.theta}, outer = {self.outer}, "
+                 f"{self.V.dofmap.index_map.size_global * self.V.dofmap.index_map_bs} dofs"]
+        for la in self.layers:
+            lines.append(f"  {la.name:>10s}: d = {la.thickness * 1e9:.4g} nm, D = "
+                         f"{la.diffusivity:.3e} m²/s, τ_s = {la.tau_s * 1e12:.4g} ps, λ_sf = "
+                         f"{la.lambda_sf * 1e9:.4g} nm{' (FM)' if la.is_ferromagnet else ''}")
+        lines.append(f"  G_s = {self.interface_conductances} S/m²")
+        return "\n".join(lines)
+
+    def destroy(self) -> None:
+        """Free the PETSc objects (collective)."""
+        for A, ksp in self._solvers.values():
+            ksp.destroy()
+            A.destroy()
+        self._solvers.clear()
+        if self._steady_ksp is not None:
+            self._steady_ksp.destroy()
+            self._steady_ksp = None
+        for obj in (self.M, self.K, *self._layer_vecs, *self._avg_vecs, *self._work,
+                    self._committed):
+            obj.destroy()

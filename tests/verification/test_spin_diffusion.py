@@ -1,0 +1,338 @@
+"""Verification of the 1D spin-diffusion solver (physics-spec §7): steady states, Gaussian spread,
+relaxation, MMS with an interface jump, spin conservation, P/AP decomposition.
+
+All tests run serially and under ``mpiexec -n 2`` (the 1D mesh is distributed on COMM_WORLD).
+"""
+
+import numpy as np
+import pytest
+
+import femmag  # noqa: F401
+import ufl
+from dolfinx import fem
+from mpi4py import MPI
+
+from femmag.physics.spin_diffusion import (
+    MagnetizationRateSource,
+    SpinDiffusion1D,
+    SpinLayer,
+    pap_decompose,
+    read_magnetization_trace,
+)
+from femmag.reference.spin_diffusion import (
+    bilayer_steady_state,
+    gaussian_spreading,
+    multilayer_steady_state,
+)
+from femmag.units import E_CHARGE, MU_B, NM, PS
+
+# physics-spec §7.3 Co/Cu parameters
+SIGMA_CO, LAMBDA_CO, DOS_CO = 1e7, 40 * NM, 1.13e48
+SIGMA_CU, LAMBDA_CU, DOS_CU = 3.5e7, 350 * NM, 1.558e47
+G_REF, G_FREE = 1.96e15, 6.5e14
+SOURCE = 1e-10  # J/s: μ ≈ S τ_s ≈ 0.5 meV in Co
+
+
+def co(name, d):
+    return SpinLayer(name, d, SIGMA_CO, DOS_CO, spin_diffusion_length=LAMBDA_CO,
+                     is_ferromagnet=True)
+
+
+def cu(d=80 * NM):
+    return SpinLayer("Cu", d, SIGMA_CU, DOS_CU, spin_diffusion_length=LAMBDA_CU)
+
+
+def reference_profile(ref, z, layer):
+    out = np.empty_like(z)
+    for i in np.unique(layer):
+        out[layer == i] = ref(z[layer == i], i)
+    return out
+
+
+def stack_reference(layers, conductances, sources, outer):
+    return multilayer_steady_state([la.thickness for la in layers],
+                                   [la.conductivity for la in layers], [la.dos for la in layers],
+                                   [la.tau_s for la in layers], conductances, sources, outer)
+
+
+def test_bilayer_steady_state_matches_analytic():
+    """Co 3 nm / Cu 80 nm, uniform source in Co: §7.4 closed form to 1e-4 (values and jump)."""
+    d_f, d_n = 3 * NM, 80 * NM
+    layers = [co("Co", d_f), cu(d_n)]
+    sd = SpinDiffusion1D(layers, [G_REF], MPI.COMM_WORLD, cells_per_layer=[8, 32])
+    sd.set_layer_source("Co", SOURCE)
+    sd.solve_steady()
+    z, mu, layer = sd.profile()
+    zeta = -(z + d_f)  # §7.4 coordinate: FM on [−d_F, 0]
+    args = (SOURCE, d_f, SIGMA_CO, DOS_CO, layers[0].tau_s, d_n, SIGMA_CU, DOS_CU,
+            layers[1].tau_s, G_REF)
+    exact_f, flux = bilayer_steady_state(np.minimum(zeta, -1e-30), *args)
+    exact_n, _ = bilayer_steady_state(np.maximum(zeta, 0.0), *args)
+    exact = np.where(layer == 0, exact_f, exact_n)
+    err = np.max(np.abs(mu - exact)) / np.max(np.abs(exact))
+    assert err < 1e-4, f"bilayer steady state: relative max error {err:.2e}"
+    # the interface jump μ_F(0⁻) − μ_N(0⁺) = J_s 2e²/G_s
+    mu_f, mu_n = sd.values_at([(-d_f, "Co"), (-d_f, "Cu")])
+    jump = flux * 2 * E_CHARGE**2 / G_REF
+    assert abs((mu_f - mu_n) - jump) / jump < 1e-3
+    # backward-Euler time stepping converges to the same steady state (BE's fixed point)
+    sd_t = SpinDiffusion1D(layers, [G_REF], MPI.COMM_WORLD, cells_per_layer=[8, 32], theta=1.0)
+    sd_t.set_layer_source("Co", SOURCE)
+    for _ in range(60):
+        sd_t.advance(10 * PS)
+    err_t = np.max(np.abs(sd_t.profile()[1] - mu)) / np.max(np.abs(mu))
+    assert err_t < 1e-8, f"transient → steady: {err_t:.2e}"
+
+
+@pytest.mark.parametrize("outer", ["reflecting", "sink", ("reflecting", "sink")])
+def test_trilayer_steady_state_matches_linear_solve(outer):
+    """Co(3.2)/Cu(80)/Co(7) with sources in both Co layers vs the N-layer reference to 1e-4.
+
+    DG2: with sinks DG1 needs ~4× more cells for 1e-4 (max error 1.1e-3 at these cells, rate 2).
+    """
+    layers = [co("Co_free", 3.2 * NM), cu(), co("Co_ref", 7 * NM)]
+    conductances = [G_FREE, G_REF]
+    sources = [SOURCE, 0.0, -0.4 * SOURCE]
+    sd = SpinDiffusion1D(layers, conductances, MPI.COMM_WORLD, cells_per_layer=[8, 32, 12],
+                         outer=outer, degree=2)
+    sd.set_layer_source("Co_free", sources[0])
+    sd.set_layer_source("Co_ref", sources[2])
+    sd.solve_steady()
+    z, mu, layer = sd.profile()
+    ref = stack_reference(layers, conductances, sources, outer)
+    exact = reference_profile(ref, z, layer)
+    err = np.max(np.abs(mu - exact)) / np.max(np.abs(exact))
+    assert err < 1e-4, f"trilayer ({outer}): relative max error {err:.2e}"
+    avg = sd.layer_averages()
+    exact_avg = np.array([ref.layer_average(i) for i in range(3)])
+    assert np.max(np.abs(avg - exact_avg)) / np.max(np.abs(exact_avg)) < 1e-4
+
+
+def test_gaussian_spreading_and_relaxation():
+    """A Gaussian μ pulse in 1 µm Cu spreads and relaxes as the closed form, to 1e-4 (rel. L²)."""
+    layer = cu(1000 * NM)
+    D, amplitude, width, center = layer.diffusivity, 1e-22, 20 * NM, -500 * NM
+    sd = SpinDiffusion1D([layer], [], MPI.COMM_WORLD, cells_per_layer=250, degree=2, theta=0.5)
+    sd.set_initial({"Cu": lambda z: gaussian_spreading(z, 0.0, D, layer.tau_s, center, width,
+                                                       amplitude)})
+    dt = 2e-15
+    for t_check in (0.2 * PS, 0.5 * PS, 1.0 * PS):
+        while sd.t < t_check - 1e-3 * dt:
+            sd.advance(dt)
+        z, mu, _ = sd.profile()
+        exact = gaussian_spreading(z, sd.t, D, layer.tau_s, center, width, amplitude,
+                                   walls=(-1000 * NM, 0.0))
+        err = np.sqrt(np.sum((mu - exact) ** 2) / np.sum(exact**2))
+        assert err < 1e-4, f"Gaussian at t = {sd.t / PS:.2f} ps: relative L² error {err:.2e}"
+
+
+def test_pure_relaxation():
+    """Uniform μ in a reflecting layer decays as exp(−t/τ_s) (Crank–Nicolson), to 1e-4."""
+    layer = co("Co", 10 * NM)
+    sd = SpinDiffusion1D([layer], [], MPI.COMM_WORLD, cells_per_layer=4, theta=0.5)
+    sd.set_initial(1e-22)
+    for t_check in (1 * PS, 5 * PS, 10 * PS):
+        while sd.t < t_check - 1e-18:
+            sd.advance(20e-15)
+        expected = 1e-22 * np.exp(-sd.t / layer.tau_s)
+        got = sd.layer_averages()[0]
+        assert abs(got - expected) / expected < 1e-4
+        assert np.ptp(sd.profile()[1]) < 1e-12 * expected  # stays uniform
+
+
+def _mms_error(n_cells, degree):
+    """L² error of the steady solve for a manufactured μ with an interface jump (two layers)."""
+    d1, d2 = 10 * NM, 20 * NM
+    top = SpinLayer("A", d1, SIGMA_CO, DOS_CO, spin_diffusion_length=LAMBDA_CO)
+    bottom = SpinLayer("B", d2, SIGMA_CU, DOS_CU, spin_diffusion_length=60 * NM)
+    G = 1e15
+    z_i = -d1
+    g1, g2 = top.spin_conductivity, bottom.spin_conductivity
+    flux = 0.3e-22 * G / (2 * E_CHARGE**2)  # interface flux J0 (upward) → jump 0.3e-22 J
+    c1, a, b = 1e-22, 0.5e-22, 0.3e-22
+    c2 = c1 + a - b + flux * 2 * E_CHARGE**2 / G  # jump condition: J0 = (G/2e²)(μ2(0) − μ1(0))
+
+    # layer A (s = z − z_i ∈ [0, d1]) and B (s ∈ [−d2, 0]): zero flux at the outer faces, flux J0
+    # at the interface from both sides (flux continuity), so the manufactured μ satisfies every
+    # interface and boundary condition; the source S = μ/τ − (2g/N) μ'' makes it a solution.
+    def mu_a(s, m=np):
+        return c1 - flux / g1 * (s - s**2 / (2 * d1)) + a * m.cos(np.pi * s / d1)
+
+    def mu_b(s, m=np):
+        return c2 - flux / g2 * (s + s**2 / (2 * d2)) + b * m.cos(np.pi * s / d2)
+
+    def src_a(z):
+        s = z - z_i
+        d2mu = flux / g1 / d1 - a * (np.pi / d1) ** 2 * np.cos(np.pi * s / d1)
+        return mu_a(s) / top.tau_s - 2 * g1 / top.dos * d2mu
+
+    def src_b(z):
+        s = z - z_i
+        d2mu = -flux / g2 / d2 - b * (np.pi / d2) ** 2 * np.cos(np.pi * s / d2)
+        return mu_b(s) / bottom.tau_s - 2 * g2 / bottom.dos * d2mu
+
+    sd = SpinDiffusion1D([top, bottom], [G], MPI.COMM_WORLD,
+                         cells_per_layer=[n_cells, 2 * n_cells], degree=degree)
+    sd.set_source_density({"A": src_a, "B": src_b})
+    sd.solve_steady()
+    # exact solution as UFL per layer, integrated with the solver's cell tags
+    x = ufl.SpatialCoordinate(sd.mesh)[0]
+    dx = ufl.Measure("dx", domain=sd.mesh, subdomain_data=sd.layered_mesh.cell_tags)
+    form = ((sd.mu - mu_a(x - z_i, ufl)) ** 2 * dx(1) + (sd.mu - mu_b(x - z_i, ufl)) ** 2 * dx(2))
+    err2 = MPI.COMM_WORLD.allreduce(fem.assemble_scalar(fem.form(form)), op=MPI.SUM)
+    norm2 = MPI.COMM_WORLD.allreduce(fem.assemble_scalar(fem.form(
+        mu_a(x - z_i, ufl) ** 2 * dx(1) + mu_b(x - z_i, ufl) ** 2 * dx(2))), op=MPI.SUM)
+    return np.sqrt(err2 / norm2)
+
+
+@pytest.mark.parametrize(("degree", "min_rate"), [(1, 1.9), (2, 2.9)])
+def test_mms_interface_jump_rate(degree, min_rate):
+    """Manufactured solution with a μ jump at the interface: L² rate ≈ degree + 1."""
+    cells = [4, 8, 16, 32]
+    errors = np.array([_mms_error(n, degree) for n in cells])
+    rates = np.log2(errors[:-1] / errors[1:])
+    assert rates[-1] >= min_rate, f"DG{degree} MMS: errors {errors}, rates {rates}"
+    assert errors[-1] < 1e-3
+
+
+@pytest.mark.parametrize("case", ["reflecting", "sink", "relaxation_only"])
+def test_spin_conservation(case):
+    """d/dt ∫(N/2)μ = source − relaxation − surface loss, step by step, to 1e-8."""
+    layers = [co("Co_free", 3.2 * NM), cu(), co("Co_ref", 7 * NM)]
+    outer = "sink" if case == "sink" else "reflecting"
+    theta = 0.5
+    sd = SpinDiffusion1D(layers, [G_FREE, G_REF], MPI.COMM_WORLD, cells_per_layer=[4, 20, 6],
+                         outer=outer, theta=theta)
+    if case == "relaxation_only":
+        sd.set_initial({"Co_free": lambda z: 1e-22 + 0 * z, "Cu": lambda z: -2e-24 * (z / NM)})
+    else:
+        def pulse(t, t0, width):
+            return np.exp(-(((t - t0) / width) ** 2))
+
+        sd.set_layer_source("Co_free", lambda t: SOURCE * pulse(t, 0.2 * PS, 0.1 * PS))
+        sd.set_layer_source("Co_ref", lambda t: -0.3 * SOURCE * pulse(t, 0.5 * PS, 0.2 * PS))
+
+    def net_rate():
+        return sd.source_rate() - sd.relaxation_rate() - sd.surface_loss_rate()
+
+    dt = 10e-15
+    total0 = total = sd.total_spin()
+    rate, relax = net_rate(), sd.relaxation_rate()
+    decay = 0.0  # ∫ relaxation dt with the scheme's weights
+    defects, scale, losses = [], [], []
+    for _ in range(100):
+        sd.advance(dt)
+        new_total, new_rate = sd.total_spin(), net_rate()
+        predicted = dt * (theta * new_rate + (1 - theta) * rate)
+        defects.append(new_total - total - predicted)
+        scale.append(abs(predicted) + dt * abs(sd.source_rate()))
+        new_relax = sd.relaxation_rate()
+        decay += dt * (theta * new_relax + (1 - theta) * relax)
+        total, rate, relax = new_total, new_rate, new_relax
+        losses.append((sd.surface_loss_rate(), sd.source_rate()))
+    rel = np.max(np.abs(defects)) / np.max(scale)
+    assert rel < 1e-8, f"{case}: spin balance defect {rel:.2e}"
+    assert sd.total_spin() == pytest.approx(sd.total_spin_assembled(), rel=1e-12)
+    if case == "sink":
+        # the sinks take a sizeable share of the injected spin (so the balance tests the loss term)
+        losses = np.abs(np.array(losses))
+        assert np.max(losses[:, 0]) > 0.01 * np.max(losses[:, 1])
+    if case == "relaxation_only":
+        # reflecting faces, no source: the whole decrease of the total spin is relaxation
+        assert abs((total0 - total) - decay) / decay < 1e-8
+        assert decay > 0.05 * total0
+
+
+def _trace_csv(path, amplitude, t_peak):
+    t = np.linspace(0.0, 2.0, 401)  # ps
+    m = 1.0 - amplitude * (1 - np.exp(-t / t_peak)) * np.exp(-t / 0.8)
+    np.savetxt(path, np.column_stack([t, m]), delimiter=",", header="time [ps],M/M_s",
+               comments="")
+    return t * PS, m
+
+
+def test_pap_decomposition(tmp_path):
+    """P/AP runs (ref-layer source sign flipped) split into free-only and ref-only runs (§8.2)."""
+    rank = MPI.COMM_WORLD.rank
+    free_csv, ref_csv = tmp_path / f"free_{rank}.csv", tmp_path / f"ref_{rank}.csv"
+    t_free, m_free = _trace_csv(free_csv, 0.8, 0.1)
+    _trace_csv(ref_csv, 0.18, 0.15)
+    t_read, m_read = read_magnetization_trace(free_csv)
+    np.testing.assert_allclose(t_read, t_free, rtol=1e-12)
+    np.testing.assert_allclose(m_read, m_free, rtol=1e-12)
+
+    layers = [co("Co_free", 3.2 * NM), cu(), co("Co_ref", 7 * NM)]
+    ms, eta = 1.4e6, 0.1
+
+    def source(csv_path, polarity=1):
+        t, m = read_magnetization_trace(csv_path)
+        return MagnetizationRateSource(t, m, ms, DOS_CO, efficiency=eta, polarity=polarity)
+
+    # S = −η (2/(N μ_B)) M_s dm/dt: check the prefactor on the free trace at 0.05 ps
+    s_free = source(free_csv)
+    rate = np.interp(0.05 * PS, t_free, np.gradient(m_free, t_free))
+    assert s_free(0.05 * PS) == pytest.approx(-eta * 2 * ms / (DOS_CO * MU_B) * rate, rel=1e-12)
+    assert s_free(0.05 * PS) > 0  # demagnetization (dm/dt < 0) gives μ_s > 0
+
+    probes = [(-1.6 * NM, "Co_free"), (-3.2 * NM, "Cu"), (-43.2 * NM, "Cu"), (-83.2 * NM, "Cu"),
+              (-86.0 * NM, "Co_ref")]
+
+    def run(free=True, ref_polarity=None):
+        sd = SpinDiffusion1D(layers, [G_FREE, G_REF], MPI.COMM_WORLD, cells_per_layer=[4, 20, 6])
+        if free:
+            sd.set_layer_source("Co_free", s_free)
+        if ref_polarity is not None:
+            sd.set_layer_source("Co_ref", source(ref_csv, ref_polarity))
+        return sd.run(0.6 * PS, 10e-15, depths=probes)["probes"]
+
+    parallel, antiparallel = run(True, 1), run(True, -1)
+    free_only, ref_only = run(True, None), run(False, 1)
+    free, ref = pap_decompose(parallel, antiparallel)
+    scale = np.max(np.abs(parallel))
+    assert np.max(np.abs(free - free_only)) / scale < 1e-10
+    assert np.max(np.abs(ref - ref_only)) / scale < 1e-10
+    assert np.max(np.abs(ref_only)) > 1e-3 * scale  # the ref part is not trivially zero
+
+
+def test_input_errors(tmp_path):
+    with pytest.raises(ValueError, match="exactly one of spin_relaxation_time"):
+        SpinLayer("Cu", 80 * NM, SIGMA_CU, DOS_CU)
+    with pytest.raises(ValueError, match="thickness must be a positive"):
+        SpinLayer("Cu", -1.0, SIGMA_CU, DOS_CU, spin_relaxation_time=1e-12)
+    with pytest.raises(ValueError, match="need 1 interface conductances"):
+        SpinDiffusion1D([co("Co", 3 * NM), cu()], [], MPI.COMM_WORLD, cells_per_layer=4)
+    with pytest.raises(ValueError, match="outer must be"):
+        SpinDiffusion1D([cu()], [], MPI.COMM_WORLD, cells_per_layer=4, outer="open")
+    sd = SpinDiffusion1D([co("Co", 3 * NM), cu()], [G_REF], MPI.COMM_WORLD, cells_per_layer=4)
+    with pytest.raises(ValueError, match="not ferromagnetic"):
+        sd.set_layer_source("Cu", 1.0)
+    with pytest.raises(ValueError, match="no layer named 'Pt'"):
+        sd.set_layer_source("Pt", 1.0)
+    with pytest.raises(ValueError, match="outside layer 'Cu'"):
+        sd.values_at([(0.0, "Cu")])
+    bad = tmp_path / f"bad_{MPI.COMM_WORLD.rank}.csv"
+    bad.write_text("time,M/M_s\n0,1\n1,0.9\n")
+    with pytest.raises(ValueError, match="cannot read the time unit"):
+        read_magnetization_trace(bad)
+    with pytest.raises(ValueError, match="polarity must be"):
+        MagnetizationRateSource(np.arange(3.0), np.ones(3), 1e6, DOS_CO, polarity=0)
+    with pytest.raises(ValueError, match="same shape"):
+        pap_decompose(np.zeros(3), np.zeros(4))
+
+
+def test_step_commit_protocol():
+    """step(t, dt) computes a trial from the committed state; commit() accepts it."""
+    sd = SpinDiffusion1D([co("Co", 3 * NM), cu()], [G_REF], MPI.COMM_WORLD, cells_per_layer=4)
+    sd.set_layer_source("Co", SOURCE)
+    dt = 10e-15
+    sd.step(0.0, dt)
+    first = sd.profile()[1].copy()
+    sd.step(0.0, dt)  # recomputed from the same committed state
+    np.testing.assert_array_equal(sd.profile()[1], first)
+    assert sd.t == 0.0
+    sd.commit()
+    assert sd.t == pytest.approx(dt)
+    sd.step(dt, dt)
+    assert np.max(np.abs(sd.profile()[1])) > np.max(np.abs(first))  # the source keeps injecting
+    with pytest.raises(ValueError, match="committed state is at"):
+        sd.step(0.0, dt)
