@@ -21,7 +21,7 @@ def gather_cells(u) -> tuple[np.ndarray, np.ndarray, int] | None:
     tdim = mesh.topology.dim
     n_owned = mesh.topology.index_map(tdim).size_local
     x = mesh.geometry.x
-    geo = mesh.geometry.dofmap[:n_owned]
+    geo = mesh.geometry.dofmaps[0][:n_owned]
     coords = x[geo]
     dofs = V.dofmap.list[:n_owned]
     if dofs.shape[1] == 1:  # DG0: repeat the cell value on its vertices

@@ -115,10 +115,10 @@ class TwoTemperatureModel:
         self.theta = theta
         self.extra_sources = extra_sources
         # Newton on the relative update (1e-9 of ~1000 K is 1 µK), GMRES + ILU linear solves.
-        self._petsc_options = newton_options(stol=1e-9)
+        self._petsc_options = newton_options(stol=1e-10)
         for key in ("pc_factor_mat_solver_type",):
             self._petsc_options.pop(key)
-        self._petsc_options.update(iterative_options())
+        self._petsc_options.update(iterative_options(rtol=1e-12))
         self._petsc_options.update(petsc_options or {})
         self._classify_regions()
 

@@ -65,7 +65,8 @@ class Magnetization:
         initial_temperature: ``"300 K"``.
         applied_field: constant applied field, e.g. ``("0 T", "0 T", "0.1 T")`` or ``"0.1 T"``
             (along z).
-        quadrature_degree: degree of the quadrature rule carrying the state.
+        quadrature_degree: degree of the quadrature rule carrying the state (default: the
+            Domain's one rule, ``domain.quadrature_degree``).
         max_substep: largest LLB sub-step [s] (None: the kernel's own choice).
     """
 
@@ -75,7 +76,7 @@ class Magnetization:
 
     def __init__(self, domain: Any, library: Any = None, *, initial: Any = "+z",
                  initial_temperature: Any = "300 K", applied_field: Any = "0 T",
-                 quadrature_degree: int = 2, max_substep: float | None = None) -> None:
+                 quadrature_degree: int | None = None, max_substep: float | None = None) -> None:
         if library is None:
             from femmag.materials import Library
 
@@ -91,7 +92,8 @@ class Magnetization:
         else:
             self.applied_field = np.array([to_si(b, "field", "applied_field") for b in
                                            applied_field])
-        self.quadrature_degree = quadrature_degree
+        self.quadrature_degree = (getattr(domain, "quadrature_degree", 2)
+                                  if quadrature_degree is None else quadrature_degree)
         self.max_substep = max_substep
         self.field_providers: list[tuple[str, FieldProvider]] = []
         self.magnetic_regions = [r for r in domain.regions

@@ -1,0 +1,292 @@
+"""Seed-003 helpers for the scalar beam-centre model (physics-spec §3.8, §4.5, §5.5, §9.1).
+
+* The S003-A stack (CoPt 10 nm on fused silica) in one place, as the plain-SI dicts of
+  :mod:`femmag.reference.two_temperature_1d`.
+* :class:`ElectronTemperatureTable`: film-averaged T_e(F, t) from the 1D reference, solved once per
+  distinct fluence and cached, usable as ``electron_temperature=`` of
+  :func:`femmag.reference.scalar_model.run_scalar_model` (a phase diagram then needs one 1D solve per
+  fluence of its grid, not one per point).
+* :func:`final_states`: the scalar model over a whole grid of (F, D, κ_IFE, helicity, B0, λ) points,
+  in memory-bounded chunks and optionally split over MPI ranks (gathered on every rank).
+* Classification (spec §3.8, seed 003 Fig. 5 caption): "switched" = σ− flips M+ and σ+ does not;
+  "demagnetized" = σ+ flips too (helicity-independent outcome); thresholds from fluence scans.
+* :func:`opposing_disturbance`: the seed's worst-case constant disturbance B0 "in the direction of
+  narrowing the switched region" (Fig. 7): against the flip for σ−, towards it for σ+ / linear.
+
+Times are relative to the pulse peak (t = 0); on the seed's axis the peak is at
+:data:`SEED_PULSE_PEAK` = 0.2 ps (spec §4.5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from femmag.kernels.llb import LLBParameters
+from femmag.reference.scalar_model import S003_LLB, run_scalar_model
+from femmag.reference.two_temperature_1d import solve_two_temperature_1d
+from femmag.units import MU0
+
+__all__ = [
+    "CURIE_TEMPERATURE",
+    "DEMAGNETIZED",
+    "IFE_PER_MJ_CM2",
+    "NOT_SWITCHED",
+    "S003A_FILM",
+    "S003A_SUBSTRATE",
+    "SATURATION_FIELD_0K",
+    "SEED_PULSE_PEAK",
+    "SWITCHED",
+    "ElectronTemperatureTable",
+    "FinalStates",
+    "classify_outcome",
+    "final_states",
+    "fluence_thresholds",
+    "opposing_disturbance",
+]
+
+#: S003-A film (spec §4.5): CoPt 10 nm, n = 2.673 + 4.883i (A = 0.3725), 10 cells.
+S003A_FILM: Mapping[str, Any] = {
+    "name": "CoPt", "thickness": 10e-9, "cells": 10, "n": 2.673 + 4.883j, "gamma_e": 700.0,
+    "G": 3e18, "C_l": 3.0e6, "kappa_e0": 30.0, "kappa_l": 2.0}
+#: S003-A substrate: fused silica 4 µm, graded from the film cell width, fixed 300 K bottom.
+S003A_SUBSTRATE: Mapping[str, Any] = {
+    "name": "silica", "thickness": 4e-6, "cells": 60, "n": 1.4533, "C": 1.64e6, "kappa": 1.38}
+#: Pulse intensity FWHM τ_p [s].
+PULSE_FWHM = 140e-15
+#: Curie temperature of the seed's virtual ferromagnet [K].
+CURIE_TEMPERATURE = 550.0
+#: Pulse peak on the seed's time axis [s] (spec §4.5: 0.19-0.21 ps).
+SEED_PULSE_PEAK = 0.2e-12
+#: B_s,0K = μ0 M_s0 (M_s0 = 8e5 A/m) [T], the seed's normalization of B_i.
+SATURATION_FIELD_0K = MU0 * 8e5
+#: κ_IFE = 1 T per mJ/cm² in SI [T m²/J].
+IFE_PER_MJ_CM2 = 0.1
+
+#: Outcome codes of :func:`classify_outcome`.
+NOT_SWITCHED, SWITCHED, DEMAGNETIZED = 0, 1, 2
+
+
+class ElectronTemperatureTable:
+    """Film-averaged electron (and lattice) temperature of the S003-A stack from the 1D reference.
+
+    Each distinct fluence is solved once (``solve_two_temperature_1d``, ~0.06 s) up to ``t_end``
+    and cached; calls interpolate the stored trace linearly in time (1 fs samples through the
+    pulse, 200 per decade after it). Before the 1D start (pulse peak − 6σ) T = T0.
+
+    Args:
+        t_end: end of the 1D solves [s] (≥ the last time asked for).
+        film, substrate: layer dicts (default S003-A).
+        pulse_duration: intensity FWHM [s].
+
+    Example:
+        >>> table = ElectronTemperatureTable(20e-12)
+        >>> round(float(table(26.0, np.array([20e-12]))[0]))  # 2.6 mJ/cm², T_e(20 ps) [K]
+        544
+    """
+
+    def __init__(self, t_end: float, *, film: Mapping[str, Any] = S003A_FILM,
+                 substrate: Mapping[str, Any] = S003A_SUBSTRATE,
+                 pulse_duration: float = PULSE_FWHM) -> None:
+        if not t_end > 0:
+            raise ValueError(f"ElectronTemperatureTable: t_end = {t_end!r} s must be > 0 "
+                             "(e.g. 100e-12).")
+        self.t_end = float(t_end)
+        self.film = dict(film)
+        self.substrate = dict(substrate)
+        self.pulse_duration = float(pulse_duration)
+        self._traces: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def _trace(self, fluence: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        key = round(float(fluence), 9)
+        if key not in self._traces:
+            if not (np.isfinite(key) and key >= 0):
+                raise ValueError(f"ElectronTemperatureTable: fluence {fluence!r} J/m² must be "
+                                 "finite and ≥ 0 (2.6 mJ/cm² = 26 J/m²).")
+            run = solve_two_temperature_1d([self.film], self.substrate, fluence=key,
+                                           duration=self.pulse_duration, arrival=0.0,
+                                           t_end=self.t_end)
+            name = self.film["name"]
+            self._traces[key] = (run.times, run.average("electron", name),
+                                 run.average("lattice", name))
+        return self._traces[key]
+
+    def __call__(self, fluence: float, times: np.ndarray) -> np.ndarray:
+        """T_e [K] at ``times`` [s] (relative to the pulse peak) for fluence F0 [J/m²]."""
+        return self.electron(fluence, times)
+
+    def electron(self, fluence: float, times: np.ndarray) -> np.ndarray:
+        """Film-averaged electron temperature [K] at ``times`` [s]."""
+        t, te, _ = self._trace(fluence)
+        self._check_times(times)
+        return np.interp(times, t, te)
+
+    def lattice(self, fluence: float, times: np.ndarray) -> np.ndarray:
+        """Film-averaged lattice temperature [K] at ``times`` [s]."""
+        t, _, tl = self._trace(fluence)
+        self._check_times(times)
+        return np.interp(times, t, tl)
+
+    def time_below_curie(self, fluence: float, curie_temperature: float = CURIE_TEMPERATURE
+                         ) -> float:
+        """Last time [s] T_e falls below T_c (inf if still above at ``t_end``; nan if never above)."""
+        t, te, _ = self._trace(fluence)
+        above = np.flatnonzero(te >= curie_temperature)
+        if above.size == 0:
+            return float("nan")
+        i = above[-1]
+        if i == te.size - 1:
+            return float("inf")
+        return float(t[i] + (curie_temperature - te[i]) * (t[i + 1] - t[i]) / (te[i + 1] - te[i]))
+
+    def _check_times(self, times: np.ndarray) -> None:
+        if np.max(times) > self.t_end * (1 + 1e-9):
+            raise ValueError(f"ElectronTemperatureTable: asked for t = {np.max(times):.3e} s beyond "
+                             f"t_end = {self.t_end:.3e} s; build the table with a larger t_end.")
+
+
+def opposing_disturbance(helicity: np.ndarray | float, level: float) -> np.ndarray:
+    """Worst-case constant disturbance B0 [T] (seed 003 Fig. 7) for the initial state M+.
+
+    σ− (h < 0) tries to flip M+: B0 = +level (against the flip, raises the lower threshold);
+    σ+ and linear (h ≥ 0) must not flip: B0 = −level (towards the flip, lowers the upper,
+    demagnetization threshold).
+
+    Args:
+        helicity: +1, −1 or 0 per point.
+        level: |B0| [T] (1 G = 1e-4 T).
+    """
+    return np.where(np.asarray(helicity, float) < 0, 1.0, -1.0) * float(level)
+
+
+@dataclass
+class FinalStates:
+    """Per-point results of :func:`final_states` (gathered; shape (n,)).
+
+    Attributes:
+        final_magnetization: m_z at the end time (initial state M+ = m_e(300 K) ẑ).
+        minimum_magnetization: min_t |m_z|.
+        time_of_minimum: time of min |m_z| relative to the pulse peak [s].
+        flipped: final m_z < 0.
+    """
+
+    final_magnetization: np.ndarray
+    minimum_magnetization: np.ndarray
+    time_of_minimum: np.ndarray
+
+    @property
+    def flipped(self) -> np.ndarray:
+        return self.final_magnetization < 0
+
+
+def final_states(fluence: np.ndarray | float, *, diameter: np.ndarray | float = 10e-6,
+                 ife_coefficient: np.ndarray | float = IFE_PER_MJ_CM2,
+                 helicity: np.ndarray | float = -1.0, disturbance: np.ndarray | float = 0.0,
+                 coupling: np.ndarray | float | None = None, times: np.ndarray,
+                 temperature: ElectronTemperatureTable, llb: LLBParameters = S003_LLB,
+                 conductivity: float = 8e6, chunk: int = 1024, comm: Any = None) -> FinalStates:
+    """Run the scalar model (thin-sheet B_i, 1D-reference T_e) on a grid of points.
+
+    All point inputs broadcast to one flat shape (n,). The points are split in contiguous blocks
+    over the ranks of ``comm`` (mpi4py communicator, optional) and in chunks of at most ``chunk``
+    points (memory: 3 arrays of n_t × chunk floats); every rank gets the gathered result.
+
+    Args:
+        fluence: F0 [J/m²].
+        diameter: D [m].
+        ife_coefficient: κ_IFE [T m²/J] (0.1 = 1 T per mJ/cm²).
+        helicity: +1 σ+, −1 σ−, 0 linear.
+        disturbance: constant B0 [T] along z.
+        coupling: λ per point (None: ``llb.coupling``).
+        times: time grid [s] relative to the pulse peak (e.g. ``scalar_time_grid(100e-12)``).
+        temperature: the T_e table (its ``t_end`` ≥ ``times[-1]``).
+        llb: LLB parameters (T_c, μ_at; λ unless ``coupling`` is given).
+        conductivity: film σ [S/m] for the thin-sheet kernel.
+        chunk: largest number of points per LLB call.
+        comm: optional MPI communicator.
+
+    Returns:
+        :class:`FinalStates`.
+    """
+    lam = llb.coupling if coupling is None else coupling
+    arrays = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, float)) for a in
+                                   (fluence, diameter, ife_coefficient, helicity, disturbance,
+                                    lam)))
+    columns = [a.ravel() for a in arrays]
+    n = columns[0].size
+    size, rank = (1, 0) if comm is None else (comm.size, comm.rank)
+    bounds = np.linspace(0, n, size + 1).astype(int)
+    mine = np.arange(bounds[rank], bounds[rank + 1])
+    # sort this rank's points by fluence so that each chunk needs few distinct T_e traces
+    mine = mine[np.argsort(columns[0][mine], kind="stable")]
+    local = np.empty((3, mine.size))
+    for start in range(0, mine.size, chunk):
+        idx = mine[start:start + chunk]
+        F, D, kappa, h, B0, lam_i = (c[idx] for c in columns)
+        result = run_scalar_model(F, diameter=D, ife_coefficient=kappa, helicity=h,
+                                  disturbance=B0, times=times, conductivity=conductivity,
+                                  electron_temperature=temperature,
+                                  llb=replace(llb, coupling=lam_i))
+        mz = result.magnetization_z
+        where = np.argmin(np.abs(mz), axis=0)
+        local[:, start:start + idx.size] = (mz[-1], np.abs(mz[where, np.arange(idx.size)]),
+                                            times[where])
+    out = np.empty((3, n))
+    if comm is None:
+        out[:, mine] = local
+    else:
+        for indices, values in comm.allgather((mine, local)):
+            out[:, indices] = values
+    return FinalStates(final_magnetization=out[0], minimum_magnetization=out[1],
+                       time_of_minimum=out[2])
+
+
+def classify_outcome(flipped_minus: np.ndarray, flipped_plus: np.ndarray) -> np.ndarray:
+    """Outcome per point: :data:`NOT_SWITCHED`, :data:`SWITCHED` or :data:`DEMAGNETIZED`.
+
+    Spec §3.8 / seed 003 Fig. 5: σ+ flips M+ → demagnetized (helicity-independent final state);
+    else σ− flips → switched; else not switched.
+
+    Args:
+        flipped_minus: final m_z < 0 under σ− (bool array).
+        flipped_plus: final m_z < 0 under σ+ (same shape).
+    """
+    minus, plus = np.asarray(flipped_minus, bool), np.asarray(flipped_plus, bool)
+    if minus.shape != plus.shape:
+        raise ValueError(f"classify_outcome: σ− and σ+ results have different shapes "
+                         f"{minus.shape} and {plus.shape}; pass one value per grid point each.")
+    return np.where(plus, DEMAGNETIZED, np.where(minus, SWITCHED, NOT_SWITCHED))
+
+
+def fluence_thresholds(fluences: Sequence[float] | np.ndarray, flipped_minus: np.ndarray,
+                       flipped_plus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower (switching) and upper (demagnetization) thresholds from fluence scans.
+
+    The threshold is put half-way between the last grid fluence without and the first with a flip
+    (σ− for the lower, σ+ for the upper one); nan where no flip occurs on the scan, and the first
+    fluence where it flips already there.
+
+    Args:
+        fluences: increasing scan fluences, shape (n_F,) (any unit; returned in the same).
+        flipped_minus, flipped_plus: bool arrays (..., n_F): the last axis runs over fluence.
+
+    Returns:
+        (lower, upper), arrays of shape (...).
+    """
+    F = np.asarray(fluences, float)
+    if F.ndim != 1 or np.any(np.diff(F) <= 0):
+        raise ValueError("fluence_thresholds: fluences must be a 1D increasing array.")
+
+    def first_flip(flipped: np.ndarray) -> np.ndarray:
+        flipped = np.asarray(flipped, bool)
+        if flipped.shape[-1] != F.size:
+            raise ValueError(f"fluence_thresholds: the last axis ({flipped.shape[-1]}) must run "
+                             f"over the {F.size} scan fluences.")
+        i = np.argmax(flipped, axis=-1)
+        value = np.where(i > 0, 0.5 * (F[np.maximum(i - 1, 0)] + F[i]), F[0])
+        return np.where(flipped.any(axis=-1), value, np.nan)
+
+    return first_flip(flipped_minus), first_flip(flipped_plus)

@@ -1,0 +1,103 @@
+"""Bad input fails early with a message that says what, where and how to fix it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import femmag  # noqa: F401
+
+from mpi4py import MPI
+
+from femmag.case import CaseError, load_case
+from femmag.geometry import Layer, Stack, seed003_film
+from femmag.kernels.llb import LLBParameters, LLBStepError, llb_advance
+from femmag.pulse import Pulse
+from femmag.simulation import Simulation, TimeStepping
+from femmag.solvers import SolverDivergedError
+from femmag.units import UnitError, to_si
+
+
+def test_fluence_without_unit():
+    with pytest.raises(UnitError, match=r"Pulse.fluence = 2.6 has no unit.*mJ/cm\^2"):
+        Pulse(2.6, "140 fs", "10 um")
+
+
+def test_fluence_with_wrong_unit():
+    with pytest.raises(UnitError, match=r"wrong unit.*not a fluence"):
+        Pulse("2.6 mJ", "140 fs", "10 um")
+
+
+def test_unit_typo_did_you_mean():
+    with pytest.raises(UnitError, match="Did you mean"):
+        to_si("2.6 mJ/cmm^2", "fluence")
+
+
+def test_negative_thickness():
+    with pytest.raises(ValueError, match=r"thickness.*positive"):
+        Stack([Layer("film", "CoPt_S003A", "-5 nm")])
+
+
+def test_unknown_material_did_you_mean():
+    with pytest.raises(Exception, match=r"(?i)did you mean 'Co'"):
+        Stack([Layer("film", "Coo", "5 nm")])
+
+
+def test_time_stepping_too_coarse():
+    with pytest.raises(ValueError, match="too coarse"):
+        TimeStepping(dt_pulse="50 fs")
+
+
+def test_llb_step_refused():
+    params = LLBParameters(curie_temperature=550.0, atomic_moment=1.2 * 9.274e-24, coupling=0.045)
+    m = np.array([[0.0, 0.0, 0.5]])
+    with pytest.raises(LLBStepError, match=r"(?i)reduce dt"):
+        llb_advance(m, np.zeros((1, 3)), np.array([1200.0]), 1e-9, params)
+
+
+def test_newton_divergence_reason_in_words():
+    pulse = Pulse("2.6 mJ/cm^2", "140 fs", "10 um", arrival="0.1 ps")
+    sim = Simulation(seed003_film(), pulse, mesh="1d", magnetization=False, verbose=False,
+                     heat_options={"petsc_options": {"snes_max_it": 1, "snes_stol": 1e-30,
+                                                     "snes_rtol": 1e-30}})
+    sim.setup()
+    with pytest.raises(SolverDivergedError, match=r"DIVERGED_MAX_IT.*smaller time step"):
+        sim.heat.step(0.1e-12, 2e-15)
+
+
+def test_failed_run_leaves_no_output(tmp_path):
+    out = Path(MPI.COMM_WORLD.bcast(str(tmp_path), root=0)) / "run"
+    pulse = Pulse("2.6 mJ/cm^2", "140 fs", "10 um", arrival="0.1 ps")
+    sim = Simulation(seed003_film(), pulse, mesh="1d", verbose=False)
+    sim.setup()
+
+    def broken_field(points, t):
+        if t > 0.05e-12:
+            raise RuntimeError("field provider failed")
+        return np.zeros((len(points), 3))
+
+    sim.magnetization.add_field("broken", broken_field)
+    with pytest.raises(RuntimeError, match="field provider failed"):
+        sim.run("1 ps", out=out, field_times=["0.02 ps"])
+    MPI.COMM_WORLD.Barrier()
+    assert not out.exists()
+    assert not out.with_name("run.partial").exists()
+
+
+def test_case_unknown_key(tmp_path):
+    path = Path(MPI.COMM_WORLD.bcast(str(tmp_path), root=0)) / "case.toml"
+    if MPI.COMM_WORLD.rank == 0:
+        path.write_text('[stack]\nlayers = []\n[pulse]\nfluenc = "1 mJ/cm^2"\n[time]\nend="1 ps"\n')
+    MPI.COMM_WORLD.Barrier()
+    with pytest.raises(CaseError, match=r"unknown key 'fluenc' in \[pulse\]; did you mean 'fluence'"):
+        load_case(path)
+
+
+def test_missing_mesh_group():
+    from femmag.geometry import build_1d
+
+    domain = build_1d(seed003_film(), MPI.COMM_WORLD)
+    with pytest.raises(LookupError, match=r"no region 'Cu'"):
+        domain.require("Cu")
