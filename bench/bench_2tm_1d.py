@@ -111,17 +111,87 @@ def max_errors(run: TwoTemperature1DResult,
     return float(electron), float(lattice)
 
 
-def femmag_fem(stack_params: dict[str, Any] | None = None, t_end: float = 20e-12,
-               **options: Any) -> dict[str, Any] | None:
-    """PLACEHOLDER (lead): the same problem with the femmag FEM heat solver (physics/heat.py).
+def _bench_library(tmpdir: str):
+    """A materials library holding exactly the bench's parameters (so both sides solve the same
+    equations): materials ``bench_<element>`` with SEED000_THERMAL and SEED000_OPTICS."""
+    from pathlib import Path
 
-    To wire: build the stack mesh from ``stack_params``, run the heat module with the same pulse
-    to ``t_end``, return ``{"wall_s": ..., "times": ..., "electron_temperature": ...}`` on the
-    reference's cell centres so ``max_errors``-style comparisons can be printed beside the scipy
-    numbers.
+    from femmag.materials import Library
+
+    lines = []
+    for element, p in SEED000_THERMAL.items():
+        n = SEED000_OPTICS[element]
+        kind = "dielectric" if element == "glass" else "metal"
+        lines += [f"[bench_{element}]", f'kind = "{kind}"', 'description = "bench"',
+                  f"[bench_{element}.refractive_index]", 'unit = "1"',
+                  f"n = {complex(n).real}", f"k = {complex(n).imag}", 'source = "bench"']
+
+        def prop(name, value, unit):
+            lines.extend([f"[bench_{element}.{name}]", f"value = {value}", f'unit = "{unit}"',
+                          'source = "bench"'])
+        if kind == "metal":
+            prop("electron_heat_capacity_coefficient", p["gamma_e"], "J/(m^3 K^2)")
+            prop("electron_phonon_coupling", p["G"], "W/(m^3 K)")
+            prop("lattice_heat_capacity", p["C_l"], "J/(m^3 K)")
+            prop("electron_thermal_conductivity", p["kappa_e0"], "W/(m K)")
+            prop("lattice_thermal_conductivity", p["kappa_l"], "W/(m K)")
+        else:
+            prop("lattice_heat_capacity", p["C"], "J/(m^3 K)")
+            prop("lattice_thermal_conductivity", p["kappa"], "W/(m K)")
+    path = Path(tmpdir) / "bench_materials.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return Library.default().merge_toml(path)
+
+
+def femmag_fem(stack_params: dict[str, Any] | None = None, t_end: float = 20e-12,
+               dt_pulse: float = 1e-15, dt_max: float = 0.2e-12, max_cell: float = 1e-9,
+               times: np.ndarray | None = None) -> dict[str, Any]:
+    """The same problem with the femmag FEM heat solver (1D mesh, P1, Newton, θ = 1/2).
+
+    Returns ``{"wall_s", "times", "free", "ref"}``: layer-group averaged electron temperatures
+    (free/ref Co-Pt layers, thickness weighted) interpolated on ``times``.
     """
-    print("FEM side: not yet wired")
-    return None
+    import tempfile
+
+    import femmag  # noqa: F401
+
+    from mpi4py import MPI
+
+    from femmag.geometry import Layer, Stack
+    from femmag.pulse import Pulse
+    from femmag.simulation import Simulation, TimeStepping
+
+    params = seed000_stack() if stack_params is None else stack_params
+    pulse_args = _pulse_defaults(params)
+    with tempfile.TemporaryDirectory() as tmp:
+        lib = _bench_library(tmp)
+        layers = [Layer(f"{label}_{material}_{i}", f"bench_{material}", f"{thick} nm")
+                  for i, (material, thick, label) in enumerate(SEED000_LAYERS)]
+        stack = Stack(layers, substrate=Layer("substrate", "bench_glass",
+                                              f"{params['substrate']['thickness']} m"),
+                      material_check=lib.get)
+        pulse = Pulse(f"{pulse_args['fluence']} J/m^2", f"{pulse_args['duration']} s", "10 um",
+                      arrival=f"{pulse_args['arrival']} s")
+        sim = Simulation(stack, pulse, mesh="1d", library=lib, magnetization=False,
+                         mesh_options={"max_cell_size": f"{max_cell} m"},
+                         heat_options={"theta": 0.5}, comm=MPI.COMM_SELF, verbose=False,
+                         time_stepping=TimeStepping(dt_pulse=f"{dt_pulse} s",
+                                                    dt_max=f"{dt_max} s", window=4))
+        start = time.perf_counter()
+        sim.setup()
+        groups = {g: [(layer.name, layer.thickness) for layer in layers
+                      if layer.name.startswith(g)] for g in ("free", "ref")}
+        for g, members in groups.items():
+            total = sum(d for _, d in members)
+            sim.traces.add(f"{g}_Te", "K", lambda m=members, d=total: sum(
+                sim.heat.average_temperatures(name)[0] * w for name, w in m) / d)
+        sim.run(f"{t_end} s")
+        wall = time.perf_counter() - start
+    t = sim.traces.column("time") * 1e-12
+    times = np.linspace(0.0, t_end, 401) if times is None else times
+    return {"wall_s": wall, "times": times, "steps": sim.timings["steps"],
+            "free": np.interp(times, t, sim.traces.column("free_Te")),
+            "ref": np.interp(times, t, sim.traces.column("ref_Te"))}
 
 
 def _group(run: TwoTemperature1DResult, label: str) -> np.ndarray:
@@ -219,7 +289,29 @@ def main() -> None:
             electron, lattice = max_errors(run["result"], tight["result"])
             print(f"{method:>7} {rtol:7.0e} {run['wall_s']:9.3f} {run['nfev']:6d} "
                   f"{run['njev']:5d} {run['nlu']:5d} {electron:13.3e} {lattice:13.3e}")
-    femmag_fem(stack, args.t_end)
+    # FEM side at matched accuracy: group-averaged T_e of the free and ref layers vs the tight
+    # finite-volume reference (same equations; the grids differ, so spatial error is included).
+    # "Truth": the finite-volume reference converged in space (0.1 nm cells) and time.
+    truth = scipy_reference(seed000_stack(max_cell=0.1e-9), args.t_end, rtol=1e-10)["result"]
+    times = np.linspace(0.0, args.t_end, 401)
+    free_ref = _group_average(truth, "free", "electron")
+    ref_ref = _group_average(truth, "ref", "electron")
+    print("\nlayer-group averaged T_e vs a space- and time-converged reference (0.1 nm cells)")
+    print(f"{'solver':>30} {'wall [s]':>9} {'max|dTe| free [K]':>18} {'max|dTe| ref [K]':>17}")
+    for cell in (1e-9, 0.5e-9, 0.25e-9):
+        for rtol in (1e-6,):
+            run = scipy_reference(seed000_stack(max_cell=cell), args.t_end, rtol=rtol)
+            r = run["result"]
+            print(f"{f'scipy BDF {cell * 1e9:g} nm rtol {rtol:g}':>30} {run['wall_s']:9.3f} "
+                  f"{np.max(np.abs(_group_average(r, 'free', 'electron') - free_ref)):18.3e} "
+                  f"{np.max(np.abs(_group_average(r, 'ref', 'electron') - ref_ref)):17.3e}")
+    for dt_pulse in ((1e-15,) if args.fast else (2e-15, 1e-15, 0.5e-15)):
+        fem_run = femmag_fem(stack, args.t_end, dt_pulse=dt_pulse, max_cell=args.max_cell,
+                             times=times)
+        e_free = np.max(np.abs(fem_run["free"] - free_ref))
+        e_ref = np.max(np.abs(fem_run["ref"] - ref_ref))
+        label = f"femmag FEM 1 nm dt {dt_pulse * 1e15:g} fs"
+        print(f"{label:>30} {fem_run['wall_s']:9.3f} {e_free:18.3e} {e_ref:17.3e}")
 
 
 if __name__ == "__main__":

@@ -285,6 +285,7 @@ class Simulation:
                 writer.write(self.t)
         pending = [s for s in stops if s > self.t]
         self.timings = {"steps": 0, "rejected": 0, "wall": 0.0}
+        self.module_seconds: dict[str, float] = {}
         wall0 = time.perf_counter()
         last_print = -1.0
         while self.t < t_end * (1 - 1e-12):
@@ -294,7 +295,7 @@ class Simulation:
                 dt = pending[0] - self.t
             try:
                 absorbed = self.heat.absorbed_energy_in_step(self.t, dt)
-                advance(self, self.t, dt)
+                info = advance(self, self.t, dt)
             except StepRejected as err:
                 self.timings["rejected"] += 1
                 dt *= 0.5
@@ -305,10 +306,18 @@ class Simulation:
             self._absorbed += absorbed
             self.t += dt
             self.timings["steps"] += 1
+            for name, seconds in info["seconds"].items():
+                self.module_seconds[name] = self.module_seconds.get(name, 0.0) + seconds
+            s0 = time.perf_counter()
             self.traces.sample(self.t)
+            self.module_seconds["traces"] = self.module_seconds.get("traces", 0.0) + \
+                time.perf_counter() - s0
             if pending and abs(self.t - pending[0]) <= 1e-9 * max(dt, 1e-18):
                 if writer is not None:
+                    s0 = time.perf_counter()
                     writer.write(self.t)
+                    self.module_seconds["output"] = self.module_seconds.get("output", 0.0) + \
+                        time.perf_counter() - s0
                 pending.pop(0)
             if progress and self.comm.rank == 0:
                 frac = self.t / t_end
