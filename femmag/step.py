@@ -5,7 +5,9 @@ Lie splitting, each physics solved once per step in the order of the physics cha
 1. ``optics``        q(x, t) = q̂(ζ) I(r, t): explicit in time, nothing to solve per step;
 2. ``heat``          two-temperature model at t+Δt (implicit, Newton), driven by q;
 3. ``magnetization`` LLB at the quadrature points over [t, t+Δt] with T_e(t+Δt) and the fields at
-                     t+Δt (the induced field, once the induction module exists, lags by one step);
+                     t+Δt; the induced field is that of the committed induction state (one-step lag);
+4. ``induction``     eddy currents over [t, t+Δt] driven by the IFE flux and by the trial
+                     magnetization at t+Δt (if the magnetization is a source);
 
 then every module commits its trial state. If any module fails (Newton divergence, an LLB step
 that cannot be integrated), every module rejects its trial state and the caller retries with a
@@ -37,7 +39,11 @@ def advance(sim: Any, t: float, dt: float) -> dict:
         if sim.magnetization is not None:
             info["llb_substeps"] = sim.magnetization.step(t, dt)  # LLB with T_e(t+dt)
         t3 = clock()
-        info["seconds"] = {"optics": t1 - t0, "heat": t2 - t1, "magnetization": t3 - t2}
+        if sim.induction is not None:
+            sim.induction.step(t, dt)  # loop currents; B_i used by the LLB from the next step
+        t4 = clock()
+        info["seconds"] = {"optics": t1 - t0, "heat": t2 - t1, "magnetization": t3 - t2,
+                           "induction": t4 - t3}
     except (SolverDivergedError, ArithmeticError, ValueError) as err:
         for module in sim.modules:
             if hasattr(module, "reject"):

@@ -27,8 +27,12 @@ class FieldWriter:
         self.xdmf = io.XDMFFile(mesh.comm, self.folder / "fields.xdmf", "w")
         self.xdmf.write_mesh(mesh)
         self.functions = [sim.heat.electron_temperature, sim.heat.lattice_temperature]
+        self.mz = None
         if sim.magnetization is not None:
             self.functions.append(sim.magnetization.magnetization)
+            from dolfinx import fem
+
+            self.mz = fem.Function(fem.functionspace(mesh, ("DG", 0)), name="m_z")
         self.times: list[float] = []
 
     def write(self, t: float) -> None:
@@ -42,6 +46,13 @@ class FieldWriter:
                 self.folder / f"electron_temperature_{t * 1e12:08.3f}ps.png",
                 title=f"electron temperature T_e [K] at t = {t * 1e12:.3g} ps",
                 zlim=(zmin, 0.5), comm=self.sim.comm)
+            if self.mz is not None:
+                self.mz.x.array[:] = self.sim.magnetization.magnetization.x.array.reshape(-1, 3)[:, 2]
+                film = self.sim.stack.total_thickness * 1e9
+                plotting.field_picture(
+                    self.mz, self.folder / f"magnetization_z_{t * 1e12:08.3f}ps.png",
+                    title=f"m_z = M_z/M_s(0 K) at t = {t * 1e12:.3g} ps", cmap="gray",
+                    clim=(-0.8, 0.8), zlim=(-film, 0.0), comm=self.sim.comm)
 
     def close(self) -> None:
         if self.xdmf is not None:
@@ -59,5 +70,7 @@ class FieldWriter:
         if sim.magnetization is not None:
             series["m_z (centre)"] = (t, tr.column("magnetization_z_centre"), "m = M/M_s(0 K)")
             series["|m| (centre)"] = (t, tr.column("magnetization_norm_centre"), "m = M/M_s(0 K)")
+        if getattr(sim, "induction", None) is not None:
+            series["B_i,z (centre)"] = (t, tr.column("induced_field_centre"), "induced field [T]")
         plotting.trace_figure(series, self.folder / "traces.png",
                               title="beam centre", xlog=bool(np.max(t) > 10))

@@ -1,0 +1,186 @@
+r"""The induced field acting on the film: IFE impressed flux + eddy (loop) currents + M variations.
+
+Wraps :class:`femmag.physics.induction.AxisymmetricInduction` as a physics module of a
+:class:`~femmag.simulation.Simulation` (physics-spec §2.3, §3):
+
+- the impressed inverse-Faraday flux :math:`B_{IFE} = h\,\kappa_{IFE} F_0\, e^{-r^2/r_0^2} g(t)\,\hat z`
+  of the pump (helicity h; κ_IFE in T per mJ/cm², the seeds' unit) drives azimuthal loop currents
+  in the conducting film (Lenz's law), which prolong the field ("prolonged induced field");
+- optionally the film magnetization :math:`M_z = M_s(0\,K)\,m_z(r)` (thickness average of the LLB
+  state) is a source too, so that a demagnetized centre produces its "ring-magnet" field and dM/dt
+  drives currents;
+- it writes ``induced_field``: a field provider ``(points, t) -> B (n, 3)`` [T] giving
+  :math:`B_{i,z}(r) = (\nabla\times A)_z + B_{IFE,z}` at the film, read by the magnetization module.
+
+The induction problem lives on its own r-z mesh (film as a thin conducting sheet of sheet
+conductance σd, or a resolved layer, in an air/substrate box of 20 beam radii); it is coupled to the
+heat/LLB mesh through the radius only, which is exact for the axisymmetric pulse. The local
+demagnetizing field −μ0 M of the film itself is not added (it belongs to the effective anisotropy of
+the PMA film, which the longitudinal LLB along z does not carry).
+
+Coupling (see :mod:`femmag.step`): the LLB step over [t, t+Δt] sees B_i of the committed induction
+state (one step lag; B_i changes on ≥ 25 fs scales, Δt ≤ 2-5 fs during the pulse); the induction step
+then uses the trial magnetization at t+Δt.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mpi4py import MPI
+
+from femmag.physics.induction import AxisymmetricInduction, GaussianImpressedFlux, rz_film_mesh
+from femmag.units import MJ_PER_CM2, to_si
+
+
+class FilmInduction:
+    """Induced field of the pump on the (first) magnetic layer.
+
+    Args:
+        domain: the simulation domain (its stack gives the film thickness and material).
+        pulse: the pump :class:`~femmag.pulse.Pulse` (helicity, fluence, radius, duration, arrival).
+        library: materials library (``electrical_conductivity`` of the film material).
+        ife_coefficient: κ_IFE, e.g. ``"1 T/(mJ/cm^2)"`` (seed 003); ``"0 T/(mJ/cm^2)"`` for none.
+        conductivity: film conductivity (default: the material's ``electrical_conductivity``).
+        representation: ``"sheet"`` (default) or ``"resolved"``.
+        magnetization_source: include the film magnetization as a source of the field.
+        cells_per_radius: film spacing r0/N of the induction mesh (10 gives Δt_peak to ~0.3 fs).
+        layer: which magnetic layer (default: the first one of the stack).
+    """
+
+    name = "induction"
+    reads = ("magnetization",)
+    writes = ("induced_field",)
+
+    def __init__(self, domain: Any, pulse: Any, library: Any = None, *,
+                 ife_coefficient: Any = "1 T/(mJ/cm^2)", conductivity: Any = None,
+                 representation: str = "sheet", magnetization_source: bool = False,
+                 cells_per_radius: float = 10.0, layer: str | None = None) -> None:
+        if library is None:
+            from femmag.materials import Library
+
+            library = Library.default()
+        if domain.kind not in ("1d", "rz"):
+            raise ValueError(f"FilmInduction: mesh kind '{domain.kind}' is not supported yet; use "
+                             f"'1d' (beam centre) or 'rz' (the induction itself is axisymmetric)")
+        if hasattr(pulse, "arrivals"):
+            raise ValueError("FilmInduction: pulse trains are not supported yet; give one Pulse")
+        self.domain = domain
+        self.pulse = pulse
+        self.kappa = to_si(ife_coefficient, "ife_coefficient", "ife_coefficient")
+        magnetic = [r for r in domain.layer_regions()
+                    if library.get(domain.material_of(r)).has("curie_temperature")]
+        if not magnetic:
+            raise ValueError("FilmInduction: the stack has no magnetic layer")
+        self.layer = layer or magnetic[0]
+        mat = library.get(domain.material_of(self.layer))
+        if conductivity is None:
+            if not mat.has("electrical_conductivity"):
+                raise ValueError(f"FilmInduction: material '{mat.name}' has no "
+                                 f"electrical_conductivity; add it or pass conductivity=")
+            self.conductivity = mat.prop("electrical_conductivity").value
+        else:
+            self.conductivity = to_si(conductivity, "conductivity", "conductivity")
+        self.thickness = domain.stack[self.layer].thickness
+        self.saturation_magnetization = mat.prop("saturation_magnetization").value \
+            if mat.has("saturation_magnetization") else 0.0
+        self.representation = representation
+        self.magnetization_source = magnetization_source
+        self.cells_per_radius = cells_per_radius
+        self.peak_field = pulse.helicity * self.kappa * pulse.fluence
+
+    def setup(self, fields: Any) -> None:
+        comm = self.domain.mesh.comm
+        pulse = self.pulse
+        self.film_mesh = rz_film_mesh(comm, beam_radius=pulse.radius, thickness=self.thickness,
+                                      representation=self.representation,
+                                      cells_per_radius=self.cells_per_radius)
+        source = GaussianImpressedFlux(peak_field=self.peak_field, beam_radius=pulse.radius,
+                                       pulse_duration=pulse.duration,
+                                       pulse_peak_time=pulse.arrival)
+        self.solver = AxisymmetricInduction(self.film_mesh, conductivity=self.conductivity,
+                                            source=source, scheme="bdf2", t_start=0.0)
+        self._mag = fields["magnetization"] if fields is not None and \
+            "magnetization" in fields else None
+        if fields is not None and self._mag is not None:
+            fields.read("magnetization", self.name)
+        # radii at which the film field is needed: those of the LLB points (all ranks, sorted)
+        radii = np.zeros(1)
+        if self._mag is not None and self.domain.kind == "rz":
+            local = np.unique(np.round(self._mag.points[:, 0], 15))
+            radii = np.unique(np.concatenate(comm.allgather(local)))
+        radii = radii[radii < 0.999 * self.film_mesh.radius]
+        self.radii = radii
+        self.probe = self.solver.film_probe(radii)
+        self.field_z = np.zeros(len(radii))
+        self._update_field()
+        if fields is not None:
+            fields.declare("induced_field", "T", "B_i,z at the film: IFE + eddy currents "
+                           "(+ M variations); a field provider (points, t) -> B", self.name, self)
+
+    def _update_field(self) -> None:
+        self.field_z = self.solver.film_fields(self.probe)["induced_field_z"]
+
+    def __call__(self, points: np.ndarray, t: float) -> np.ndarray:
+        """Field provider: B (n, 3) [T] at the given points (committed induction state)."""
+        B = np.zeros((len(points), 3))
+        if len(points) == 0:
+            return B
+        if self.domain.kind == "1d" or len(self.radii) == 1:
+            B[:, 2] = self.field_z[0]
+        else:
+            B[:, 2] = np.interp(points[:, 0], self.radii, self.field_z)
+        return B
+
+    def centre_field(self) -> float:
+        """B_i,z at r = 0 [T] (committed state)."""
+        return float(np.interp(0.0, self.radii, self.field_z))
+
+    def _film_magnetization(self) -> tuple[np.ndarray, np.ndarray]:
+        """Thickness-averaged M_z(r) [A/m] of the layer from the (trial) LLB state, all ranks."""
+        mag = self._mag
+        comm = self.domain.mesh.comm
+        sel = mag._owned
+        r = np.round(mag.points[sel, 0], 15) if self.domain.kind == "rz" else \
+            np.zeros(int(sel.sum()))
+        w = mag.volume_weights[sel]
+        mz = mag.m[sel, 2] * mag.saturation_magnetization[sel]
+        keys, inverse = np.unique(r, return_inverse=True)
+        num = np.bincount(inverse, weights=w * mz, minlength=len(keys))
+        den = np.bincount(inverse, weights=w, minlength=len(keys))
+        all_keys = comm.allgather(keys)
+        all_num = comm.allgather(num)
+        all_den = comm.allgather(den)
+        keys = np.concatenate(all_keys)
+        num, den = np.concatenate(all_num), np.concatenate(all_den)
+        uk, inv = np.unique(keys, return_inverse=True)
+        n = np.bincount(inv, weights=num)
+        d = np.bincount(inv, weights=den)
+        return uk, n / np.maximum(d, 1e-300)
+
+    def step(self, t: float, dt: float) -> None:
+        if self.magnetization_source and self._mag is not None:
+            r, Mz = self._film_magnetization()
+            if len(r) == 1:
+                self.solver.set_magnetization(axial=lambda rr, v=Mz[0]: np.full_like(rr, v))
+            else:
+                self.solver.set_magnetization(axial=lambda rr: np.interp(rr, r, Mz))
+        self.solver.step(t, dt)
+
+    def commit(self) -> None:
+        self.solver.commit()
+        self._update_field()
+
+    def reject(self) -> None:
+        """Nothing to undo: a step computes a trial state from the committed one."""
+
+    def summary(self) -> str:
+        return (f"{self.solver.summary()}; IFE κ = {self.kappa * MJ_PER_CM2:.3g} T per mJ/cm², peak "
+                f"B_IFE = {self.peak_field:+.4g} T (helicity {self.pulse.helicity:+d}); film "
+                f"'{self.layer}', σ = {self.conductivity:.3g} S/m; M source "
+                f"{'on' if self.magnetization_source else 'off'}; {len(self.radii)} probe radii")
+
+
+_ = MPI
