@@ -24,27 +24,8 @@ import numpy as np
 from femmag.reference.two_temperature_1d import TwoTemperature1DResult, solve_two_temperature_1d
 
 NM = 1e-9
-#: optical indices at 800 nm (physics-spec §1.6)
-SEED000_OPTICS = {"Co": 2.49 + 4.80j, "Pt": 2.85 + 4.96j, "Cu": 0.25 + 5.01j,
-                  "Ta": 1.11 + 3.48j, "glass": 1.5108}
-#: thermal parameters (physics-spec §4.4; SI). κ_e0 = κ_bulk - κ_l; G and film κ picked in the
-#: quoted ranges: Co G = 4e18 (M3TM fits 4-5e18), Pt G = 1e18, Cu G = 1e17 and film κ ≈ 250,
-#: β-Ta film κ ≈ 10, κ_l = 5 W/mK (2 for Ta).
-SEED000_THERMAL: dict[str, dict[str, float]] = {
-    "Co": {"gamma_e": 714.0, "G": 4e18, "C_l": 3.75e6, "kappa_e0": 95.0, "kappa_l": 5.0},
-    "Pt": {"gamma_e": 748.0, "G": 1e18, "C_l": 2.78e6, "kappa_e0": 66.6, "kappa_l": 5.0},
-    "Cu": {"gamma_e": 97.7, "G": 1e17, "C_l": 3.45e6, "kappa_e0": 245.0, "kappa_l": 5.0},
-    "Ta": {"gamma_e": 544.0, "G": 3e17, "C_l": 2.33e6, "kappa_e0": 8.0, "kappa_l": 2.0},
-    "glass": {"C": 2.15e6, "kappa": 1.11},
-}
-#: layers from the air side: (material, thickness [nm], label)
-SEED000_LAYERS = [
-    ("Ta", 5.0, "cap"),
-    ("Pt", 1.0, "free"), ("Co", 0.6, "free"), ("Pt", 1.0, "free"), ("Co", 0.6, "free"),
-    ("Cu", 80.0, "spacer"),
-    *[(material, 1.0, "ref") for material in ("Co", "Pt") * 3], ("Co", 1.0, "ref"),
-    ("Pt", 4.0, "seed"), ("Ta", 5.0, "seed"),
-]
+# One definition of the seed-000 stack and its thermal parameter choices (physics-spec §4.4, §6.3).
+from femmag.physics.spin_valve import SEED000_LAYERS, SEED000_OPTICS, SEED000_THERMAL  # noqa: E402
 
 
 def seed000_stack(max_cell: float = 1.0 * NM, substrate_thickness: float = 1e-6,
