@@ -4,12 +4,13 @@
   :mod:`femmag.reference.two_temperature_1d`.
 * :class:`ElectronTemperatureTable`: film-averaged T_e(F, t) from the 1D reference, solved once per
   distinct fluence and cached, usable as ``electron_temperature=`` of
-  :func:`femmag.reference.scalar_model.run_scalar_model` (a phase diagram then needs one 1D solve per
-  fluence of its grid, not one per point).
+  :func:`femmag.reference.scalar_model.run_scalar_model` (a phase diagram then needs one 1D solve
+  per fluence of its grid, not one per point).
 * :func:`final_states`: the scalar model over a whole grid of (F, D, κ_IFE, helicity, B0, λ) points,
   in memory-bounded chunks and optionally split over MPI ranks (gathered on every rank).
 * Classification (spec §3.8, seed 003 Fig. 5 caption): "switched" = σ− flips M+ and σ+ does not;
-  "demagnetized" = σ+ flips too (helicity-independent outcome); thresholds from fluence scans.
+  "demagnetized" = σ+ flips too (helicity-independent outcome); optionally "disturbance-decided"
+  (σ− flips only when the disturbance is reversed); thresholds from fluence scans.
 * :func:`opposing_disturbance`: the seed's worst-case constant disturbance B0 "in the direction of
   narrowing the switched region" (Fig. 7): against the flip for σ−, towards it for σ+ / linear.
 
@@ -33,8 +34,11 @@ from femmag.units import MU0
 __all__ = [
     "CURIE_TEMPERATURE",
     "DEMAGNETIZED",
+    "DISTURBANCE_DECIDED",
     "IFE_PER_MJ_CM2",
     "NOT_SWITCHED",
+    "OUTCOME_NAMES",
+    "PULSE_FWHM",
     "S003A_FILM",
     "S003A_SUBSTRATE",
     "SATURATION_FIELD_0K",
@@ -67,7 +71,9 @@ SATURATION_FIELD_0K = MU0 * 8e5
 IFE_PER_MJ_CM2 = 0.1
 
 #: Outcome codes of :func:`classify_outcome`.
-NOT_SWITCHED, SWITCHED, DEMAGNETIZED = 0, 1, 2
+NOT_SWITCHED, SWITCHED, DEMAGNETIZED, DISTURBANCE_DECIDED = 0, 1, 2, 3
+#: Names of the outcome codes (index = code).
+OUTCOME_NAMES = ("not switched", "switched", "demagnetized", "disturbance-decided")
 
 
 class ElectronTemperatureTable:
@@ -132,7 +138,7 @@ class ElectronTemperatureTable:
 
     def time_below_curie(self, fluence: float, curie_temperature: float = CURIE_TEMPERATURE
                          ) -> float:
-        """Last time [s] T_e falls below T_c (inf if still above at ``t_end``; nan if never above)."""
+        """Last time [s] T_e falls below T_c (inf: still above at ``t_end``; nan: never above)."""
         t, te, _ = self._trace(fluence)
         above = np.flatnonzero(te >= curie_temperature)
         if above.size == 0:
@@ -144,8 +150,9 @@ class ElectronTemperatureTable:
 
     def _check_times(self, times: np.ndarray) -> None:
         if np.max(times) > self.t_end * (1 + 1e-9):
-            raise ValueError(f"ElectronTemperatureTable: asked for t = {np.max(times):.3e} s beyond "
-                             f"t_end = {self.t_end:.3e} s; build the table with a larger t_end.")
+            raise ValueError(f"ElectronTemperatureTable: asked for t = {np.max(times):.3e} s "
+                             f"beyond t_end = {self.t_end:.3e} s; build the table with a "
+                             "larger t_end.")
 
 
 def opposing_disturbance(helicity: np.ndarray | float, level: float) -> np.ndarray:
@@ -211,6 +218,8 @@ def final_states(fluence: np.ndarray | float, *, diameter: np.ndarray | float = 
     Returns:
         :class:`FinalStates`.
     """
+    if chunk < 1:
+        raise ValueError(f"final_states: chunk = {chunk!r} must be a positive number of points.")
     lam = llb.coupling if coupling is None else coupling
     arrays = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, float)) for a in
                                    (fluence, diameter, ife_coefficient, helicity, disturbance,
@@ -244,21 +253,32 @@ def final_states(fluence: np.ndarray | float, *, diameter: np.ndarray | float = 
                        time_of_minimum=out[2])
 
 
-def classify_outcome(flipped_minus: np.ndarray, flipped_plus: np.ndarray) -> np.ndarray:
-    """Outcome per point: :data:`NOT_SWITCHED`, :data:`SWITCHED` or :data:`DEMAGNETIZED`.
+def classify_outcome(flipped_minus: np.ndarray, flipped_plus: np.ndarray,
+                     flipped_minus_assisted: np.ndarray | None = None) -> np.ndarray:
+    """Outcome code per point (spec §3.8, seed 003 Fig. 5 caption), initial state M+.
 
-    Spec §3.8 / seed 003 Fig. 5: σ+ flips M+ → demagnetized (helicity-independent final state);
-    else σ− flips → switched; else not switched.
+    * :data:`DEMAGNETIZED`: σ+ flips M+ (helicity-independent final state);
+    * :data:`SWITCHED`: σ− flips, σ+ does not;
+    * :data:`DISTURBANCE_DECIDED` (only when ``flipped_minus_assisted`` is given): σ− does not flip
+      against the opposing disturbance but does with the disturbance reversed, and σ+ does not
+      flip: the final state is set by the disturbance, not by the pulse (the seed's "transition
+      band" below the switched region, and a band between switched and demagnetized);
+    * :data:`NOT_SWITCHED`: otherwise.
 
     Args:
-        flipped_minus: final m_z < 0 under σ− (bool array).
-        flipped_plus: final m_z < 0 under σ+ (same shape).
+        flipped_minus: final m_z < 0 under σ− with the opposing disturbance (bool array).
+        flipped_plus: final m_z < 0 under σ+ with its opposing (flip-favouring) disturbance.
+        flipped_minus_assisted: optional, σ− with the disturbance reversed (helping the flip).
     """
     minus, plus = np.asarray(flipped_minus, bool), np.asarray(flipped_plus, bool)
-    if minus.shape != plus.shape:
-        raise ValueError(f"classify_outcome: σ− and σ+ results have different shapes "
-                         f"{minus.shape} and {plus.shape}; pass one value per grid point each.")
-    return np.where(plus, DEMAGNETIZED, np.where(minus, SWITCHED, NOT_SWITCHED))
+    assisted = minus if flipped_minus_assisted is None else np.asarray(flipped_minus_assisted,
+                                                                       bool)
+    if not (minus.shape == plus.shape == assisted.shape):
+        raise ValueError(f"classify_outcome: the σ−, σ+ (and assisted σ−) results have different "
+                         f"shapes {minus.shape}, {plus.shape}, {assisted.shape}; pass one value "
+                         f"per grid point each.")
+    return np.where(plus, DEMAGNETIZED, np.where(
+        minus, SWITCHED, np.where(assisted, DISTURBANCE_DECIDED, NOT_SWITCHED)))
 
 
 def fluence_thresholds(fluences: Sequence[float] | np.ndarray, flipped_minus: np.ndarray,
