@@ -136,10 +136,14 @@ class Simulation:
         if spec == "1d":
             return builders.build_1d(self.stack, self.comm, **opts)
         base = getattr(self.pulse, "pulse", self.pulse)
-        opts.setdefault("radius", f"{4 * base.radius} m")
-        opts.setdefault("beam_radius", f"{base.radius} m")
         if spec == "rz":
+            opts.setdefault("radius", f"{4 * base.radius} m")
+            opts.setdefault("beam_radius", f"{base.radius} m")
             return builders.build_axisymmetric(self.stack, self.comm, **opts)
+        if opts.get("shape", "disk") == "disk":
+            opts.setdefault("radius", f"{4 * base.radius} m")
+        else:
+            opts.setdefault("size", f"{8 * base.radius} m")
         return builders.build_3d(self.stack, self.comm, **opts)
 
     def setup(self) -> None:

@@ -39,10 +39,16 @@ r, R, T, A, per-layer absorption, :meth:`PlanarOptics.field` (E/E_inc at any ζ)
 :meth:`PlanarOptics.kerr_layer_integrals` (spec §8.3), :meth:`PlanarOptics.ife_depth_weight` and
 :meth:`PlanarOptics.ife_flux_density` (spec §2.3).
 
-Beyond planar (issue 3 §2, first slice): :class:`StripeGratingOptics2D` solves the 2D (x, ζ) TE
-problem for a lamellar grating (or, with fill factor 1, the uniform stack) under a normally
-incident plane wave, scattered-field formulation with PMLs; Gaussian-beam incidence, TM and
-gmsh meshes of arbitrary patterns are not implemented yet.
+Beyond planar (issue 3 §2): :class:`StripeGratingOptics2D` solves the 2D (x, ζ) TE problem for a
+periodic lamellar grating (or, with fill factor 1, the uniform stack) under a normally incident
+plane wave (scattered field, PMLs above and below, one mirror-symmetric unit cell).
+:class:`femmag.physics.optics2d.PatternedFilmOptics2D` solves TE and TM for a film edge, a stripe
+or a uniform film under a plane wave or a Gaussian beam, on a distributed gmsh mesh with PMLs on
+all sides.
+
+Wire-ups: :func:`depth_profile_from_stack` (ζ → q/I_inc for
+:class:`femmag.physics.absorption.PulsedAbsorption`, FEM or transfer matrix) and :class:`IFEField`
+(the inverse-Faraday flux density as a ``Magnetization.add_field`` provider).
 
 Energy balance: with the exact quadrature used here (P_p × DG0 products), testing the discrete
 equation with the conjugate discrete solution gives ∫q dζ = 1 − R − T to round-off.
@@ -70,7 +76,8 @@ from mpi4py import MPI
 
 from femmag.kernels import ife as _ife
 
-__all__ = ["OpticalLayer", "PlanarOptics", "StripeGratingOptics2D"]
+__all__ = ["IFEField", "OpticalLayer", "PlanarOptics", "StripeGratingOptics2D",
+           "depth_profile_from_stack"]
 
 #: Layers thinner than this [m] (a quarter of an atomic monolayer) are meshed but trigger a warning.
 MIN_RESOLVABLE_THICKNESS = 0.05e-9
@@ -680,6 +687,8 @@ def _material_resolver(library: Any) -> Callable[[str], Any]:
         return get_material
     if hasattr(library, "get_material"):
         return library.get_material
+    if hasattr(library, "get") and not isinstance(library, Mapping):
+        return library.get  # femmag.materials.Library
     if isinstance(library, Mapping):
         def lookup(name: str) -> Any:
             if name not in library:
@@ -691,6 +700,150 @@ def _material_resolver(library: Any) -> Callable[[str], Any]:
         return library
     raise TypeError(f"PlanarOptics.from_stack: library {library!r} is neither an object with "
                     f"get_material(name), a mapping nor a callable.")
+
+
+# ====================================================================================== wire-ups
+def depth_profile_from_stack(stack: Any, wavelength: float, library: Any = None, *,
+                             method: str = "fem", from_substrate_side: bool = False,
+                             **options: Any) -> Callable[[npt.ArrayLike], np.ndarray]:
+    """Absorption depth profile ζ ↦ q(ζ)/I_inc [1/m] of a femmag ``Stack`` (spec §1.4).
+
+    The callable plugs into :class:`femmag.physics.absorption.PulsedAbsorption` as
+    ``depth_profile=`` (the heat source then uses the FEM optics instead of its transfer-matrix
+    default).
+
+    Args:
+        stack: a :class:`femmag.geometry.Stack` (layers, substrate, ambient).
+        wavelength: vacuum wavelength [m].
+        library: materials library (``femmag.materials.Library``, a mapping or ``None`` for the
+            default library).
+        method: ``"fem"`` (:class:`PlanarOptics`, P2 finite elements) or ``"tmm"`` (the
+            transfer-matrix reference, :func:`femmag.reference.transfer_matrix.tmm_stack`).
+        from_substrate_side: pump through the substrate (backside excitation).
+        **options: passed to :class:`PlanarOptics` (``degree``, ``cells_per_skin_depth``, ...);
+            the default resolution here is 32 cells per skin depth (profiles agree with the
+            transfer matrix to ~1e-7 relative).
+
+    Returns:
+        A vectorised callable: depth ζ = −z [m] (any shape) → q/I_inc [1/m], the value of the
+        deeper medium at an interface.
+
+    Raises:
+        ValueError: unknown method (the message lists the accepted ones).
+    """
+    if method not in ("fem", "tmm"):
+        raise ValueError(f"depth_profile_from_stack: method = {method!r}; use 'fem' (finite "
+                         f"elements, PlanarOptics) or 'tmm' (transfer matrix).")
+    if method == "fem":
+        options.setdefault("cells_per_skin_depth", 32.0)
+        options.setdefault("cells_per_wavelength", 80.0)
+        optics = PlanarOptics.from_stack(stack, wavelength, library,
+                                         from_substrate_side=from_substrate_side, **options)
+        return optics.absorbed_power_density
+    from femmag.reference.transfer_matrix import tmm_stack
+
+    resolve = _material_resolver(library)
+
+    def index(material: Any) -> complex:
+        if material is None or (isinstance(material, str) and material.lower() in ("air",
+                                                                                  "vacuum")):
+            return 1.0 + 0j
+        return complex(resolve(material).refractive_index(wavelength))
+
+    result = tmm_stack([index(lay.material) for lay in stack.layers],
+                       [lay.thickness for lay in stack.layers], wavelength,
+                       n_incident=index(getattr(stack, "ambient", None)),
+                       n_substrate=index(stack.substrate.material),
+                       from_substrate=from_substrate_side)
+    return result.absorbed_power_density
+
+
+_POINT_KINDS = ("1d", "rz", "3d")
+
+
+class IFEField:
+    r"""Inverse-Faraday impressed flux density as a field provider (spec §2.3).
+
+    ``IFEField(pulse, ...)(points, t)`` returns B (n, 3) [T] with only a z component,
+
+        B_z = h κ_IFE F0 exp(−r²/r0²) g(t) w(ζ),
+
+    h the pulse helicity, κ_IFE the IFE coefficient, F0, r0 and the envelope g(t) (peak 1 at the
+    pulse peak; summed over the pulses of a ``PulseTrain``) from the pulse and w(ζ) an optional
+    depth weight |E(ζ)|²/⟨|E|²⟩ from a :class:`PlanarOptics` (mean 1 over the chosen layers).
+    Usable as ``Magnetization.add_field("ife", IFEField(pulse, kind=domain.kind))``.
+
+    Args:
+        pulse: :class:`femmag.pulse.Pulse` (or ``PulseTrain``).
+        coefficient: κ_IFE with unit, e.g. ``"1 T/(mJ/cm^2)"`` (seed 003; the default when
+            neither coefficient nor susceptibility is given).
+        susceptibility: alternatively α with unit, e.g. ``"2.13e-11 A*m/V^2"``, converted with
+            the free-space peak field
+            (:func:`femmag.kernels.ife.ife_coefficient_from_susceptibility`).
+        depth_weight: ``None`` (uniform) or a :class:`PlanarOptics` of the pump.
+        layers: the layers over which the depth weight has mean 1 (names/indices; default all).
+        kind: the point layout: ``"1d"`` (points[:, 0] = z, r = 0), ``"rz"`` (points[:, 0] = r,
+            points[:, 1] = z) or ``"3d"`` (r from points[:, :2], z = points[:, 2]).
+
+    Raises:
+        ValueError: both coefficient and susceptibility, an unknown kind, bad units.
+    """
+
+    def __init__(self, pulse: Any, coefficient: Any = None, *, susceptibility: Any = None,
+                 depth_weight: PlanarOptics | None = None,
+                 layers: Sequence[str] | Sequence[int] | None = None,
+                 kind: str = "3d") -> None:
+        from femmag.units import to_si
+
+        if coefficient is not None and susceptibility is not None:
+            raise ValueError("IFEField: give coefficient (e.g. '1 T/(mJ/cm^2)') or "
+                             "susceptibility (e.g. '2.13e-11 A*m/V^2'), not both.")
+        if kind not in _POINT_KINDS:
+            raise ValueError(f"IFEField: kind = {kind!r}; use one of {_POINT_KINDS} (the domain's "
+                             f"kind: 1d mesh x = z, axisymmetric x = (r, z), 3D x = (x, y, z)).")
+        if depth_weight is not None and not isinstance(depth_weight, PlanarOptics):
+            raise ValueError(f"IFEField: depth_weight must be None or a PlanarOptics, got "
+                             f"{type(depth_weight).__name__}.")
+        self.pulse = pulse
+        base = getattr(pulse, "pulse", pulse)
+        self.base = base
+        self.helicity = _ife.helicity_index(base.helicity)
+        if susceptibility is not None:
+            alpha = to_si(susceptibility, "ife_susceptibility", "IFEField.susceptibility")
+            self.coefficient = _ife.ife_coefficient_from_susceptibility(alpha, base.duration)
+        else:
+            self.coefficient = to_si("1 T/(mJ/cm^2)" if coefficient is None else coefficient,
+                                     "ife_coefficient", "IFEField.coefficient")
+        self.optics, self.layers, self.kind = depth_weight, layers, kind
+        self._arrivals = np.atleast_1d(getattr(pulse, "arrivals", base.arrival))
+
+    def temporal(self, t: float) -> float:
+        """Envelope g(t): sum over the pulse arrivals of exp(−4 ln2 (t − t_k)²/τ²)."""
+        return float(sum(_ife.temporal_envelope(t, t0, self.base.duration)
+                         for t0 in self._arrivals))
+
+    def __call__(self, points: npt.ArrayLike, t: float) -> np.ndarray:
+        """B [T], shape (n, 3), at ``points`` (n, ≥ gdim) [m] and time ``t`` [s]."""
+        points = np.atleast_2d(np.asarray(points, dtype=float))
+        if self.kind == "1d":
+            r2, z = np.zeros(points.shape[0]), points[:, 0]
+        elif self.kind == "rz":
+            r2, z = points[:, 0] ** 2, points[:, 1]
+        else:
+            r2, z = points[:, 0] ** 2 + points[:, 1] ** 2, points[:, 2]
+        amplitude = self.helicity * self.coefficient * self.base.fluence * self.temporal(t)
+        out = np.zeros((points.shape[0], 3))
+        if amplitude == 0.0:
+            return out
+        bz = amplitude * np.exp(-r2 / self.base.radius**2)
+        if self.optics is not None:
+            bz = bz * self.optics.ife_depth_weight(-z, self.layers)
+        out[:, 2] = bz
+        return out
+
+    def __repr__(self) -> str:
+        return (f"IFEField(h={self.helicity:+d}, κ={self.coefficient / 0.1:.4g} T/(mJ/cm²), "
+                f"kind={self.kind!r}, depth weight={'|E|²' if self.optics else 'uniform'})")
 
 
 # ====================================================================================== 2D

@@ -377,3 +377,113 @@ def test_2d_bad_input():
                                     cells_per_wavelength=10, cells_per_wavelength_x=4)
     with pytest.raises(ValueError, match="outside the meshed depth range"):
         grating.field(0.0, 10e-6)
+
+
+# ------------------------------------------------------------------------ wire-ups (heat, LLB)
+def test_depth_profile_fem_equals_tmm_in_pulsed_absorption():
+    """PulsedAbsorption with the FEM depth profile absorbs the same energy as its TMM default."""
+    from mpi4py import MPI
+
+    import ufl
+    from dolfinx import fem
+
+    from femmag.geometry import build_1d, seed003_film
+    from femmag.materials import Library
+    from femmag.physics.absorption import PulsedAbsorption
+    from femmag.physics.optics import depth_profile_from_stack
+    from femmag.pulse import Pulse
+
+    library = Library.default()
+    stack = seed003_film()
+    domain = build_1d(stack, MPI.COMM_WORLD, max_cell_size="1 nm")
+    pulse = Pulse("2.6 mJ/cm^2", "140 fs", "10 um")
+    energies = []
+    for profile in (None, depth_profile_from_stack(stack, pulse.wavelength, library,
+                                                   method="fem")):
+        source = PulsedAbsorption(domain, pulse, library, depth_profile=profile)
+        source.setup(None)
+        local = fem.assemble_scalar(fem.form(source.depth_weight * ufl.dx))
+        energies.append(domain.mesh.comm.allreduce(local, op=MPI.SUM) * pulse.fluence)
+    assert energies[1] == pytest.approx(energies[0], rel=1e-6)  # measured: 6e-10
+    assert energies[0] / pulse.fluence == pytest.approx(0.3725, abs=5e-4)
+
+
+@pytest.mark.parametrize("backside", [False, True])
+def test_depth_profile_methods_agree_seed000(backside):
+    from femmag.geometry import seed000_spin_valve
+    from femmag.physics.optics import depth_profile_from_stack
+
+    stack = seed000_spin_valve()
+    fem_q = depth_profile_from_stack(stack, LAM, method="fem", from_substrate_side=backside)
+    tmm_q = depth_profile_from_stack(stack, LAM, method="tmm", from_substrate_side=backside)
+    tops = np.concatenate([[0.0], np.cumsum([lay.thickness for lay in stack.layers])])
+    zeta = 0.5 * (tops[:-1] + tops[1:])  # layer mid-planes (no interface ambiguity)
+    np.testing.assert_allclose(fem_q(zeta), tmm_q(zeta), rtol=1e-6)
+    with pytest.raises(ValueError, match="method"):
+        depth_profile_from_stack(stack, LAM, method="lambert-beer")
+
+
+def _pulse(helicity="sigma+", fluence="2 mJ/cm^2"):
+    from femmag.pulse import Pulse
+
+    return Pulse(fluence, "140 fs", "10 um", helicity=helicity, arrival="0.2 ps")
+
+
+def test_ife_field_normalization_helicity_and_fluence():
+    from femmag.physics.optics import IFEField
+
+    points = np.array([[0.0, 0.0, -5e-9], [5e-6, 0.0, -5e-9], [3e-6, 4e-6, -1e-9]])
+    t0 = 0.2e-12
+    one = IFEField(_pulse(fluence="1 mJ/cm^2"), "1 T/(mJ/cm^2)", kind="3d")
+    b = one(points, t0)
+    assert b[0, 2] == pytest.approx(1.0, rel=1e-12)  # 1 T per mJ/cm² at r = 0, t = t0
+    assert b[1, 2] == pytest.approx(np.exp(-1.0), rel=1e-12)  # r = r0
+    assert b[2, 2] == pytest.approx(np.exp(-1.0), rel=1e-12)  # r from (x, y) in 3D
+    np.testing.assert_array_equal(b[:, :2], 0.0)
+    half_width = 0.5 * 140e-15
+    assert one(points, t0 + half_width)[0, 2] == pytest.approx(0.5, rel=1e-12)  # FWHM
+    plus = IFEField(_pulse("sigma+"), kind="3d")(points, t0)
+    minus = IFEField(_pulse("sigma-"), kind="3d")(points, t0)
+    linear = IFEField(_pulse("linear"), kind="3d")(points, t0)
+    np.testing.assert_allclose(minus, -plus, rtol=0, atol=0)  # odd in helicity
+    np.testing.assert_array_equal(linear, 0.0)  # no IFE for linear polarization
+    np.testing.assert_allclose(plus, 2.0 * b, rtol=1e-12)  # linear in F0 (2 vs 1 mJ/cm²)
+
+
+def test_ife_field_kinds_susceptibility_and_depth_weight():
+    from femmag.physics.optics import IFEField
+
+    pulse = _pulse(fluence="1 mJ/cm^2")
+    rz = IFEField(pulse, kind="rz")(np.array([[5e-6, -5e-9, 0.0]]), 0.2e-12)
+    assert rz[0, 2] == pytest.approx(np.exp(-1.0), rel=1e-12)  # r = points[:, 0]
+    one_d = IFEField(pulse, kind="1d")(np.array([[-5e-9, 0.0, 0.0]]), 0.2e-12)
+    assert one_d[0, 2] == pytest.approx(1.0, rel=1e-12)
+    alpha = IFEField(pulse, susceptibility="2.13e-11 A*m/V^2", kind="1d")
+    assert alpha(np.zeros((1, 3)), 0.2e-12)[0, 2] == pytest.approx(1.35, abs=0.01)  # spec §2.2
+    optics = PlanarOptics(SEED003, LAM, 1.0, N["SiO2"])
+    weighted = IFEField(pulse, depth_weight=optics, kind="1d")
+    zeta = np.linspace(0.0, 10e-9, 2001)
+    bz = weighted(np.column_stack([-zeta, 0 * zeta, 0 * zeta]), 0.2e-12)[:, 2]
+    assert np.trapezoid(bz, zeta) / 10e-9 == pytest.approx(1.0, rel=1e-6)  # mean 1 over film
+    assert bz[0] > bz[-1]  # |E|² decays into the film
+    with pytest.raises(ValueError, match="not both"):
+        IFEField(pulse, "1 T/(mJ/cm^2)", susceptibility="2e-11 A*m/V^2")
+    with pytest.raises(ValueError, match="kind"):
+        IFEField(pulse, kind="2d")
+
+
+def test_ife_field_as_magnetization_provider():
+    """IFEField plugs into Magnetization.add_field (signature (points, t) -> (n, 3))."""
+    from mpi4py import MPI
+
+    from femmag.geometry import build_1d, seed003_film
+    from femmag.physics.magnetization import Magnetization
+    from femmag.physics.optics import IFEField
+
+    domain = build_1d(seed003_film(), MPI.COMM_WORLD, max_cell_size="2 nm")
+    magnetization = Magnetization(domain)
+    magnetization.add_field("ife", IFEField(_pulse("sigma-", "1 mJ/cm^2"), kind=domain.kind))
+    magnetization.setup(None)
+    b = magnetization.field_at_points(0.2e-12)
+    if b.shape[0]:
+        np.testing.assert_allclose(b[:, 2], -1.0, rtol=1e-12)
