@@ -84,6 +84,9 @@ class Simulation:
             currents it drives act on the magnetization.
         fields: extra field providers for the magnetization, ``{name: callable(points, t)}``
             (e.g. a disturbance field).
+        kapitza: ``None`` (perfect lattice contact at metal/dielectric interfaces), ``True``
+            (the library's interface ``kapitza_conductance`` values) or one conductance for all,
+            e.g. ``"1e9 W/(m^2 K)"``; see :mod:`femmag.geometry.kapitza`.
         initial_temperature: ``"300 K"``.
         substrate_bottom: ``"fixed"`` or ``"adiabatic"``.
         time_stepping: :class:`TimeStepping`.
@@ -94,6 +97,7 @@ class Simulation:
     def __init__(self, stack: Any, pulse: Any, *, mesh: Any = "rz", mesh_options: dict | None = None,
                  library: Any = None, magnetization: bool | dict = True,
                  induction: dict | None = None, fields: dict | None = None,
+                 kapitza: Any = None,
                  initial_temperature: Any = "300 K", substrate_bottom: str = "fixed",
                  heat_options: dict | None = None,
                  time_stepping: TimeStepping | None = None, comm: MPI.Comm = MPI.COMM_WORLD,
@@ -101,6 +105,11 @@ class Simulation:
         from femmag.materials import Library
 
         self.library = library if library is not None else Library.default()
+        if kapitza is not None and kapitza is not False:
+            from femmag.geometry.kapitza import insert_kapitza_layers
+
+            stack, self.library = insert_kapitza_layers(
+                stack, self.library, conductance=None if kapitza is True else kapitza)
         self.stack = stack
         self.pulse = pulse
         self.comm = comm

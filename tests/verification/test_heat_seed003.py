@@ -74,3 +74,28 @@ def test_s003a_llb_calibration_minima(fluence):
     expected, tol = LLB_MINIMA[fluence]
     i = int(np.argmin(mz))
     assert abs(mz[i] / expected - 1) < tol, f"{fluence} mJ/cm²: m_min = {mz[i]:.4g} at {t[i]:.3f} ps"
+
+
+def test_kapitza_conductance_delays_cooling():
+    """Kapitza conductance 1e9 W/(m²K) at the film/silica interface (thin resistive layer):
+    the film-averaged T_l at 20 ps equals the finite-volume reference with a true interface jump."""
+    pulse = Pulse("2.6 mJ/cm^2", "140 fs", "10 um", arrival="0.3 ps")
+    sim = Simulation(seed003_film(), pulse, mesh="1d", magnetization=False,
+                     kapitza="1e9 W/(m^2 K)", comm=MPI.COMM_WORLD, verbose=False,
+                     time_stepping=TimeStepping(dt_pulse="2 fs", dt_max="0.5 ps"))
+    sim.setup()
+    sim.traces.add("film_lattice_temperature", "K",
+                   lambda: sim.heat.average_temperatures("CoPt")[1])
+    sim.run("20.3 ps")
+    fem_Tl = sim.traces.column("film_lattice_temperature")[-1]
+    film = {"name": "CoPt", "thickness": 10e-9, "cells": 10, "n": 2.673 + 4.883j,
+            "gamma_e": 700.0, "G": 3e18, "C_l": 3.0e6, "kappa_e0": 30.0, "kappa_l": 2.0}
+    silica = {"name": "silica", "thickness": 4e-6, "cells": 60, "n": 1.4533,
+              "C": 1.63e6, "kappa": 1.38}
+    ref = solve_two_temperature_1d([film], silica, fluence=26.0, duration=140e-15, arrival=0.0,
+                                   t_end=20e-12, rtol=1e-8, kapitza=1e9)
+    ref_Tl = ref.average("lattice", "CoPt")[-1]
+    perfect = solve_two_temperature_1d([film], silica, fluence=26.0, duration=140e-15,
+                                       arrival=0.0, t_end=20e-12, rtol=1e-8)
+    assert ref_Tl - perfect.average("lattice", "CoPt")[-1] > 5  # the resistance matters (~10 K)
+    assert abs(fem_Tl - ref_Tl) < 2.0, (fem_Tl, ref_Tl)
