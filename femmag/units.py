@@ -123,6 +123,9 @@ def to_si(value: Any, kind: str, name: str | None = None) -> float:
     try:
         return float(q.to(target).magnitude)
     except pint.errors.DimensionalityError:
+        # pint's gauss is the Gaussian-CGS unit (not tesla-compatible): 1 G = 1e-4 T in SI fields
+        if Q(1, target).check("[magnetic_field]") and q.check("[mass]**0.5/[length]**0.5/[time]"):
+            return float(q.to("gauss").magnitude * 1e-4 * Q(1, "T").to(target).magnitude)
         raise UnitError(
             f"{label} = {value!r} has the wrong unit: [{q.units:~}] is not a {kind} "
             f"(expected units compatible with {target}, e.g. {example})."
