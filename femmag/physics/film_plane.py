@@ -1,0 +1,895 @@
+r"""Film-plane magnetization maps: LLB + micromagnetic terms on a 2D x-y mesh of a thin film.
+
+This module makes the black/white m_z maps of seed 003 (Fig. 1b, Fig. 8): a thin film (10 nm) seen
+from above, pumped by a Gaussian beam ``F(r) = F0 exp(-r²/r0²)`` (r0 = D/2), one pulse or a train.
+
+State and discretization (decision):
+    The reduced magnetization ``m = M/M_s(0 K)`` lives at the **nodes of a P1 mesh** of the film
+    plane (``dolfinx.mesh.create_rectangle``; lengths in m). With the lumped (nodal-quadrature) mass
+    matrix the nodes *are* the quadrature points of the mass form, so this is the same "LLB at the
+    quadrature points" model as :mod:`femmag.physics.magnetization`, with the rule chosen so that
+    the exchange Laplacian needs no projection:
+    ``∇²m ≈ −M_L⁻¹ K m`` (K: P1 stiffness, M_L: lumped mass, both assembled once, natural
+    (Neumann) boundary). Each node is advanced by :func:`femmag.kernels.llb.llb_advance` with the
+    effective field of :mod:`femmag.kernels.micromagnetics` (exchange, uniaxial anisotropy, local
+    thin-film demag; evaluated from m at the start of the step, explicit) plus field providers
+    (``(points (n, 3) [m], t [s]) -> B (n, 3) [T]``: applied field, induced field, disturbance).
+    MPI: the mesh is distributed; every rank advances its owned nodes; the off-rank values the
+    exchange product needs are scattered over the stiffness matrix's column map; gathered maps do
+    not depend on the number of ranks.
+
+Temperature (shortcut, stated error):
+    T_e(x, y, t) = T_e^{1D}(F(r), t): a table of the film-averaged electron temperature versus
+    fluence and time, computed once with the 1D (depth) reference two-temperature model
+    (:mod:`femmag.reference.two_temperature_1d`, set S003-A by default), interpolated linearly in
+    √F (T_e,peak ∝ √F) and in t. Lateral heat flow is neglected: the lateral diffusion lengths
+    over the 100-200 ps of a pulse window are √(κ_l t/C_l) ≈ 8-12 nm (lattice) and
+    √(κ_e/G) ≈ 3 nm (hot electrons, before they equilibrate), against a beam radius of 10 µm:
+    the relative change of T near the beam edge is of order (ℓ/r0)² ~ 1e-6 (physics-spec §4.1).
+    The table's own error (√F interpolation) is checked against a direct 1D solve in the tests.
+
+Induced field:
+    :class:`GaussianBeamInducedField` is the total flux density at the sheet of a thin conducting
+    film driven by the impressed IFE flux ``h κ_IFE F0 exp(-r²/r0²) exp(-4 ln2 t²/τ_p²)`` (§3.6,
+    the r-dependent version of :func:`femmag.reference.induction_modal.thin_sheet_centre_response`):
+    ``B_i(r, t) = h κ F0 Σ_j w_j J0(2 p_j r/r0) (f ⊗ g_{τ_j})(t)``, ``τ_j = τ_sheet/(2 p_j)``.
+    The magnetization does not feed back (as in seed 003 Fig. 8c).
+
+Pulse trains:
+    :class:`PulseTrain` gives the pulse peaks; each pulse window uses the same temperature table
+    (no heat accumulation: every pulse starts from 300 K, as seed 003 assumes). After the window
+    the film is put back to the ambient temperature and relaxed for a short rest time at T0 (the
+    real period, µs-ms, is not simulated; the time axis of the outputs is the simulated time).
+    Heat accumulation between pulses is **not implemented** (it needs the lateral + depth heat
+    solve across the period).
+
+Outputs: gathered maps (rank 0), PNG (matplotlib ``tripcolor``, gray: white = +z, black = −z,
+like seed 003 Fig. 1b), XDMF (dolfinx, m_z as a P1 function per snapshot), CSV of the mean m_z.
+
+Units: SI throughout (m, s, K, T, J/m²).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import special
+
+from mpi4py import MPI
+
+import dolfinx
+import ufl
+from dolfinx import fem
+
+from femmag.kernels.llb import equilibrium_magnetization, llb_advance
+from femmag.kernels.micromagnetics import (
+    MicromagneticParameters,
+    anisotropy_field,
+    demagnetizing_field,
+    exchange_prefactor,
+)
+from femmag.reference.induction_modal import gaussian_exponential_convolution, sheet_time
+
+__all__ = [
+    "ElectronTemperatureTable",
+    "FilmPlaneMagnetization",
+    "GaussianBeamInducedField",
+    "GaussianBeamTemperature",
+    "PulseTrain",
+    "WhiteNoiseDisturbance",
+    "film_plane_mesh",
+    "plot_maps",
+    "pulse_train_times",
+    "run_pulse_train",
+    "seed003_film_layers",
+]
+
+FloatArray = NDArray[np.float64]
+FieldProvider = Callable[[FloatArray, float], FloatArray]
+TemperatureProvider = Callable[[FloatArray, float], FloatArray]
+
+_FOUR_LN2 = 4.0 * math.log(2.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# mesh
+# ---------------------------------------------------------------------------------------------
+def film_plane_mesh(comm: MPI.Comm, half_width: float, cell_size: float, *,
+                    half_height: float | None = None,
+                    diagonal: str = "right") -> dolfinx.mesh.Mesh:
+    """A triangle mesh of the film plane [-a, a] × [-b, b] (lengths in m).
+
+    Args:
+        comm: MPI communicator.
+        half_width: a [m] (e.g. 18e-6 for a 20 µm beam).
+        cell_size: target cell side [m] (cells are squares split into two triangles).
+        half_height: b [m] (default a).
+        diagonal: ``"right"``, ``"left"``, ``"crossed"`` ... (dolfinx DiagonalType name).
+
+    Raises:
+        ValueError: non-positive sizes or more than ~4e6 cells.
+    """
+    b = half_width if half_height is None else half_height
+    if not (half_width > 0 and b > 0 and cell_size > 0):
+        raise ValueError(f"film_plane_mesh: half_width={half_width!r}, half_height={b!r} and "
+                         f"cell_size={cell_size!r} must be > 0 (in m, e.g. 18e-6 and 0.4e-6).")
+    nx = max(1, int(round(2 * half_width / cell_size)))
+    ny = max(1, int(round(2 * b / cell_size)))
+    if nx * ny > 2_000_000:
+        raise ValueError(f"film_plane_mesh: {nx}×{ny} cells is too many; increase cell_size "
+                         f"({cell_size!r} m) or shrink the domain.")
+    return dolfinx.mesh.create_rectangle(
+        comm, [np.array([-half_width, -b]), np.array([half_width, b])], [nx, ny],
+        dolfinx.mesh.CellType.triangle, diagonal=getattr(dolfinx.mesh.DiagonalType, diagonal))
+
+
+# ---------------------------------------------------------------------------------------------
+# temperature: T_e(F, t) table from the 1D reference 2TM
+# ---------------------------------------------------------------------------------------------
+def seed003_film_layers(film_cells: int = 10, substrate_cells: int = 60
+                        ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Layer dicts of the S003-A stack (10 nm CoPt on fused silica, physics-spec §4.5)."""
+    film = {"name": "CoPt", "thickness": 10e-9, "cells": film_cells, "n": 2.673 + 4.883j,
+            "gamma_e": 700.0, "G": 3e18, "C_l": 3.0e6, "kappa_e0": 30.0, "kappa_l": 2.0}
+    silica = {"name": "silica", "thickness": 4e-6, "cells": substrate_cells, "n": 1.4533,
+              "C": 1.64e6, "kappa": 1.38}
+    return [film], silica
+
+
+@dataclass
+class ElectronTemperatureTable:
+    """Film-averaged electron temperature T_e(F, t) of the 1D (depth) 2TM on a fluence grid.
+
+    Interpolation is linear in √F and in t (pulse peak at t = 0). Before the first table time the
+    first row is used; after the last, ``after_end`` (ambient temperature by default).
+
+    Attributes:
+        fluences: F_j [J/m²], increasing, F_0 = 0.
+        times: t_i relative to the pulse peak [s], increasing.
+        electron_temperature: T_e [K], shape (n_t, n_F).
+        ambient_temperature: T0 [K].
+        after_end: T [K] returned after the last table time (None: hold the last row).
+    """
+
+    fluences: FloatArray
+    times: FloatArray
+    electron_temperature: FloatArray
+    ambient_temperature: float = 300.0
+    after_end: float | None = 300.0
+
+    @classmethod
+    def from_reference_2tm(cls, peak_fluence: float, t_end: float, *, n_fluences: int = 33,
+                           layers: Sequence[dict[str, Any]] | None = None,
+                           substrate: dict[str, Any] | None = None,
+                           duration: float = 140e-15, ambient_temperature: float = 300.0,
+                           film: str | None = None) -> ElectronTemperatureTable:
+        """Run the 1D reference 2TM once per fluence F_j = F0 (j/(n−1))² (uniform in √F).
+
+        Args:
+            peak_fluence: F0 [J/m²] (1 mJ/cm² = 10 J/m²).
+            t_end: last time after the pulse peak [s] (e.g. 150e-12).
+            n_fluences: grid size (33 gives < 1 K interpolation error at 3.2 mJ/cm²).
+            layers, substrate: layer dicts of :func:`~femmag.reference.two_temperature_1d.
+                solve_two_temperature_1d` (default :func:`seed003_film_layers`).
+            duration: pulse FWHM τ_p [s].
+            ambient_temperature: T0 [K].
+            film: name of the magnetic layer whose T_e is averaged (default the first layer).
+        """
+        from femmag.reference.two_temperature_1d import solve_two_temperature_1d
+
+        if not (peak_fluence > 0 and t_end > 0 and n_fluences >= 2):
+            raise ValueError(f"ElectronTemperatureTable: need peak_fluence > 0 J/m² (got "
+                             f"{peak_fluence!r}), t_end > 0 s (got {t_end!r}) and n_fluences "
+                             f">= 2 (got {n_fluences!r}).")
+        if layers is None:
+            layers, substrate = seed003_film_layers()
+        name = layers[0]["name"] if film is None else film
+        fluences = peak_fluence * np.linspace(0.0, 1.0, n_fluences) ** 2
+        rows, times = [], None
+        for F in fluences[1:]:
+            run = solve_two_temperature_1d(layers, substrate, fluence=float(F), duration=duration,
+                                           arrival=0.0, t_end=t_end,
+                                           initial_temperature=ambient_temperature)
+            cells = run.grid.cells_of(name)
+            widths = np.diff(run.grid.faces)[cells]
+            te = run.electron_temperature[:, cells] @ widths / widths.sum()
+            if times is None:
+                times = run.times
+            elif run.times.shape != times.shape or not np.allclose(run.times, times):
+                te = np.interp(times, run.times, te)
+            rows.append(te)
+        assert times is not None
+        table = np.column_stack([np.full(times.size, ambient_temperature)] + rows)
+        return cls(fluences=fluences, times=np.asarray(times), electron_temperature=table,
+                   ambient_temperature=ambient_temperature, after_end=ambient_temperature)
+
+    def weights(self, fluence: FloatArray) -> tuple[NDArray[np.intp], FloatArray]:
+        """(j, w) per fluence: T = (1−w) T[:, j] + w T[:, j+1] (linear in √F)."""
+        fluence = np.asarray(fluence, dtype=float)
+        if np.any(fluence < 0) or np.any(fluence > self.fluences[-1] * (1 + 1e-12)):
+            raise ValueError(f"ElectronTemperatureTable: fluences must lie in [0, "
+                             f"{self.fluences[-1]:.4g}] J/m² (the table range); got "
+                             f"[{fluence.min():.4g}, {fluence.max():.4g}]. Rebuild the table "
+                             "with a larger peak_fluence.")
+        root = np.sqrt(self.fluences)
+        s = np.sqrt(np.clip(fluence, 0.0, self.fluences[-1]))
+        j = np.clip(np.searchsorted(root, s, side="right") - 1, 0, root.size - 2)
+        w = (s - root[j]) / (root[j + 1] - root[j])
+        return j, w
+
+    def row(self, t: float) -> FloatArray:
+        """T_e(F_j, t) for all table fluences at time t [s] (linear in t)."""
+        if t > self.times[-1] and self.after_end is not None:
+            return np.full(self.fluences.size, self.after_end)
+        i = int(np.clip(np.searchsorted(self.times, t) - 1, 0, self.times.size - 2))
+        a = float(np.clip((t - self.times[i]) / (self.times[i + 1] - self.times[i]), 0.0, 1.0))
+        return (1.0 - a) * self.electron_temperature[i] + a * self.electron_temperature[i + 1]
+
+    def __call__(self, fluence: FloatArray, t: float) -> FloatArray:
+        """T_e [K] at the given fluences [J/m²] and time t [s] after the pulse peak."""
+        j, w = self.weights(fluence)
+        r = self.row(t)
+        return (1.0 - w) * r[j] + w * r[j + 1]
+
+
+@dataclass(frozen=True)
+class PulseTrain:
+    """Equal pulses with peaks at ``first_peak + k·period`` (k = 0 … n−1).
+
+    Attributes:
+        n_pulses: number of pulses (≥ 1).
+        period: simulated time between pulse peaks [s] (window + rest; not the laser period).
+        first_peak: time of the first pulse peak [s].
+        lead: the window of a pulse starts ``lead`` before its peak [s].
+    """
+
+    n_pulses: int = 1
+    period: float = 200e-12
+    first_peak: float = 0.0
+    lead: float = 0.42e-12
+
+    def __post_init__(self) -> None:
+        if self.n_pulses < 1 or not self.period > self.lead:
+            raise ValueError(f"PulseTrain: need n_pulses >= 1 (got {self.n_pulses}) and period > "
+                             f"lead (got {self.period!r} s, {self.lead!r} s).")
+
+    @property
+    def peaks(self) -> FloatArray:
+        """Pulse peak times [s]."""
+        return self.first_peak + self.period * np.arange(self.n_pulses)
+
+    def local_time(self, t: float) -> tuple[int, float]:
+        """(pulse index k, t − t_k) of the window containing t (clipped to the first/last)."""
+        k = int(np.clip(math.floor((t - self.first_peak + self.lead) / self.period), 0,
+                        self.n_pulses - 1))
+        return k, t - float(self.peaks[k])
+
+
+class GaussianBeamTemperature:
+    """T_e(x, y, t) under a Gaussian beam F(r) = F0 exp(−r²/r0²), from a T_e(F, t) table.
+
+    Args:
+        table: the T_e(F, t) table (its fluence range must cover F0).
+        peak_fluence: F0 [J/m²].
+        beam_radius: r0 = D/2 [m] (1/e radius of the fluence).
+        train: pulse train (default one pulse at t = 0).
+        centre: beam centre (x, y) [m].
+    """
+
+    def __init__(self, table: ElectronTemperatureTable, peak_fluence: float, beam_radius: float,
+                 train: PulseTrain | None = None, centre: tuple[float, float] = (0.0, 0.0)) -> None:
+        if not (beam_radius > 0 and peak_fluence >= 0):
+            raise ValueError(f"GaussianBeamTemperature: beam_radius={beam_radius!r} m must be > 0 "
+                             f"and peak_fluence={peak_fluence!r} J/m² >= 0.")
+        self.table, self.peak_fluence, self.beam_radius = table, peak_fluence, beam_radius
+        self.train = PulseTrain() if train is None else train
+        self.centre = np.array(centre, dtype=float)
+        self._cache: tuple[int, NDArray[np.intp], FloatArray] | None = None
+
+    def fluence(self, points: FloatArray) -> FloatArray:
+        """Local fluence F(r) [J/m²] at points (n, 3)."""
+        r2 = np.sum((points[:, :2] - self.centre) ** 2, axis=1)
+        return self.peak_fluence * np.exp(-r2 / self.beam_radius**2)
+
+    def __call__(self, points: FloatArray, t: float) -> FloatArray:
+        if (self._cache is None or self._cache[0] != id(points)
+                or self._cache[1].size != len(points)):
+            j, w = self.table.weights(self.fluence(points))
+            self._cache = (id(points), j, w)
+        _, j, w = self._cache
+        _, t_local = self.train.local_time(t)
+        r = self.table.row(t_local)
+        return (1.0 - w) * r[j] + w * r[j + 1]
+
+
+# ---------------------------------------------------------------------------------------------
+# field providers
+# ---------------------------------------------------------------------------------------------
+def _mode_quadrature(nodes_per_panel: int = 12, p_max: float = 7.0,
+                     n_panels: int = 40) -> tuple[FloatArray, FloatArray]:
+    """Nodes p_j = k_j r0/2 and weights (with 2p e^{−p²}) of the thin-sheet mode integral (§3.6)."""
+    x, wx = np.polynomial.legendre.leggauss(nodes_per_panel)
+    edges = np.concatenate([[0.0], p_max * 2.0 ** -np.arange(n_panels - 1, -1, -1.0)])
+    lo, hi = edges[:-1, None], edges[1:, None]
+    p = (0.5 * (hi - lo) * (x + 1.0) + lo).ravel()
+    w = (0.5 * (hi - lo) * wx).ravel() * 2.0 * p * np.exp(-p**2)
+    return p, w
+
+
+class GaussianBeamInducedField:
+    """Total field B_i(r, t) ẑ at a thin conducting film under a Gaussian IFE flux (§2.3, §3.6).
+
+    ``B_i(r, t) = B_pk Σ_j w_j J0(2 p_j r/r0) (f ⊗ g_j)(t)``, with ``B_pk = h κ_IFE F0`` the peak
+    impressed IFE flux at the centre, g_j the decay kernel of the mode of time constant
+    ``τ_sheet/(2 p_j)`` and ``τ_sheet = μ0 σ d r0/2``. Tabulated on a radial grid per call and
+    interpolated to the points (the profile is smooth on the r0 scale).
+
+    Args:
+        peak_field: B_pk = h κ_IFE F0 [T] (sign = helicity; e.g. −0.096 T for σ−, 0.03 T per
+            mJ/cm² at 3.2 mJ/cm²).
+        beam_radius: r0 = D/2 [m].
+        conductivity: film σ [S/m] (S003-A: 8e6).
+        thickness: film d [m].
+        pulse_duration: FWHM τ_p [s].
+        train: pulse train (default one pulse at t = 0); the responses of the pulses add.
+        centre: beam centre (x, y) [m].
+        r_max: largest radius of the table [m] (default 4 r0; beyond, the last value).
+    """
+
+    def __init__(self, peak_field: float, beam_radius: float, *, conductivity: float = 8e6,
+                 thickness: float = 10e-9, pulse_duration: float = 140e-15,
+                 train: PulseTrain | None = None, centre: tuple[float, float] = (0.0, 0.0),
+                 r_max: float | None = None, n_radii: int = 401) -> None:
+        self.peak_field = float(peak_field)
+        self.beam_radius = float(beam_radius)
+        self.tau_sheet = sheet_time(conductivity, thickness, beam_radius)
+        self.pulse_duration = float(pulse_duration)
+        self.train = PulseTrain() if train is None else train
+        self.centre = np.array(centre, dtype=float)
+        p, self._w = _mode_quadrature()
+        self._tau = self.tau_sheet / (2.0 * p)
+        self.radii = np.linspace(0.0, 4.0 * beam_radius if r_max is None else r_max, n_radii)
+        self._bessel = special.j0(2.0 * p[None, :] * self.radii[:, None] / beam_radius)
+
+    def profile(self, t: float) -> FloatArray:
+        """B_i on :attr:`radii` at time t [s] (sum over the pulses of the train) [T]."""
+        total = np.zeros(self.radii.size)
+        for peak in self.train.peaks:
+            if t - peak < -6 * self.pulse_duration:
+                continue
+            conv = gaussian_exponential_convolution(np.asarray(t - peak), self.pulse_duration,
+                                                    self._tau)  # one value per mode
+            total += self._bessel @ (self._w * conv)
+        return self.peak_field * total
+
+    def __call__(self, points: FloatArray, t: float) -> FloatArray:
+        r = np.hypot(points[:, 0] - self.centre[0], points[:, 1] - self.centre[1])
+        out = np.zeros((points.shape[0], 3))
+        out[:, 2] = np.interp(r, self.radii, self.profile(t))
+        return out
+
+
+def _splitmix64(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """SplitMix64 finalizer (vectorized, wrapping uint64 arithmetic)."""
+    x = (x + np.uint64(0x9E3779B97F4A7C15)).astype(np.uint64)
+    x = ((x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)).astype(np.uint64)
+    x = ((x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)).astype(np.uint64)
+    return x ^ (x >> np.uint64(31))
+
+
+def _hashed_normals(points: FloatArray, key: int, seed: int, quantum: float) -> FloatArray:
+    """Standard normal numbers (n, 3) keyed by (seed, key, position): independent of MPI layout."""
+    with np.errstate(over="ignore"):
+        ij = np.round(points[:, :3] / quantum).astype(np.int64).view(np.uint64)
+        h = _splitmix64(np.full(points.shape[0], np.uint64(seed & 0xFFFFFFFFFFFFFFFF)))
+        h = _splitmix64(h ^ np.uint64(key & 0xFFFFFFFFFFFFFFFF))
+        for c in range(3):
+            h = _splitmix64(h ^ ij[:, c])
+        bits = np.empty((points.shape[0], 6), dtype=np.uint64)
+        for c in range(6):
+            h = _splitmix64(h + np.uint64(c))
+            bits[:, c] = h
+    u = ((bits >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0**53  # in (0, 1)
+    radius = np.sqrt(-2.0 * np.log(u[:, 0::2]))
+    return radius * np.cos(2.0 * np.pi * u[:, 1::2])
+
+
+class WhiteNoiseDisturbance:
+    """Random disturbance field of given RMS, white in space, constant over a correlation time.
+
+    ``B(x, t) = B_rms ξ(x, ⌊t/τ_c⌋) (components)``; ξ ~ N(0, 1) comes from a counter-based hash
+    of (seed, time slot, node position), so a run is reproducible and the same on any number of
+    MPI ranks. The seed-003 multi-pulse practice is "random noise of RMS ~6 G" (Fig. 8c) along z.
+
+    Args:
+        rms: RMS per component B_rms [T] (6 G = 6e-4 T).
+        correlation_time: τ_c [s] (the field is redrawn every τ_c).
+        seed: integer seed.
+        components: ``"z"`` (default) or ``"xyz"``.
+        quantum: position quantum [m] for the key (nodes closer than this share a value).
+    """
+
+    def __init__(self, rms: float, correlation_time: float = 100e-15, *, seed: int = 0,
+                 components: str = "z", quantum: float = 1e-12) -> None:
+        if not (rms >= 0 and correlation_time > 0) or components not in ("z", "xyz"):
+            raise ValueError(f"WhiteNoiseDisturbance: need rms >= 0 T (got {rms!r}), "
+                             f"correlation_time > 0 s (got {correlation_time!r}) and components "
+                             "'z' or 'xyz' "
+                             f"(got {components!r}).")
+        self.rms, self.correlation_time, self.seed = rms, correlation_time, int(seed)
+        self.components, self.quantum = components, quantum
+        self._cache: tuple[int, int, FloatArray] | None = None
+
+    def __call__(self, points: FloatArray, t: float) -> FloatArray:
+        """The field at time t [T], shape (n, 3)."""
+        slot = int(math.floor(t / self.correlation_time))
+        return self._draw(points, slot, 1.0)
+
+    def average(self, points: FloatArray, t_start: float, t_end: float) -> FloatArray:
+        """The mean field over [t_start, t_end] [T], used as the field of one LLB step.
+
+        Within one correlation slot this is the slot's value; a step spanning n_eff = Δt/τ_c > 1
+        slots gets an independent draw of RMS ``B_rms/√n_eff`` (the statistics of the mean of
+        n_eff independent slots), keyed by its first and last slot. This keeps the noise
+        *white* on time scales > τ_c whatever the step (its effect on m does not depend on Δt).
+        """
+        first = int(math.floor(t_start / self.correlation_time))
+        last = int(math.floor(np.nextafter(t_end, -np.inf) / self.correlation_time))
+        if last <= first:
+            return self._draw(points, first, 1.0)
+        n_eff = (t_end - t_start) / self.correlation_time
+        key = (first * 1_000_003) ^ (last << 20) ^ 0x5BD1E995
+        return self._draw(points, key, 1.0 / math.sqrt(n_eff))
+
+    def _draw(self, points: FloatArray, key: int, scale: float) -> FloatArray:
+        if (self._cache is not None and self._cache[:2] == (id(points), key)
+                and self._cache[2].shape[0] == len(points)):
+            return self._cache[2] * scale
+        xi = _hashed_normals(points, key, self.seed, self.quantum)
+        if self.components == "z":
+            xi[:, :2] = 0.0
+        self._cache = (id(points), key, self.rms * xi)
+        return self._cache[2] * scale
+
+
+def constant_field(value: Sequence[float]) -> FieldProvider:
+    """A uniform field provider B = value [T] (3-vector)."""
+    b = np.asarray(value, dtype=float)
+    if b.shape != (3,):
+        raise ValueError(f"constant_field: need a 3-vector in tesla, got {value!r}.")
+    return lambda points, t: np.broadcast_to(b, (points.shape[0], 3))
+
+
+# ---------------------------------------------------------------------------------------------
+# the film-plane model
+# ---------------------------------------------------------------------------------------------
+class FilmPlaneMagnetization:
+    """LLB magnetization with micromagnetic terms at the nodes of a 2D film-plane P1 mesh.
+
+    Args:
+        mesh: a 2D triangle mesh of the film plane in m (:func:`film_plane_mesh`).
+        params: material constants (default ``CoPt_S003A`` of the femmag library).
+        temperature: callable (points (n, 3), t) -> T_e (n,) [K] (e.g.
+            :class:`GaussianBeamTemperature`); default: uniform ``ambient_temperature``.
+        exchange, anisotropy, demagnetization: switch the micromagnetic terms on/off.
+        ambient_temperature: T0 [K] (initial states have |m| = m_e(T0)).
+        max_substep: largest LLB sub-step [s] (None: the kernel's choice).
+
+    Attributes:
+        points: coordinates of the local nodes (owned first, then ghosts), shape (n_local, 3).
+        n_owned: number of owned nodes.
+        m: reduced magnetization of the local nodes, shape (n_local, 3); the state is the owned
+            rows ``m[:n_owned]`` (ghost rows are not kept up to date).
+        time: current time [s].
+    """
+
+    name = "film_plane_magnetization"
+
+    def __init__(self, mesh: dolfinx.mesh.Mesh, params: MicromagneticParameters | None = None,
+                 *, temperature: TemperatureProvider | None = None, exchange: bool = True,
+                 anisotropy: bool = True, demagnetization: bool = True,
+                 ambient_temperature: float = 300.0, max_substep: float | None = None) -> None:
+        if mesh.topology.dim != 2:
+            raise ValueError(f"FilmPlaneMagnetization: need a 2D film-plane mesh, got a "
+                             f"{mesh.topology.dim}D mesh; build one with film_plane_mesh().")
+        self.mesh = mesh
+        self.comm = mesh.comm
+        self.params = MicromagneticParameters.from_material() if params is None else params
+        self.temperature = temperature
+        self.use_exchange, self.use_anisotropy = exchange, anisotropy
+        self.use_demagnetization = demagnetization
+        self.ambient_temperature = float(ambient_temperature)
+        self.max_substep = max_substep
+        self.field_providers: list[tuple[str, FieldProvider]] = []
+        self.time = 0.0
+        self.fixed = None  # optional boolean mask of owned nodes held fixed
+
+        self.space = fem.functionspace(mesh, ("Lagrange", 1))
+        index_map = self.space.dofmap.index_map
+        self.n_owned = index_map.size_local
+        n_local = self.n_owned + index_map.num_ghosts
+        self.points = np.ascontiguousarray(self.space.tabulate_dof_coordinates()[:n_local])
+        # one persistent array: providers may cache per-point data keyed by it
+        self._owned_points = self.points[: self.n_owned]
+        self._owned_points.flags.writeable = False
+
+        # lumped mass (nodal areas) and stiffness, assembled once
+        u, v = ufl.TrialFunction(self.space), ufl.TestFunction(self.space)
+        mass = fem.assemble_vector(fem.form(v * ufl.dx))
+        mass.scatter_reverse(dolfinx.la.InsertMode.add)
+        self.nodal_area = mass.array[: self.n_owned].copy()
+        stiffness = fem.assemble_matrix(fem.form(ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx))
+        stiffness.scatter_reverse()
+        # owned rows; columns in the matrix's column map (owned nodes + every off-rank node
+        # coupled to an owned one: may be more than the space's ghosts)
+        self._stiffness = stiffness.to_scipy(ghosted=False).tocsr()
+        column_map = stiffness.index_map(1)
+        if self._stiffness.shape[0] != self.n_owned or column_map.size_local != self.n_owned:
+            raise RuntimeError("FilmPlaneMagnetization: unexpected stiffness layout "
+                               f"{self._stiffness.shape} for {self.n_owned} owned nodes.")
+        # explicit exchange: rotation per step γ (2A0/M_s0) |m| λ_max(M_L⁻¹K) Δt must stay < 1;
+        # Gershgorin (zero row sums): λ_max ≤ max_i 2 K_ii / M_L,i
+        diagonal = self._stiffness.diagonal()[: self.n_owned]
+        bound = float(np.max(2.0 * diagonal / self.nodal_area)) if self.n_owned else 0.0
+        bound = self.comm.allreduce(bound, op=MPI.MAX)
+        rate = float(self.params.llb.gamma) * exchange_prefactor(self.params) * bound
+        #: largest step [s] allowed by the explicit exchange term (inf without exchange)
+        self.exchange_step_limit = (1.0 / rate if (exchange and rate > 0) else math.inf)
+        self._columns = dolfinx.la.vector(column_map, bs=3)  # m on the matrix columns
+        self.m = np.zeros((n_local, 3))
+        self.total_area = self.comm.allreduce(float(self.nodal_area.sum()), op=MPI.SUM)
+        self._mz_function: fem.Function | None = None
+
+    # -- configuration ---------------------------------------------------------------------------
+    def add_field(self, name: str, provider: FieldProvider) -> None:
+        """Add a field provider ``(points (n, 3) [m], t [s]) -> B (n, 3) [T]``."""
+        self.field_providers.append((name, provider))
+
+    def fix(self, mask: FloatArray | None) -> None:
+        """Hold the owned nodes where ``mask`` is True at their current m (None: release all)."""
+        if mask is not None:
+            mask = np.asarray(mask, dtype=bool)
+            if mask.shape != (self.n_owned,):
+                raise ValueError(f"fix: mask must have shape ({self.n_owned},) (owned nodes), "
+                                 f"got {mask.shape}.")
+        self.fixed = mask
+
+    @property
+    def owned_points(self) -> FloatArray:
+        """Coordinates of the owned nodes, shape (n_owned, 3) [m] (read-only, the same object)."""
+        return self._owned_points
+
+    def temperature_at(self, t: float) -> FloatArray:
+        """T_e of the owned nodes at time t [K]."""
+        if self.temperature is None:
+            return np.full(self.n_owned, self.ambient_temperature)
+        return np.asarray(self.temperature(self.owned_points, t), dtype=float)
+
+    # -- initial states --------------------------------------------------------------------------
+    def _equilibrium_length(self) -> float:
+        return float(equilibrium_magnetization(self.ambient_temperature,
+                                               self.params.curie_temperature))
+
+    def set_magnetization(self, m_owned: FloatArray) -> None:
+        """Set m at the owned nodes (n_owned, 3) and refresh the ghosts."""
+        m_owned = np.asarray(m_owned, dtype=float)
+        if m_owned.shape != (self.n_owned, 3):
+            raise ValueError(f"set_magnetization: need shape ({self.n_owned}, 3), got "
+                             f"{m_owned.shape}.")
+        self.m[: self.n_owned] = m_owned
+
+    def set_uniform(self, direction: str | Sequence[float] = "+z") -> None:
+        """Uniform m = m_e(T0) d̂ with d̂ = ``"+z"``, ``"-z"`` or a 3-vector."""
+        table = {"+z": (0.0, 0.0, 1.0), "-z": (0.0, 0.0, -1.0)}
+        if isinstance(direction, str) and direction not in table:
+            raise ValueError(f"set_uniform: direction {direction!r}: use '+z', '-z' or a "
+                             "non-zero 3-vector.")
+        d = np.asarray(table[direction] if isinstance(direction, str) else direction, dtype=float)
+        if d.shape != (3,) or not np.linalg.norm(d) > 0:
+            raise ValueError(f"set_uniform: direction {direction!r}: use '+z', '-z' or a non-zero "
+                             "3-vector.")
+        d = d / np.linalg.norm(d)
+        self.set_magnetization(np.tile(self._equilibrium_length() * d, (self.n_owned, 1)))
+
+    def set_random_domains(self, correlation_length: float, *, seed: int = 0,
+                           n_modes: int = 512) -> None:
+        """Random ±z domains: m = m_e(T0) sign(f(x)) ẑ, f a Gaussian random field.
+
+        f is a random-Fourier-feature field ``Σ_j cos(k_j·x + φ_j)`` with k_j ~ N(0, ℓ⁻² I): its
+        covariance is ``exp(−|Δx|²/(2ℓ²))`` (ℓ = ``correlation_length``); it depends only on the
+        seed and the coordinates (the same on any number of MPI ranks).
+
+        Args:
+            correlation_length: ℓ [m].
+            seed: integer seed.
+            n_modes: number of Fourier modes.
+        """
+        if not correlation_length > 0:
+            raise ValueError(f"set_random_domains: correlation_length={correlation_length!r} m "
+                             "must be > 0 (e.g. 1e-6).")
+        rng = np.random.default_rng(seed)
+        k = rng.normal(0.0, 1.0 / correlation_length, size=(n_modes, 2))
+        phase = rng.uniform(0.0, 2.0 * np.pi, size=n_modes)
+        f = np.cos(self.owned_points[:, :2] @ k.T + phase).sum(axis=1)
+        m = np.zeros((self.n_owned, 3))
+        m[:, 2] = self._equilibrium_length() * np.where(f >= 0, 1.0, -1.0)
+        self.set_magnetization(m)
+
+    def load(self, path: str | Path) -> None:
+        """Read m from an npz file with ``points`` (n, 2|3) [m] and ``m`` (n, 3) (nearest point)."""
+        from scipy.spatial import cKDTree
+
+        data = np.load(path)
+        if "points" not in data or "m" not in data:
+            raise ValueError(f"load: {path} must hold arrays 'points' (n, 2|3) [m] and 'm' (n, 3); "
+                             f"found {list(data.keys())}.")
+        pts, m = np.asarray(data["points"], float), np.asarray(data["m"], float)
+        if m.ndim != 2 or m.shape[1] != 3 or pts.shape[0] != m.shape[0]:
+            raise ValueError(f"load: {path}: 'm' must be (n, 3) with one row per point; got "
+                             f"{m.shape} for {pts.shape[0]} points.")
+        _, nearest = cKDTree(pts[:, :2]).query(self.owned_points[:, :2])
+        self.set_magnetization(m[nearest])
+
+    def save(self, path: str | Path) -> None:
+        """Write the gathered state (rank 0) as npz with ``points`` and ``m`` (see :meth:`load`)."""
+        pts, m = self.gather()
+        if self.comm.rank == 0:
+            np.savez(path, points=pts, m=m)
+
+    # -- dynamics --------------------------------------------------------------------------------
+    def laplacian(self) -> FloatArray:
+        """Discrete ∇²m = −M_L⁻¹ K m at the owned nodes [1/m²], shape (n_owned, 3).
+
+        Uses only the owned rows of :attr:`m`; off-rank values come by a scatter over the
+        stiffness matrix's column map."""
+        values = self._columns.array
+        values[: 3 * self.n_owned] = self.m[: self.n_owned].ravel()
+        if self.comm.size > 1:
+            self._columns.scatter_forward()
+        return -(self._stiffness @ values.reshape(-1, 3)) / self.nodal_area[:, None]
+
+    def effective_field(self, t: float, temperature: FloatArray,
+                        interval: tuple[float, float] | None = None) -> FloatArray:
+        """Everything but H_int at the owned nodes [T]: micromagnetic terms and providers.
+
+        Providers are evaluated at t, or averaged over ``interval`` if they have an
+        ``average(points, t_start, t_end)`` method (random disturbances).
+        """
+        m = self.m[: self.n_owned]
+        field = np.zeros((self.n_owned, 3))
+        if self.use_exchange and self.params.exchange_stiffness > 0:
+            field += exchange_prefactor(self.params) * self.laplacian()
+        if self.use_anisotropy:
+            field += anisotropy_field(m, temperature, self.params)
+        if self.use_demagnetization:
+            field += demagnetizing_field(m, self.params)
+        for _, provider in self.field_providers:
+            if interval is not None and hasattr(provider, "average"):
+                field += provider.average(self.owned_points, *interval)
+            else:
+                field += provider(self.owned_points, t)
+        return field
+
+    def advance(self, dt: float) -> int:
+        """Advance from ``time`` to ``time + dt`` (T and providers at the midpoint, micromagnetic
+        terms from m at the start of the step: explicit); returns the largest LLB sub-step count."""
+        if not dt > 0:
+            raise ValueError(f"advance: dt = {dt!r} s must be > 0.")
+        if dt > self.exchange_step_limit:
+            raise ValueError(f"advance: dt = {dt:.3g} s exceeds the explicit exchange limit "
+                             f"{self.exchange_step_limit:.3g} s of this mesh (cells too small for "
+                             "the step); use smaller steps or coarser cells.")
+        t_mid = self.time + 0.5 * dt
+        temperature = self.temperature_at(t_mid)
+        field = self.effective_field(t_mid, temperature, (self.time, self.time + dt))
+        m_new, n_sub = llb_advance(self.m[: self.n_owned], field, temperature, dt,
+                                   self.params.llb, max_substep=self.max_substep)
+        if self.fixed is not None:
+            m_new[self.fixed] = self.m[: self.n_owned][self.fixed]
+        self.m[: self.n_owned] = m_new
+        self.time += dt
+        return int(n_sub)
+
+    # -- diagnostics and output ------------------------------------------------------------------
+    def mean_magnetization(self) -> FloatArray:
+        """Area-weighted mean of m over the film (all ranks), shape (3,)."""
+        local = self.nodal_area @ self.m[: self.n_owned]
+        return self.comm.allreduce(local, op=MPI.SUM) / self.total_area
+
+    def region_mean_mz(self, mask: FloatArray) -> float:
+        """Area-weighted mean m_z over the nodes where ``mask`` (n_owned,) is True (all ranks)."""
+        area = self.comm.allreduce(float(self.nodal_area[mask].sum()), op=MPI.SUM)
+        total = self.comm.allreduce(float(self.nodal_area[mask] @ self.m[: self.n_owned][mask, 2]),
+                                    op=MPI.SUM)
+        if area == 0:
+            raise ValueError("region_mean_mz: the region holds no node; widen it.")
+        return total / area
+
+    def gather(self) -> tuple[FloatArray, FloatArray]:
+        """(points (N, 3), m (N, 3)) of all nodes on rank 0, sorted by (x, y); empty elsewhere."""
+        parts = self.comm.gather((self.owned_points.copy(), self.m[: self.n_owned].copy()), root=0)
+        if self.comm.rank != 0:
+            return np.empty((0, 3)), np.empty((0, 3))
+        pts = np.concatenate([p for p, _ in parts])
+        m = np.concatenate([q for _, q in parts])
+        order = np.lexsort((np.round(pts[:, 1], 15), np.round(pts[:, 0], 15)))
+        return pts[order], m[order]
+
+    def mz_function(self) -> fem.Function:
+        """m_z as a P1 function (for XDMF output)."""
+        if self._mz_function is None:
+            self._mz_function = fem.Function(self.space, name="m_z")
+        self._mz_function.x.array[: self.n_owned + 0] = self.m[: self.n_owned, 2]
+        self._mz_function.x.scatter_forward()
+        return self._mz_function
+
+    def summary(self) -> str:
+        """A one-line description (sizes and switches)."""
+        n = self.comm.allreduce(self.n_owned, op=MPI.SUM)
+        return (f"FilmPlaneMagnetization: {n} nodes on {self.comm.size} rank(s); exchange="
+                f"{self.use_exchange}, anisotropy={self.use_anisotropy}, demag="
+                f"{self.use_demagnetization}; providers {[n for n, _ in self.field_providers]}")
+
+
+# ---------------------------------------------------------------------------------------------
+# pulse trains and outputs
+# ---------------------------------------------------------------------------------------------
+def pulse_train_times(train: PulseTrain, window_end: float, *, dt_fine: float = 5e-15,
+                      fine_until: float = 2e-12, dt_max: float = 250e-15, growth: float = 1.05,
+                      dt_rest: float = 1e-12) -> tuple[FloatArray, list[int]]:
+    """Global time grid of a pulse train and the index of the end of each pulse period.
+
+    Per pulse: from ``peak − lead`` with ``dt_fine`` until ``peak + fine_until``, then growing by
+    ``growth`` up to ``dt_max`` until ``peak + window_end`` (where the temperature table ends),
+    then ``dt_rest`` steps at the ambient temperature until the next window.
+
+    Returns:
+        (times [s], indices into times of the end of each period, i.e. after the rest at T0 and
+        just before the next window: the state "after pulse k").
+    """
+    if not (0 < dt_fine <= dt_max and window_end > fine_until
+            and train.period > window_end + train.lead):
+        raise ValueError(f"pulse_train_times: need 0 < dt_fine <= dt_max, window_end > fine_until "
+                         f"and period > window_end + lead (got dt_fine={dt_fine}, dt_max={dt_max},"
+                         f" window_end={window_end}, period={train.period}, "
+                         f"lead={train.lead}) [s].")
+    local = [-train.lead]
+    dt = dt_fine
+    while local[-1] < window_end - 1e-3 * dt_fine:
+        if local[-1] >= fine_until:
+            dt = min(dt * growth, dt_max)
+        local.append(min(local[-1] + dt, window_end))
+    rest_end = train.period - train.lead
+    n_rest = max(1, int(math.ceil((rest_end - window_end) / dt_rest)))
+    local.extend(np.linspace(window_end, rest_end, n_rest + 1)[1:])
+    local_arr = np.array(local)
+    times = [train.peaks[0] + local_arr] + [peak + local_arr[1:] for peak in train.peaks[1:]]
+    ends = list(np.cumsum([len(c) for c in times]) - 1)
+    return np.concatenate(times), [int(e) for e in ends]
+
+
+@dataclass
+class PulseTrainResult:
+    """Output of :func:`run_pulse_train`.
+
+    Attributes:
+        times: time of every step end [s].
+        mean_mz: area-weighted mean m_z after every step.
+        snapshots: list of (label, time [s], points (N, 3), m (N, 3)) gathered on rank 0.
+        max_substeps: largest LLB sub-step count used.
+    """
+
+    times: FloatArray
+    mean_mz: FloatArray
+    snapshots: list[tuple[str, float, FloatArray, FloatArray]] = field(default_factory=list)
+    max_substeps: int = 0
+
+
+def run_pulse_train(film: FilmPlaneMagnetization, times: FloatArray, *,
+                    snapshots: dict[int, str] | None = None, xdmf: str | Path | None = None,
+                    csv_path: str | Path | None = None,
+                    on_snapshot: Callable[[str, FilmPlaneMagnetization], None] | None = None
+                    ) -> PulseTrainResult:
+    """Step ``film`` through the time grid ``times`` and record maps and the mean m_z.
+
+    Args:
+        film: the model, at ``times[0]`` (its ``time`` is set to it).
+        times: time grid [s] (e.g. from :func:`pulse_train_times`).
+        snapshots: {index into times: label} of the maps to gather (index 0 = initial state).
+        xdmf: XDMF file for the m_z snapshots (None: none).
+        csv_path: CSV of (time [ps], mean m_z) (written by rank 0; None: none).
+        on_snapshot: called as ``on_snapshot(label, film)`` at each snapshot.
+
+    Returns:
+        :class:`PulseTrainResult` (snapshots only on rank 0).
+    """
+    snapshots = snapshots or {}
+    film.time = float(times[0])
+    writer = None
+    if xdmf is not None:
+        Path(xdmf).parent.mkdir(parents=True, exist_ok=True)
+        writer = dolfinx.io.XDMFFile(film.comm, str(xdmf), "w")
+        writer.write_mesh(film.mesh)
+    result = PulseTrainResult(times=np.asarray(times[1:]), mean_mz=np.empty(len(times) - 1))
+
+    def record(index: int) -> None:
+        label = snapshots[index]
+        pts, m = film.gather()
+        result.snapshots.append((label, film.time, pts, m))
+        if writer is not None:
+            writer.write_function(film.mz_function(), film.time)
+        if on_snapshot is not None:
+            on_snapshot(label, film)
+
+    if 0 in snapshots:
+        record(0)
+    for i in range(len(times) - 1):
+        result.max_substeps = max(result.max_substeps, film.advance(times[i + 1] - film.time))
+        result.mean_mz[i] = film.mean_magnetization()[2]
+        if i + 1 in snapshots:
+            record(i + 1)
+    if writer is not None:
+        writer.close()
+    if csv_path is not None and film.comm.rank == 0:
+        Path(csv_path).parent.mkdir(parents=True, exist_ok=True)
+        with open(csv_path, "w", newline="") as f:
+            out = csv.writer(f)
+            out.writerow(["time_ps", "mean_mz"])
+            out.writerows(zip(np.round(result.times * 1e12, 6), result.mean_mz))
+    return result
+
+
+def plot_maps(snapshots: Sequence[tuple[str, float, FloatArray, FloatArray]], path: str | Path,
+              *, reference: float | None = None, extent: float | None = None,
+              columns: int | None = None, circle: float | None = None) -> None:
+    """Black/white m_z maps (white = +z, black = −z) side by side, as in seed 003 Fig. 1b.
+
+    Call on rank 0 with gathered snapshots (points in m).
+
+    Args:
+        snapshots: (label, time, points (N, 3), m (N, 3)).
+        path: PNG file.
+        reference: |m_z| mapped to full white/black (default the largest |m_z|).
+        extent: half side of the plotted square [m] (default: the whole mesh).
+        columns: panels per row (default all in one row).
+        circle: radius [m] of a dashed guide circle (e.g. the beam radius), None for none.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import matplotlib.tri as mtri
+
+    n = len(snapshots)
+    if n == 0:
+        raise ValueError("plot_maps: no snapshot to plot.")
+    columns = n if columns is None else columns
+    rows = int(math.ceil(n / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns, 2.8 * rows), squeeze=False)
+    vmax = reference or max(float(np.abs(m[:, 2]).max()) for *_, m in snapshots) or 1.0
+    for ax, (label, _, pts, m) in zip(axes.flat, snapshots):
+        tri = mtri.Triangulation(pts[:, 0] * 1e6, pts[:, 1] * 1e6)
+        ax.tripcolor(tri, m[:, 2], cmap="gray", vmin=-vmax, vmax=vmax, shading="gouraud")
+        if circle is not None:
+            ax.add_patch(plt.Circle((0, 0), circle * 1e6, fill=False, ls="--", color="tab:red",
+                                    lw=0.8))
+        if extent is not None:
+            ax.set_xlim(-extent * 1e6, extent * 1e6)
+            ax.set_ylim(-extent * 1e6, extent * 1e6)
+        ax.set_aspect("equal")
+        ax.set_title(label, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
