@@ -84,6 +84,9 @@ class Simulation:
             currents it drives act on the magnetization.
         fields: extra field providers for the magnetization, ``{name: callable(points, t)}``
             (e.g. a disturbance field).
+        optics: ``{"method": "fem" | "tmm", "from_substrate_side": False}``: the absorption depth
+            profile from the FEM harmonic-Maxwell solver (:mod:`femmag.physics.optics`) or the
+            transfer matrix (default), pumped from the top or through the substrate.
         kapitza: ``None`` (perfect lattice contact at metal/dielectric interfaces), ``True``
             (the library's interface ``kapitza_conductance`` values) or one conductance for all,
             e.g. ``"1e9 W/(m^2 K)"``; see :mod:`femmag.geometry.kapitza`.
@@ -97,7 +100,7 @@ class Simulation:
     def __init__(self, stack: Any, pulse: Any, *, mesh: Any = "rz", mesh_options: dict | None = None,
                  library: Any = None, magnetization: bool | dict = True,
                  induction: dict | None = None, fields: dict | None = None,
-                 kapitza: Any = None,
+                 kapitza: Any = None, optics: dict | None = None,
                  initial_temperature: Any = "300 K", substrate_bottom: str = "fixed",
                  heat_options: dict | None = None,
                  time_stepping: TimeStepping | None = None, comm: MPI.Comm = MPI.COMM_WORLD,
@@ -127,6 +130,11 @@ class Simulation:
             raise ValueError("induction needs the magnetization (it acts on the spins): "
                              "set magnetization=True")
         self._extra_fields = dict(fields or {})
+        self._optics_options = dict(optics or {})
+        unknown = set(self._optics_options) - {"method", "from_substrate_side"}
+        if unknown:
+            raise ValueError(f"optics options {sorted(unknown)} unknown; use 'method' "
+                             f"('fem'|'tmm') and 'from_substrate_side'")
         self._heat_options = dict(heat_options or {})
         self._heat_options.setdefault("substrate_bottom", substrate_bottom)
         self.t = 0.0
@@ -161,7 +169,17 @@ class Simulation:
             return
         t0 = time.perf_counter()
         self.domain = self.build_domain()
-        self.optics = PulsedAbsorption(self.domain, self.pulse, self.library)
+        profile = None
+        if self._optics_options:
+            from femmag.physics.optics import depth_profile_from_stack
+
+            base = getattr(self.pulse, "pulse", self.pulse)
+            profile = depth_profile_from_stack(
+                self.stack, base.wavelength, self.library,
+                method=self._optics_options.get("method", "tmm"),
+                from_substrate_side=self._optics_options.get("from_substrate_side", False))
+        self.optics = PulsedAbsorption(self.domain, self.pulse, self.library,
+                                       depth_profile=profile)
         self.heat = TwoTemperatureModel(self.domain, self.library,
                                         initial_temperature=self.initial_temperature,
                                         **self._heat_options)

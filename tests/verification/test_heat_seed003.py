@@ -99,3 +99,16 @@ def test_kapitza_conductance_delays_cooling():
                                        arrival=0.0, t_end=20e-12, rtol=1e-8)
     assert ref_Tl - perfect.average("lattice", "CoPt")[-1] > 5  # the resistance matters (~10 K)
     assert abs(fem_Tl - ref_Tl) < 2.0, (fem_Tl, ref_Tl)
+
+
+@pytest.mark.parametrize("method", ["fem", "tmm"])
+def test_backside_pump_through_the_substrate(method):
+    """Pumping through the silica: FEM and transfer-matrix profiles deposit the same energy,
+    A = 0.5396 of the incident pulse (vs 0.3725 from the top, optics tests)."""
+    pulse = Pulse("1.0 mJ/cm^2", "140 fs", "10 um", arrival="0.3 ps")
+    sim = Simulation(seed003_film(), pulse, mesh="1d", magnetization=False, verbose=False,
+                     optics={"method": method, "from_substrate_side": True},
+                     time_stepping=TimeStepping(dt_pulse="2 fs", dt_max="50 fs"))
+    sim.run("1 ps")
+    absorbed = sim.traces.column("absorbed_energy")[-1]  # J/m² on a 1D mesh
+    assert abs(absorbed / 10.0 - 0.5396) < 2e-3, absorbed / 10.0
