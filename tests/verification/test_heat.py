@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
@@ -74,7 +76,8 @@ source = "test"
 
 @pytest.fixture(scope="module")
 def mms_library(tmp_path_factory):
-    path = tmp_path_factory.mktemp("mat") / "mms.toml"
+    # one file for all ranks: rank 0's temporary folder
+    path = Path(MPI.COMM_WORLD.bcast(str(tmp_path_factory.mktemp("mat")), root=0)) / "mms.toml"
     if MPI.COMM_WORLD.rank == 0:
         path.write_text(MMS_TOML)
     MPI.COMM_WORLD.Barrier()
@@ -218,7 +221,7 @@ T_PULSE = 150e-15
 
 def zero_d_setup(tmp_path_factory_or_path, theta: float):
     comm = MPI.COMM_WORLD
-    path = tmp_path_factory_or_path / "zd.toml"
+    path = Path(comm.bcast(str(tmp_path_factory_or_path), root=0)) / "zd.toml"
     if comm.rank == 0:
         path.write_text(ZERO_D_TOML)
     comm.Barrier()
