@@ -196,6 +196,9 @@ class Simulation:
                                            **self._induction_options)
         self.modules = [m for m in (self.optics, self.heat, self.magnetization, self.induction)
                         if m is not None]
+        for module in self.modules:  # fields read during another module's setup
+            if hasattr(module, "early_fields"):
+                module.early_fields(self.fields)
         for module in self.modules:
             module.setup(self.fields)
         if self.induction is not None:

@@ -168,6 +168,11 @@ class TwoTemperatureModel:
 
         source = fields["absorbed_power_density"] if fields is not None else None
         self._source = source
+        # optional: Joule heating of eddy currents (a DG0 field written by the induction module)
+        self._joule = None
+        if fields is not None and "joule_power_density" in fields:
+            self._joule = fields["joule_power_density"]
+            fields.read("joule_power_density", self.name)
         fields_read = fields is not None
         if fields_read:
             fields.read("absorbed_power_density", self.name)
@@ -264,6 +269,8 @@ class TwoTemperatureModel:
         for region in self.metal_regions + self.dielectric_regions:
             if source is not None:
                 P += source.ufl(x, t, region) * r * self._dx(region)
+            if self._joule is not None and region in self.metal_regions:
+                P += self._joule * r * self._dx(region)
             if self.extra_sources is not None:
                 f_e, f_l = self.extra_sources
                 f = f_l(x, t) if region in self.dielectric_regions else f_e(x, t) + f_l(x, t)
@@ -292,6 +299,8 @@ class TwoTemperatureModel:
             F += (kappa_l * ufl.dot(ufl.grad(Tl), ufl.grad(v_l)) - coupling * v_l) * r * dx
             if source is not None:
                 F -= source.ufl(x, t, region) * v_e * r * dx
+            if self._joule is not None:
+                F -= self._joule * v_e * r * dx
         for region in self.dielectric_regions:
             dx = self._dx(region)
             kappa = self._prop(region, "lattice_thermal_conductivity", Te, Tl)
