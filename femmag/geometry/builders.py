@@ -338,15 +338,19 @@ def _distribute(
     msh_file: str | Path | None,
 ) -> tuple[Any, dict[str, float]]:
     """Build the discrete model on rank 0, optionally write it, distribute it; return MeshData."""
+    import dolfinx.mesh as dmesh
     from dolfinx.io import gmsh as gmshio
 
+    # ghost the cells across rank boundaries: DG face terms (spin diffusion) need both cells of
+    # every interior facet on the rank that integrates it
+    partitioner = dmesh.create_cell_partitioner(dmesh.GhostMode.shared_facet, tdim)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     if comm.rank != 0:
         error = comm.bcast(None, root=0)
         if error is not None:
             raise MeshBuildError(error)
-        data = gmshio.model_to_mesh(None, comm, 0, gdim=tdim)
+        data = gmshio.model_to_mesh(None, comm, 0, gdim=tdim, partitioner=partitioner)
         timings["distribute_s"] = comm.bcast(None, root=0)
         return data, timings
     with gmsh_session("femmag_stack") as gmsh:
@@ -365,7 +369,7 @@ def _distribute(
             raise MeshBuildError(error)
         timings["gmsh_s"] = time.perf_counter() - t0
         t1 = time.perf_counter()
-        data = gmshio.model_to_mesh(gmsh.model, comm, 0, gdim=tdim)
+        data = gmshio.model_to_mesh(gmsh.model, comm, 0, gdim=tdim, partitioner=partitioner)
         timings["distribute_s"] = time.perf_counter() - t1
     comm.bcast(timings["distribute_s"], root=0)
     return data, timings
