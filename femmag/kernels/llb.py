@@ -638,13 +638,14 @@ def _check_inputs(m, field, temperature, dt, params):
     B = np.asarray(field, dtype=float)
     if B.shape not in ((n, 3), (3,)):
         raise ValueError(f"LLB: field must have shape ({n}, 3) or (3,) [T]; got {B.shape}.")
-    B = _writable(np.broadcast_to(B, (n, 3)))
+    # broadcast only when needed (a broadcast view is read-only: _writable would copy it)
+    B = _writable(B if B.shape == (n, 3) else np.broadcast_to(B, (n, 3)))
     T = np.asarray(temperature, dtype=float)
     if T.shape not in ((n,), ()):
         raise ValueError(
             f"LLB: temperature must have shape ({n},) or be a scalar [K]; got {T.shape}."
         )
-    T = _writable(np.broadcast_to(T, (n,)))
+    T = _writable(T if T.shape == (n,) else np.broadcast_to(T, (n,)))
     if not (np.isfinite(dt) and dt >= 0):
         raise ValueError(f"LLB: dt must be finite and >= 0 s; got {dt!r}.")
     if not np.all(np.isfinite(m)) or not np.all(np.isfinite(B)):
