@@ -37,6 +37,26 @@ def lu_options() -> dict:
     }
 
 
+def lu_solver(A: PETSc.Mat, name: str) -> PETSc.KSP:
+    """A KSP that factorizes ``A`` once (direct LU, :func:`lu_options`) for repeated solves.
+
+    The options are pushed under a unique prefix and removed from the global database again, so
+    solvers built this way never see each other's options.
+    """
+    ksp = PETSc.KSP().create(A.getComm())
+    prefix = unique_prefix(name)
+    ksp.setOptionsPrefix(prefix)
+    opts = PETSc.Options()
+    options = lu_options()
+    for key, value in options.items():
+        opts[prefix + key] = value
+    ksp.setOperators(A)
+    ksp.setFromOptions()
+    for key in options:
+        del opts[prefix + key]
+    return ksp
+
+
 def newton_options(rtol: float = 1e-10, atol: float = 0.0, stol: float = 1e-11,
                    max_it: int = 25) -> dict:
     """SNES Newton options with a direct linear solve.

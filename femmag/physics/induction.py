@@ -63,7 +63,7 @@ import ufl
 from dolfinx import fem
 from dolfinx.fem import petsc as fem_petsc
 
-from femmag.solvers import check_ksp, lu_options, unique_prefix
+from femmag.solvers import check_ksp, lu_solver
 from femmag.units import MU0
 
 if TYPE_CHECKING:
@@ -659,16 +659,7 @@ class AxisymmetricInduction:
             self._theta.value = theta
             A = fem_petsc.assemble_matrix(self._a_form, bcs=[self.bc])
             A.assemble()
-            ksp = PETSc.KSP().create(self.comm)
-            prefix = unique_prefix("induction")
-            ksp.setOptionsPrefix(prefix)
-            opts = PETSc.Options()
-            for k, val in lu_options().items():
-                opts[f"{prefix}{k}"] = val
-            ksp.setOperators(A)
-            ksp.setFromOptions()
-            for k in lu_options():
-                del opts[f"{prefix}{k}"]
+            ksp = lu_solver(A, "induction")
             self._solvers[key] = ksp
             self.factorization_count += 1
         return ksp

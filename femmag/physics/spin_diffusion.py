@@ -53,7 +53,7 @@ from dolfinx import fem
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from femmag.solvers import check_ksp, lu_options, unique_prefix
+from femmag.solvers import check_ksp, lu_solver
 from femmag.units import E_CHARGE, MU_B
 
 __all__ = [
@@ -562,15 +562,7 @@ class SpinDiffusion1D:
         return self._solvers[key][1]
 
     def _make_ksp(self, A: PETSc.Mat) -> PETSc.KSP:
-        ksp = PETSc.KSP().create(self.comm)
-        prefix = unique_prefix(self.name)
-        ksp.setOptionsPrefix(prefix)
-        opts = PETSc.Options()
-        for key, val in lu_options().items():
-            opts[prefix + key] = val
-        ksp.setOperators(A)
-        ksp.setFromOptions()
-        return ksp
+        return lu_solver(A, self.name)
 
     def step(self, t: float, dt: float) -> None:
         """Trial state μ(t + dt) from the committed state μ(t) (θ-scheme); see :meth:`commit`.

@@ -41,7 +41,7 @@ from dolfinx import fem
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from femmag.solvers import check_ksp, lu_options, unique_prefix
+from femmag.solvers import check_ksp, lu_solver
 from femmag.units import E_CHARGE
 
 __all__ = ["SpinDiffusionRZ", "gaussian_lateral_source"]
@@ -413,15 +413,7 @@ class SpinDiffusionRZ:
 
     # ------------------------------------------------------------------ solving
     def _make_ksp(self, A: PETSc.Mat) -> PETSc.KSP:
-        ksp = PETSc.KSP().create(self.comm)
-        prefix = unique_prefix(self.name)
-        ksp.setOptionsPrefix(prefix)
-        opts = PETSc.Options()
-        for key, val in lu_options().items():
-            opts[prefix + key] = val
-        ksp.setOperators(A)
-        ksp.setFromOptions()
-        return ksp
+        return lu_solver(A, self.name)
 
     def _solver(self, dt: float) -> PETSc.KSP:
         key = float(dt)
