@@ -43,6 +43,11 @@ class TimeStepping:
         growth: factor by which Δt grows per step after a pulse.
         window: half-width of a pulse window in units of the pulse FWHM.
         min_dt: smallest step allowed after repeated rejections, e.g. ``"0.01 fs"``.
+        tolerance: optional local error tolerance of the temperatures, e.g. ``"0.5 K"``. Given,
+            Δt follows the heat module's error indicator (max |T − T_predicted|) everywhere,
+            Δt_new = Δt·clip(0.9 √(tol/err), 0.3, 2), starting each pulse window at ``dt_pulse``
+            and rejecting a step whose indicator exceeds 4·tol; without it (default), Δt is
+            ``dt_pulse`` inside pulse windows and grows geometrically outside.
     """
 
     dt_pulse: Any = "2 fs"
@@ -50,6 +55,7 @@ class TimeStepping:
     growth: float = 1.08
     window: float = 2.5
     min_dt: Any = "0.01 fs"
+    tolerance: Any = None
 
     def __post_init__(self) -> None:
         self.dt_pulse_s = to_si(self.dt_pulse, "time", "TimeStepping.dt_pulse")
@@ -64,6 +70,10 @@ class TimeStepping:
                              f"(2-5 fs recommended)")
         if not 1.0 < self.growth <= 2.0:
             raise ValueError(f"TimeStepping.growth = {self.growth}: use 1 < growth ≤ 2")
+        self.tolerance_s = (None if self.tolerance is None else
+                            to_si(self.tolerance, "temperature", "TimeStepping.tolerance"))
+        if self.tolerance_s is not None and not self.tolerance_s > 0:
+            raise ValueError(f"TimeStepping.tolerance = {self.tolerance!r} must be > 0 K")
 
 
 class Simulation:
@@ -94,6 +104,14 @@ class Simulation:
         substrate_bottom: ``"fixed"`` or ``"adiabatic"``.
         time_stepping: :class:`TimeStepping`.
         comm: MPI communicator.
+        absorption: a ready source of ``absorbed_power_density`` (an object with ``setup``,
+            ``ufl(x, t, region)``, ``step``, ``commit``, ``summary``), or a factory
+            ``(domain, pulse, library) -> source``, replacing the planar optics (e.g. the
+            patterned-film absorption of a 2D Maxwell solve).
+        modules: further physics modules stepped after the built-in chain, in order (see
+            :mod:`femmag.step`): objects, or factories ``(simulation) -> module`` called at
+            setup, after the heat and magnetization modules exist. A module may define
+            ``add_traces(traces)`` to add its own trace columns.
         verbose: print the setup summary and a progress bar (rank 0).
     """
 
@@ -104,6 +122,7 @@ class Simulation:
                  initial_temperature: Any = "300 K", substrate_bottom: str = "fixed",
                  heat_options: dict | None = None,
                  time_stepping: TimeStepping | None = None, comm: MPI.Comm = MPI.COMM_WORLD,
+                 absorption: Any = None, modules: list | tuple = (),
                  verbose: bool = True) -> None:
         from femmag.materials import Library
 
@@ -130,6 +149,11 @@ class Simulation:
             raise ValueError("induction needs the magnetization (it acts on the spins): "
                              "set magnetization=True")
         self._extra_fields = dict(fields or {})
+        if absorption is not None and optics:
+            raise ValueError("give either optics={...} (planar depth profile) or absorption= "
+                             "(a ready source of absorbed_power_density), not both")
+        self._absorption = absorption
+        self._extra_module_specs = list(modules)
         self._optics_options = dict(optics or {})
         unknown = set(self._optics_options) - {"method", "from_substrate_side"}
         if unknown:
@@ -178,8 +202,13 @@ class Simulation:
                 self.stack, base.wavelength, self.library,
                 method=self._optics_options.get("method", "tmm"),
                 from_substrate_side=self._optics_options.get("from_substrate_side", False))
-        self.optics = PulsedAbsorption(self.domain, self.pulse, self.library,
-                                       depth_profile=profile)
+        if self._absorption is None:
+            self.optics = PulsedAbsorption(self.domain, self.pulse, self.library,
+                                           depth_profile=profile)
+        elif hasattr(self._absorption, "ufl"):
+            self.optics = self._absorption
+        else:  # a factory (domain, pulse, library) -> absorption object
+            self.optics = self._absorption(self.domain, self.pulse, self.library)
         self.heat = TwoTemperatureModel(self.domain, self.library,
                                         initial_temperature=self.initial_temperature,
                                         **self._heat_options)
@@ -194,8 +223,11 @@ class Simulation:
 
             self.induction = FilmInduction(self.domain, self.pulse, self.library,
                                            **self._induction_options)
-        self.modules = [m for m in (self.optics, self.heat, self.magnetization, self.induction)
-                        if m is not None]
+        # further modules (spin transport, ...): objects, or factories called with the Simulation
+        self.extra_modules = [spec if hasattr(spec, "step") else spec(self)
+                              for spec in self._extra_module_specs]
+        self.modules = [m for m in (self.optics, self.heat, self.magnetization, self.induction,
+                                    *self.extra_modules) if m is not None]
         for module in self.modules:  # fields read during another module's setup
             if hasattr(module, "early_fields"):
                 module.early_fields(self.fields)
@@ -251,6 +283,9 @@ class Simulation:
             self.traces.add("magnetization_z_mean", "1", lambda: mag.average()[2])
         if self.induction is not None:
             self.traces.add("induced_field_centre", "T", self.induction.centre_field)
+        for module in self.extra_modules:  # a module may add its own trace columns
+            if hasattr(module, "add_traces"):
+                module.add_traces(self.traces)
         self._absorbed = 0.0
         self._E0 = self.heat.internal_energy()
 
@@ -274,18 +309,37 @@ class Simulation:
 
     def _next_dt(self, t: float, dt_prev: float) -> float:
         ts = self.time_stepping
-        for a, b in self._pulse_windows():
-            if a - 1e-21 <= t < b:
-                self._dt_target = ts.dt_pulse_s
-                return ts.dt_pulse_s
-        self._dt_target = min(max(self._dt_target, dt_prev) * ts.growth, ts.dt_max_s)
-        dt = self._dt_target
+        if ts.tolerance_s is not None:
+            dt = self._controlled_dt(t, dt_prev)
+        else:
+            for a, b in self._pulse_windows():
+                if a - 1e-21 <= t < b:
+                    self._dt_target = ts.dt_pulse_s
+                    return ts.dt_pulse_s
+            self._dt_target = min(max(self._dt_target, dt_prev) * ts.growth, ts.dt_max_s)
+            dt = self._dt_target
         if self.induction is not None:
             # a ladder of dt_pulse·2^k: the induction solver factorizes once per distinct Δt
             dt = ts.dt_pulse_s * 2.0 ** np.floor(np.log2(dt / ts.dt_pulse_s) + 1e-9)
         for a, _ in self._pulse_windows():  # do not step over the start of a pulse window
             if t < a < t + dt:
                 dt = max(a - t, ts.dt_pulse_s)
+        return dt
+
+    def _controlled_dt(self, t: float, dt_prev: float) -> float:
+        """Error-controlled Δt from the heat module's local error indicator."""
+        ts = self.time_stepping
+        error = self.heat.error_estimate
+        base = max(self._dt_target, dt_prev)  # a step cut short by an output time keeps its size
+        if error is None:
+            dt = min(base, ts.dt_pulse_s)
+        else:
+            factor = 2.0 if error <= 0 else min(2.0, max(0.3, 0.9 * np.sqrt(ts.tolerance_s / error)))
+            dt = min(max(base * factor, ts.min_dt_s), ts.dt_max_s)
+        for a, _ in self._pulse_windows():  # enter every pulse window with dt_pulse
+            if abs(t - a) <= 1e-21 + 1e-9 * ts.dt_pulse_s:
+                dt = min(dt, ts.dt_pulse_s)
+        self._dt_target = dt
         return dt
 
     def run(self, t_end: Any, *, out: str | Path | None = None, field_times: list[Any] = (),
@@ -353,8 +407,10 @@ class Simulation:
         self.module_seconds: dict[str, float] = {}
         wall0 = time.perf_counter()
         last_print = -1.0
+        retry = None  # after a rejected step: retry with half the step, bypassing the policy
         while self.t < t_end * (1 - 1e-12):
-            dt = self._next_dt(self.t, dt)
+            dt = retry if retry is not None else self._next_dt(self.t, dt)
+            retry = None
             dt = min(dt, t_end - self.t)
             if pending and self.t + dt > pending[0]:
                 dt = pending[0] - self.t
@@ -364,6 +420,7 @@ class Simulation:
             except StepRejected as err:
                 self.timings["rejected"] += 1
                 dt *= 0.5
+                retry = self._dt_target = dt
                 if dt < ts.min_dt_s:
                     raise RuntimeError(f"time step fell below min_dt = {ts.min_dt!r} at t = "
                                        f"{self.t * 1e12:.4g} ps; last failure: {err}") from err

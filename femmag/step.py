@@ -8,6 +8,8 @@ Lie splitting, each physics solved once per step in the order of the physics cha
                      t+Δt; the induced field is that of the committed induction state (one-step lag);
 4. ``induction``     eddy currents over [t, t+Δt] driven by the IFE flux and by the trial
                      magnetization at t+Δt (if the magnetization is a source);
+5. further modules   (``Simulation(modules=[...])``, e.g. spin transport) in the order given,
+                     each seeing the trial states of the modules before it;
 
 then every module commits its trial state. If any module fails (Newton divergence, an LLB step
 that cannot be integrated), every module rejects its trial state and the caller retries with a
@@ -44,6 +46,15 @@ def advance(sim: Any, t: float, dt: float) -> dict:
         t4 = clock()
         info["seconds"] = {"optics": t1 - t0, "heat": t2 - t1, "magnetization": t3 - t2,
                            "induction": t4 - t3}
+        for module in getattr(sim, "extra_modules", ()):
+            t5 = clock()
+            module.step(t, dt)
+            info["seconds"][module.name] = clock() - t5
+        tolerance = getattr(getattr(sim, "time_stepping", None), "tolerance_s", None)
+        error = getattr(sim.heat, "error_estimate", None)
+        if tolerance is not None and error is not None and error > 4.0 * tolerance:
+            raise ArithmeticError(f"temperature error indicator {error:.3g} K > 4 × tolerance "
+                                  f"({tolerance:g} K) at t = {(t + dt) * 1e12:.4g} ps")
     except (SolverDivergedError, ArithmeticError, ValueError) as err:
         for module in sim.modules:
             if hasattr(module, "reject"):

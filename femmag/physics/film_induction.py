@@ -40,7 +40,8 @@ class FilmInduction:
 
     Args:
         domain: the simulation domain (its stack gives the film thickness and material).
-        pulse: the pump :class:`~femmag.pulse.Pulse` (helicity, fluence, radius, duration, arrival).
+        pulse: the pump :class:`~femmag.pulse.Pulse` (helicity, fluence, radius, duration, arrival),
+            or a :class:`~femmag.pulse.PulseTrain` (the IFE flux repeats at every arrival).
         library: materials library (``electrical_conductivity`` of the film material).
         ife_coefficient: κ_IFE, e.g. ``"1 T/(mJ/cm^2)"`` (seed 003); ``"0 T/(mJ/cm^2)"`` for none.
         conductivity: film conductivity (default: the material's ``electrical_conductivity``).
@@ -71,8 +72,9 @@ class FilmInduction:
         if domain.kind not in ("1d", "rz"):
             raise ValueError(f"FilmInduction: mesh kind '{domain.kind}' is not supported yet; use "
                              f"'1d' (beam centre) or 'rz' (the induction itself is axisymmetric)")
-        if hasattr(pulse, "arrivals"):
-            raise ValueError("FilmInduction: pulse trains are not supported yet; give one Pulse")
+        # a PulseTrain drives the same IFE flux at every arrival (the induction is linear)
+        self.arrivals = tuple(float(t) for t in getattr(pulse, "arrivals", ()))
+        pulse = getattr(pulse, "pulse", pulse)
         self.domain = domain
         self.pulse = pulse
         self.kappa = to_si(ife_coefficient, "ife_coefficient", "ife_coefficient")
@@ -131,7 +133,8 @@ class FilmInduction:
                                       cells_per_radius=self.cells_per_radius)
         source = GaussianImpressedFlux(peak_field=self.peak_field, beam_radius=pulse.radius,
                                        pulse_duration=pulse.duration,
-                                       pulse_peak_time=pulse.arrival)
+                                       pulse_peak_time=pulse.arrival,
+                                       later_peak_times=self.arrivals[1:])
         self.solver = AxisymmetricInduction(self.film_mesh, conductivity=self.conductivity,
                                             source=source, scheme="bdf2", t_start=0.0)
         self._mag = fields["magnetization"] if fields is not None and \

@@ -53,6 +53,11 @@ from femmag.units import to_si
 HEAT_QUADRATURE_DEGREE = 4
 
 
+def comm_sum(comm: MPI.Comm, value: Any) -> Any:
+    """Sum of a local scalar or array over the ranks of ``comm``."""
+    return comm.allreduce(value, op=MPI.SUM)
+
+
 def _collapse(Vsub) -> tuple[fem.FunctionSpace, np.ndarray]:
     """Collapse a sub-space; return it and the collapsed → parent dof map as one int32 array."""
     V, dofs = Vsub.collapse()
@@ -162,6 +167,10 @@ class TwoTemperatureModel:
         self.temperatures_n = fem.Function(self.V, name="temperatures_committed")
         self.temperatures.x.array[:] = self.T0
         self.temperatures_n.x.array[:] = self.T0
+        # committed history [(T^{n-1}, Δt_{n-1}), (T^{n-2}, Δt_{n-2})] for the Newton guess
+        self._history: list[tuple[np.ndarray, float]] = []
+        self._dt_last = 0.0
+        self.error_estimate: float | None = None
         self.t_new = fem.Constant(mesh, 0.0)
         self.t_old = fem.Constant(mesh, 0.0)
         self.dt = fem.Constant(mesh, 1e-15)
@@ -235,11 +244,22 @@ class TwoTemperatureModel:
         mask[self._dofs_in_cells(Vcollapsed, cells, tdim)] = False
         return _collapse(Vsub)[1][np.flatnonzero(mask)]
 
-    def _dx(self, region: str) -> ufl.Measure:
+    def _dx(self, region: str | tuple[str, ...]) -> ufl.Measure:
+        """Measure over one region or a group of regions (one integral, one kernel)."""
+        regions = (region,) if isinstance(region, str) else tuple(region)
+        ids = tuple(self.domain.regions[r] for r in regions)
         return ufl.Measure("dx", domain=self.domain.mesh, subdomain_data=self.domain.cell_tags,
-                           subdomain_id=self.domain.regions[region],
+                           subdomain_id=ids[0] if len(ids) == 1 else ids,
                            metadata={"quadrature_degree": HEAT_QUADRATURE_DEGREE,
                                      "quadrature_scheme": "default"})
+
+    def _groups(self, regions: list[str]) -> list[tuple[str, ...]]:
+        """Regions grouped by material: one integral per material keeps the forms small (a
+        multilayer repeats a few materials many times) and assembly fast."""
+        groups: dict[str, list[str]] = {}
+        for region in regions:
+            groups.setdefault(self.domain.material_of(region), []).append(region)
+        return [tuple(g) for g in groups.values()]
 
     def _dx_all(self):
         regions = self.metal_regions + self.dielectric_regions
@@ -248,12 +268,16 @@ class TwoTemperatureModel:
                            metadata={"quadrature_degree": HEAT_QUADRATURE_DEGREE,
                                      "quadrature_scheme": "default"})
 
-    def _prop(self, region: str, name: str, Te, Tl):
-        return self.library.get(self.domain.material_of(region)).prop(name).ufl(Te, Tl)
+    def _material(self, region: str | tuple[str, ...]):
+        first = region if isinstance(region, str) else region[0]
+        return self.library.get(self.domain.material_of(first))
 
-    def _electron_energy(self, region: str, Te, Tl):
+    def _prop(self, region: str | tuple[str, ...], name: str, Te, Tl):
+        return self._material(region).prop(name).ufl(Te, Tl)
+
+    def _electron_energy(self, region: str | tuple[str, ...], Te, Tl):
         """E_e(T_e) = γ T_e²/2 for constant γ (exact energy form)."""
-        prop = self.library.get(self.domain.material_of(region)).prop(
+        prop = self._material(region).prop(
             "electron_heat_capacity_coefficient")
         if not prop.is_constant:
             raise HeatSetupError(
@@ -266,14 +290,14 @@ class TwoTemperatureModel:
         x = ufl.SpatialCoordinate(self.domain.mesh)
         r = self.domain.radial_weight
         P = self._zero * r * self._dx_all()
-        for region in self.metal_regions + self.dielectric_regions:
+        for region in self._groups(self.metal_regions) + self._groups(self.dielectric_regions):
             if source is not None:
                 P += source.ufl(x, t, region) * r * self._dx(region)
-            if self._joule is not None and region in self.metal_regions:
+            if self._joule is not None and region[0] in self.metal_regions:
                 P += self._joule * r * self._dx(region)
             if self.extra_sources is not None:
                 f_e, f_l = self.extra_sources
-                f = f_l(x, t) if region in self.dielectric_regions else f_e(x, t) + f_l(x, t)
+                f = f_l(x, t) if region[0] in self.dielectric_regions else f_e(x, t) + f_l(x, t)
                 P += f * r * self._dx(region)
         return P
 
@@ -285,11 +309,11 @@ class TwoTemperatureModel:
         F = 0
         if self.extra_sources is not None:
             f_e, f_l = self.extra_sources
-            for region in self.metal_regions:
+            for region in self._groups(self.metal_regions):
                 F -= (f_e(x, t) * v_e + f_l(x, t) * v_l) * r * self._dx(region)
-            for region in self.dielectric_regions:
+            for region in self._groups(self.dielectric_regions):
                 F -= f_l(x, t) * v_l * r * self._dx(region)
-        for region in self.metal_regions:
+        for region in self._groups(self.metal_regions):
             dx = self._dx(region)
             G = self._prop(region, "electron_phonon_coupling", Te, Tl)
             kappa_e = self._prop(region, "electron_thermal_conductivity", Te, Tl) * Te / Tl
@@ -301,7 +325,7 @@ class TwoTemperatureModel:
                 F -= source.ufl(x, t, region) * v_e * r * dx
             if self._joule is not None:
                 F -= self._joule * v_e * r * dx
-        for region in self.dielectric_regions:
+        for region in self._groups(self.dielectric_regions):
             dx = self._dx(region)
             kappa = self._prop(region, "lattice_thermal_conductivity", Te, Tl)
             F += kappa * ufl.dot(ufl.grad(Tl), ufl.grad(v_l)) * r * dx
@@ -315,20 +339,20 @@ class TwoTemperatureModel:
         v_e, v_l = v[0], v[1]
         r = self.domain.radial_weight
         F = 0
-        for region in self.metal_regions:
+        for region in self._groups(self.metal_regions):
             dx = self._dx(region)
             Ee = self._electron_energy(region, T[0], T[1])
             Ee_n = self._electron_energy(region, Tn[0], Tn[1])
             Cl = self._prop(region, "lattice_heat_capacity", T[0], T[1])
             F += ((Ee - Ee_n) / self.dt * v_e + Cl * (T[1] - Tn[1]) / self.dt * v_l) * r * dx
-        for region in self.dielectric_regions:
+        for region in self._groups(self.dielectric_regions):
             dx = self._dx(region)
             Cl = self._prop(region, "lattice_heat_capacity", T[0], T[1])
             F += Cl * (T[1] - Tn[1]) / self.dt * v_l * r * dx
         # Inert regions (air) contribute nothing, but their dofs need entries in the sparsity
         # pattern so that the Dirichlet rows pinning them get their diagonal.
         self._zero = fem.Constant(self.domain.mesh, 0.0)
-        for region in self.inert_regions:
+        for region in self._groups(self.inert_regions):
             F += self._zero * (T[0] * v_e + T[1] * v_l) * self._dx(region)
         theta = self.theta
         F += theta * self._flux_terms(T, self.t_new, v_e, v_l, source)
@@ -339,11 +363,11 @@ class TwoTemperatureModel:
     def _energy_density(self, T):
         r = self.domain.radial_weight
         E = 0
-        for region in self.metal_regions:
+        for region in self._groups(self.metal_regions):
             dx = self._dx(region)
             Cl = self._prop(region, "lattice_heat_capacity", T[0], T[1])
             E += (self._electron_energy(region, T[0], T[1]) + Cl * T[1]) * r * dx
-        for region in self.dielectric_regions:
+        for region in self._groups(self.dielectric_regions):
             Cl = self._prop(region, "lattice_heat_capacity", T[0], T[1])
             E += Cl * T[1] * r * self._dx(region)
         return E
@@ -358,10 +382,36 @@ class TwoTemperatureModel:
         self.t_old.value = t
         self.t_new.value = t + dt
         self.dt.value = dt
-        # Start Newton from the committed state (a rejected step must not leak into the next try).
-        self.temperatures.x.array[:] = self.temperatures_n.x.array
+        # Start Newton from an extrapolation of the committed history: linear for backward Euler,
+        # quadratic for Crank-Nicolson (one order above the scheme, so that |T - T_pred| is a
+        # local error indicator of the scheme's order); a rejected step never leaks in.
+        Tn = self.temperatures_n.x.array
+        guess = Tn.copy()
+        history = self._history
+        if history:
+            order = min(len(history), 1 if self.theta == 1.0 else 2)
+            # Lagrange extrapolation through T^n, T^{n-1}, ... at times 0, -h1, -(h1+h2)
+            nodes = [0.0]
+            for _, h in history[:order]:
+                nodes.append(nodes[-1] - h)
+            values = [Tn] + [T for T, _ in history[:order]]
+            guess = np.zeros_like(Tn)
+            for i, (ti, Ti) in enumerate(zip(nodes, values)):
+                weight = np.prod([(dt - tj) / (ti - tj) for j, tj in enumerate(nodes) if j != i])
+                guess += weight * Ti
+            guess = np.maximum(guess, 0.5 * Tn)
+        self.temperatures.x.array[:] = guess
+        self._dt_last = dt
         self.problem.solve()
         its = check_snes(self.problem.solver, "two-temperature model", t + dt)
+        # Local error indicator: max |T^{n+1} - T_pred| [K] of the linear extrapolation (its
+        # error, Δt(Δt+Δt_prev)/2·T'', bounds the θ-scheme's own local error); used by the
+        # error-controlled time stepping (TimeStepping(tolerance=...)); None on the first step.
+        n_owned = self.V.dofmap.index_map.size_local * 2
+        local = np.max(np.abs(self.temperatures.x.array[:n_owned] - guess[:n_owned]),
+                       initial=0.0)
+        error = self.domain.mesh.comm.allreduce(local, op=MPI.MAX)
+        self.error_estimate = error if history else None
         if not np.all(np.isfinite(self.temperatures.x.array)):
             from femmag.solvers import SolverDivergedError
 
@@ -372,6 +422,7 @@ class TwoTemperatureModel:
 
     def commit(self) -> None:
         """Accept the trial temperatures."""
+        self._history = [(self.temperatures_n.x.array.copy(), self._dt_last)] + self._history[:1]
         self.temperatures_n.x.array[:] = self.temperatures.x.array
 
     def reject(self) -> None:
@@ -401,18 +452,25 @@ class TwoTemperatureModel:
             self.temperatures.x.array[:] = tmp
         return self._scale() * self.domain.mesh.comm.allreduce(local, op=MPI.SUM)
 
-    def average_temperatures(self, region: str) -> tuple[float, float]:
-        """Volume averages (T_e, T_l) over a region of the trial state [K] (all ranks)."""
-        if region not in self._average_forms:
-            dx = self._dx(region)
+    def average_temperatures(self, region: str | list[str] | tuple[str, ...]) -> tuple[float, float]:
+        """Volume averages (T_e, T_l) of the trial state over a region, or over several regions
+        together (e.g. all layers of a multilayer electrode) [K] (all ranks)."""
+        key = (region,) if isinstance(region, str) else tuple(region)
+        if key not in self._average_forms:
+            unknown = [name for name in key if name not in self.domain.regions]
+            if unknown:
+                raise KeyError(f"average_temperatures: no region {unknown}; the mesh has "
+                               f"{list(self.domain.regions)}")
+            dx = self._dx(key)
             r = self.domain.radial_weight
             T = self.temperatures
-            self._average_forms[region] = (fem.form(T[0] * r * dx), fem.form(T[1] * r * dx),
-                                           fem.form(self._zero * r * dx + r * dx))
-        forms = self._average_forms[region]
-        comm = self.domain.mesh.comm
-        vals = comm.allreduce(np.array([fem.assemble_scalar(f) for f in forms]), op=MPI.SUM)
-        return float(vals[0] / vals[2]), float(vals[1] / vals[2])
+            volume = comm_sum(self.domain.mesh.comm, fem.assemble_scalar(
+                fem.form(self._zero * r * dx + r * dx)))  # fixed: assembled once
+            self._average_forms[key] = (fem.form(T[0] * r * dx), fem.form(T[1] * r * dx), volume)
+        electron, lattice, volume = self._average_forms[key]
+        values = comm_sum(self.domain.mesh.comm, np.array(
+            [fem.assemble_scalar(electron), fem.assemble_scalar(lattice)]))
+        return float(values[0] / volume), float(values[1] / volume)
 
     def absorbed_power(self, t: float) -> float:
         """Total absorbed power ∫q dV at time t [W; W/m² in 1D] (all ranks)."""

@@ -95,12 +95,15 @@ class GaussianImpressedFlux:
         beam_radius: 1/e radius r0 = D/2 [m].
         pulse_duration: intensity FWHM τ_p [s].
         pulse_peak_time: t0 [s].
+        later_peak_times: peak times of further identical pulses of a train [s] (the drive is
+            linear, so the envelope is the sum of the pulses' envelopes).
     """
 
     peak_field: float
     beam_radius: float
     pulse_duration: float
     pulse_peak_time: float = 0.0
+    later_peak_times: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("beam_radius", "pulse_duration"):
@@ -110,9 +113,9 @@ class GaussianImpressedFlux:
                                  f"units, e.g. beam_radius=5e-6 m, pulse_duration=140e-15 s).")
 
     def amplitude(self, t: float) -> float:
-        """Temporal envelope g(t) (dimensionless, 1 at t0)."""
-        return math.exp(-4.0 * math.log(2.0) * (t - self.pulse_peak_time) ** 2
-                        / self.pulse_duration**2)
+        """Temporal envelope g(t) (dimensionless, 1 at t0; summed over a train)."""
+        return sum(math.exp(-4.0 * math.log(2.0) * (t - t0) ** 2 / self.pulse_duration**2)
+                   for t0 in (self.pulse_peak_time, *self.later_peak_times))
 
     def flux_density(self, r: np.ndarray) -> np.ndarray:
         """B_IFE,z(r) at unit amplitude [T]."""
