@@ -2,6 +2,8 @@
 
     python bench/bench_step.py            # runs the serial and the 2-rank case, prints one table
     python bench/bench_step.py --t-end "100 ps" --cells 20
+    python bench/bench_step.py --induction      # the coupled seed-003 chain (IFE + eddy currents)
+    python bench/bench_step.py --tolerance 1    # error-controlled time steps (tolerance in K)
 
 The driver starts itself as a worker (``--worker``) once serially and once under
 ``mpiexec -n 2 python -m mpi4py``, so both columns come from the same script in the same run.
@@ -36,8 +38,11 @@ def worker(args) -> None:
     sim = Simulation(seed003_film(), pulse, mesh="rz",
                      mesh_options={"radius": "20 um", "cells_per_beam_radius": args.cells,
                                    "max_cell_size": "1 nm"},
-                     time_stepping=TimeStepping(dt_pulse="2 fs", dt_max="1 ps"), comm=comm,
-                     verbose=False)
+                     induction={"ife_coefficient": "1 T/(mJ/cm^2)"} if args.induction else None,
+                     time_stepping=TimeStepping(
+                         dt_pulse="2 fs", dt_max="1 ps",
+                         tolerance=None if args.tolerance is None else f"{args.tolerance} K"),
+                     comm=comm, verbose=False)
     t0 = time.perf_counter()
     sim.setup()
     t_setup = time.perf_counter() - t0
@@ -51,7 +56,8 @@ def worker(args) -> None:
               "run_s": comm.allreduce(t_run, op=MPI.MAX), "per_step_ms": per_step,
               "cells": sim.domain.mesh.topology.index_map(2).size_global,
               "qp": comm.allreduce(int(sim.magnetization._owned.sum()), op=MPI.SUM),
-              "Te_max": float(max(sim.traces.column("electron_temperature_centre")))}
+              "Te_max": float(max(sim.traces.column("electron_temperature_centre"))),
+              "m_end": float(sim.traces.column("magnetization_z_centre")[-1])}
     result["total_s"] = time.perf_counter() - t_start
     if comm.rank == 0:
         print("RESULT " + json.dumps(result), flush=True)
@@ -69,6 +75,8 @@ def main() -> None:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--t-end", default="100 ps")
     parser.add_argument("--cells", type=int, default=20, help="cells per beam radius")
+    parser.add_argument("--induction", action="store_true", help="couple IFE + induction")
+    parser.add_argument("--tolerance", type=float, default=None, help="Δt control tolerance [K]")
     args = parser.parse_args()
     if args.worker:
         worker(args)
@@ -76,11 +84,15 @@ def main() -> None:
     py = sys.executable
     mpiexec = str(Path(py).parent / "mpiexec")
     base = [str(HERE), "--worker", "--t-end", args.t_end, "--cells", str(args.cells)]
+    base += ["--induction"] if args.induction else []
+    base += ["--tolerance", str(args.tolerance)] if args.tolerance is not None else []
     results = [run_worker([py, *base]),
                run_worker([mpiexec, "-n", "2", py, "-m", "mpi4py", *base])]
     r1, r2 = results
-    print(f"\nmain demo (seed-003 film, r-z, {r1['cells']} cells, {r1['qp']} LLB points, "
-          f"0-{args.t_end}, {r1['steps']} steps)")
+    what = "coupled IFE + induction, σ−" if args.induction else "main demo"
+    control = f", Δt tolerance {args.tolerance} K" if args.tolerance is not None else ""
+    print(f"\n{what} (seed-003 film, r-z, {r1['cells']} cells, {r1['qp']} LLB points, "
+          f"0-{args.t_end}, {r1['steps']} steps{control})")
     print(f"{'':28s}{'1 rank':>12s}{'2 ranks':>12s}")
     keys = sorted(set(r1["per_step_ms"]) | set(r2["per_step_ms"]))
     for k in keys:
@@ -90,6 +102,7 @@ def main() -> None:
                      ("run_s", "time loop [s]"), ("total_s", "total wall [s]")]:
         print(f"{label:28s}{r1[k]:12.2f}{r2[k]:12.2f}")
     print(f"{'T_e,max [K]':28s}{r1['Te_max']:12.3f}{r2['Te_max']:12.3f}")
+    print(f"{'m_z(centre, t_end)':28s}{r1['m_end']:12.5f}{r2['m_end']:12.5f}")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,9 @@ class FieldWriter:
             from dolfinx import fem
 
             self.mz = fem.Function(fem.functionspace(mesh, ("DG", 0)), name="m_z")
+        for module in getattr(sim, "extra_modules", ()):  # e.g. the s-d magnetization m_d
+            self.functions += [u for u in getattr(module, "output_functions", ())
+                               if u.function_space.mesh is mesh]
         self.times: list[float] = []
 
     def write(self, t: float) -> None:

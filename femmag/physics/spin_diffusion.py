@@ -387,6 +387,8 @@ class SpinDiffusion1D:
         self._density_rate = 0.0
         self._density_time: Callable[[float], float] = lambda t: 1.0
         self._solvers: dict[float, tuple[PETSc.Mat, PETSc.KSP]] = {}
+        self._cell_source: fem.Function | None = None
+        self._cell_vec: PETSc.Vec | None = None
         self._probe_cache: dict = {}  # probe points → (cells, owned-here mask)
         self._steady_ksp: PETSc.KSP | None = None
 
@@ -544,17 +546,51 @@ class SpinDiffusion1D:
             raise ValueError(f"SpinDiffusion1D: no layer named {layer!r}; layers are "
                              f"{list(self.layer_index)}") from None
 
+    def set_cell_source(self, values: np.ndarray) -> None:
+        """A piecewise-constant source S [J/s per unit volume of (N/2)] per cell (DG0 dof order),
+        added to the layer sources and held constant until the next call (both θ-ends of a step).
+
+        This is how a pointwise coupled model (e.g. the s-d model at the quadrature points of
+        :mod:`femmag.physics.spin_transport`) feeds its −dM/dt cell by cell.
+        """
+        if self._cell_source is None:
+            self._cell_source = fem.Function(self.V0, name="spin_source_density")
+            v = ufl.TestFunction(self.V)
+            self._cell_form = fem.form(self._half_dos * self._cell_source * v * self._dx)
+            self._cell_vec = dolfinx.fem.petsc.create_vector(self.V)
+        values = np.asarray(values, dtype=float)
+        if values.shape != self._cell_source.x.array.shape:
+            raise ValueError(f"SpinDiffusion1D.set_cell_source: need one value per cell "
+                             f"({self._cell_source.x.array.shape[0]}), got {values.shape}")
+        self._cell_source.x.array[:] = values
+        with self._cell_vec.localForm() as local:
+            local.set(0.0)
+        dolfinx.fem.petsc.assemble_vector(self._cell_vec, self._cell_form)
+        self._cell_vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+
     def _source_vector(self, t: float, out: PETSc.Vec) -> None:
         out.set(0.0)
         for i, s in self._sources.items():
             out.axpy(s(t), self._layer_vecs[i])
         if self._density_vec is not None:
             out.axpy(self._density_time(t), self._density_vec)
+        if self._cell_source is not None:
+            out.axpy(1.0, self._cell_vec)
 
     # ------------------------------------------------------------------ solving
+    #: factorizations kept (one per distinct Δt; adaptive stepping would otherwise grow it)
+    MAX_CACHED_SOLVERS = 8
+
     def _solver(self, dt: float) -> PETSc.KSP:
         key = float(dt)
-        if key not in self._solvers:
+        if key in self._solvers:
+            self._solvers[key] = self._solvers.pop(key)  # most recently used last
+        else:
+            if len(self._solvers) >= self.MAX_CACHED_SOLVERS:
+                oldest = next(iter(self._solvers))
+                A_old, ksp_old = self._solvers.pop(oldest)
+                ksp_old.destroy()
+                A_old.destroy()
             A = self.K.copy()
             A.scale(self.theta)
             A.axpy(1.0 / dt, self.M, structure=PETSc.Mat.Structure.SUBSET_NONZERO_PATTERN)
@@ -778,3 +814,6 @@ class SpinDiffusion1D:
         for obj in (self.M, self.K, *self._layer_vecs, *self._avg_vecs, *self._work,
                     self._committed):
             obj.destroy()
+        if self._cell_vec is not None:
+            self._cell_vec.destroy()
+            self._cell_vec = None
