@@ -96,7 +96,10 @@ class Simulation:
             (e.g. a disturbance field).
         optics: ``{"method": "fem" | "tmm", "from_substrate_side": False}``: the absorption depth
             profile from the FEM harmonic-Maxwell solver (:mod:`femmag.physics.optics`) or the
-            transfer matrix (default), pumped from the top or through the substrate.
+            transfer matrix (default), pumped from the top or through the substrate; with
+            ``"ballistic_range": True`` (the library's ``ballistic_range`` values) or a dict
+            ``{material or layer: "70 nm"}``, and optionally ``"ballistic_fraction"``, the
+            energy is redistributed by ballistic hot electrons (:mod:`femmag.physics.ballistic`).
         kapitza: ``None`` (perfect lattice contact at metal/dielectric interfaces), ``True``
             (the library's interface ``kapitza_conductance`` values) or one conductance for all,
             e.g. ``"1e9 W/(m^2 K)"``; see :mod:`femmag.geometry.kapitza`.
@@ -155,10 +158,12 @@ class Simulation:
         self._absorption = absorption
         self._extra_module_specs = list(modules)
         self._optics_options = dict(optics or {})
-        unknown = set(self._optics_options) - {"method", "from_substrate_side"}
+        unknown = set(self._optics_options) - {"method", "from_substrate_side",
+                                               "ballistic_range", "ballistic_fraction"}
         if unknown:
             raise ValueError(f"optics options {sorted(unknown)} unknown; use 'method' "
-                             f"('fem'|'tmm') and 'from_substrate_side'")
+                             f"('fem'|'tmm'), 'from_substrate_side', 'ballistic_range' and "
+                             f"'ballistic_fraction'")
         self._heat_options = dict(heat_options or {})
         self._heat_options.setdefault("substrate_bottom", substrate_bottom)
         self.t = 0.0
@@ -194,6 +199,7 @@ class Simulation:
         t0 = time.perf_counter()
         self.domain = self.build_domain()
         profile = None
+        self.ballistic_profile = None
         if self._optics_options:
             from femmag.physics.optics import depth_profile_from_stack
 
@@ -202,6 +208,15 @@ class Simulation:
                 self.stack, base.wavelength, self.library,
                 method=self._optics_options.get("method", "tmm"),
                 from_substrate_side=self._optics_options.get("from_substrate_side", False))
+            ranges = self._optics_options.get("ballistic_range")  # dict, or True: the library's
+            if ranges is not None and ranges is not False:
+                from femmag.physics.ballistic import ballistic_depth_profile
+
+                profile = ballistic_depth_profile(
+                    profile, self.stack, self.library if ranges is True else ranges,
+                    library=self.library,
+                    ballistic_fraction=self._optics_options.get("ballistic_fraction", 1.0))
+                self.ballistic_profile = profile
         if self._absorption is None:
             self.optics = PulsedAbsorption(self.domain, self.pulse, self.library,
                                            depth_profile=profile)
@@ -293,7 +308,9 @@ class Simulation:
         lines = [f"femmag simulation on {self.comm.size} rank(s); setup {self.setup_time:.2f} s",
                  self.stack.describe() if hasattr(self.stack, "describe") else repr(self.stack),
                  self.domain.summary() if hasattr(self.domain, "summary") else "",
-                 *[m.summary() for m in self.modules], "fields:", self.fields.summary()]
+                 *[m.summary() for m in self.modules],
+                 self.ballistic_profile.summary() if self.ballistic_profile is not None else "",
+                 "fields:", self.fields.summary()]
         return "\n".join(line for line in lines if line)
 
     def print(self, *args: Any) -> None:

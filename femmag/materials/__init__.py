@@ -91,6 +91,9 @@ _SPIN = "spin diffusion (spec §7) and s-d transport (spec §6.2)"
 
 #: Canonical material property names → SI unit, symbol, meaning and the physics that needs them.
 PROPERTIES: dict[str, PropertyInfo] = {
+    "ballistic_range": PropertyInfo(
+        "m", "δ_b", "ballistic range of optically excited (hot) electrons",
+        "ballistic hot-electron energy transport (femmag.physics.ballistic)"),
     "electron_heat_capacity_coefficient": PropertyInfo(
         "J/(m^3 K^2)", "γ_e", "Sommerfeld coefficient, C_e = γ_e T_e", _2TM),
     "electron_phonon_coupling": PropertyInfo(
