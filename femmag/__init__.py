@@ -13,6 +13,8 @@ try:  # pragma: no cover - depends on the installation
     import dolfinx_solver  # noqa: F401
 except ModuleNotFoundError:  # pragma: no cover
     pass
+# MPI next: some compiled modules (basix/dolfinx) need libmpi loaded by mpi4py first.
+import mpi4py.MPI  # noqa: E402, F401
 
 __version__ = "0.1.0"
 

@@ -82,7 +82,9 @@ class Simulation:
     Args:
         stack: :class:`femmag.geometry.Stack` (layers top → bottom, substrate).
         pulse: :class:`femmag.pulse.Pulse` or :class:`femmag.pulse.PulseTrain`.
-        mesh: ``"1d"``, ``"rz"`` (axisymmetric) or ``"3d"``, or a ready
+        mesh: ``"1d"``, ``"rz"`` (axisymmetric), ``"3d"`` or ``"xz"`` (a laterally patterned
+            film under a line focus; ``mesh_options={"pattern": LateralPattern(...)}``, absorption
+            from the 2D Maxwell solver of :mod:`femmag.physics.patterned_absorption`), or a ready
             :class:`femmag.geometry.Domain`.
         mesh_options: keyword arguments of the builder (e.g. ``radius="20 um"``).
         library: materials library (default: the packaged one).
@@ -143,8 +145,11 @@ class Simulation:
         self.initial_temperature = initial_temperature
         self._mesh_spec = mesh
         self._mesh_options = dict(mesh_options or {})
-        if isinstance(mesh, str) and mesh not in ("1d", "rz", "3d"):
-            raise ValueError(f"mesh = {mesh!r}: use '1d', 'rz', '3d' or a Domain")
+        if isinstance(mesh, str) and mesh not in ("1d", "rz", "3d", "xz"):
+            raise ValueError(f"mesh = {mesh!r}: use '1d', 'rz', '3d', 'xz' or a Domain")
+        if mesh == "xz" and "pattern" not in (mesh_options or {}):
+            raise ValueError("mesh='xz' (a patterned film under a line focus) needs "
+                             "mesh_options={'pattern': femmag.geometry.LateralPattern(...)}")
         self._magnetization_options = ({} if magnetization is True else
                                        dict(magnetization) if magnetization else None)
         self._induction_options = None if induction is None else dict(induction)
@@ -181,6 +186,10 @@ class Simulation:
         opts = dict(self._mesh_options)
         if spec == "1d":
             return builders.build_1d(self.stack, self.comm, **opts)
+        if spec == "xz":
+            from femmag.geometry.patterned import build_patterned
+
+            return build_patterned(self.stack, opts.pop("pattern"), self.comm, **opts)
         base = getattr(self.pulse, "pulse", self.pulse)
         if spec == "rz":
             opts.setdefault("radius", f"{4 * base.radius} m")
@@ -217,7 +226,13 @@ class Simulation:
                     library=self.library,
                     ballistic_fraction=self._optics_options.get("ballistic_fraction", 1.0))
                 self.ballistic_profile = profile
-        if self._absorption is None:
+        if self._absorption is None and self.domain.kind == "xz":
+            # a patterned cross-section: the 2D Maxwell solution of the same pattern (TE; pass
+            # absorption=PatternedAbsorption(..., optics={...}) for other choices)
+            from femmag.physics.patterned_absorption import PatternedAbsorption
+
+            self.optics = PatternedAbsorption(self.domain, self.pulse, self.library)
+        elif self._absorption is None:
             self.optics = PulsedAbsorption(self.domain, self.pulse, self.library,
                                            depth_profile=profile)
         elif hasattr(self._absorption, "ufl"):
@@ -234,10 +249,12 @@ class Simulation:
                                                **self._magnetization_options)
         self.induction = None
         if self._induction_options is not None:
-            from femmag.physics.film_induction import FilmInduction
-
-            self.induction = FilmInduction(self.domain, self.pulse, self.library,
-                                           **self._induction_options)
+            if self.domain.kind == "3d":  # Nédélec A-formulation on its own disk box with air
+                from femmag.physics.film_induction3d import FilmInduction3D as Induction
+            else:  # axisymmetric A_φ solver, coupled through the radius
+                from femmag.physics.film_induction import FilmInduction as Induction
+            self.induction = Induction(self.domain, self.pulse, self.library,
+                                       **self._induction_options)
         # further modules (spin transport, ...): objects, or factories called with the Simulation
         self.extra_modules = [spec if hasattr(spec, "step") else spec(self)
                               for spec in self._extra_module_specs]
@@ -266,8 +283,8 @@ class Simulation:
         top, bottom = self.stack.bounds(regions[0])
         z = 0.5 * (top + bottom)
         kind = self.domain.kind
-        return np.array([z]) if kind == "1d" else np.array([0.0, z]) if kind == "rz" else \
-            np.array([0.0, 0.0, z])
+        return np.array([z]) if kind == "1d" else np.array([0.0, z]) if kind in ("rz", "xz") \
+            else np.array([0.0, 0.0, z])
 
     def _setup_probes(self) -> None:
         self.centre = PointProbe(self.domain.mesh, self._probe_point())
@@ -276,9 +293,9 @@ class Simulation:
                         lambda: self.centre(self.heat.electron_temperature)[0])
         self.traces.add("lattice_temperature_centre", "K",
                         lambda: self.centre(self.heat.lattice_temperature)[0])
-        self.traces.add("absorbed_energy", "J" if self.domain.kind != "1d" else "J/m^2",
-                        lambda: self._absorbed)
-        self.traces.add("internal_energy_change", "J" if self.domain.kind != "1d" else "J/m^2",
+        energy_unit = {"1d": "J/m^2", "xz": "J/m"}.get(self.domain.kind, "J")  # per area/length
+        self.traces.add("absorbed_energy", energy_unit, lambda: self._absorbed)
+        self.traces.add("internal_energy_change", energy_unit,
                         lambda: self.heat.internal_energy() - self._E0)
         if self.magnetization is not None:
             mag = self.magnetization

@@ -1,7 +1,8 @@
 """femmag.geometry: layer stacks, gmsh mesh builders and the Domain (named regions and measures).
 
 Conventions: SI lengths; z = film normal with the stack top at z = 0 and layers at z < 0;
-1D: x[0] = z, axisymmetric: x = (r, z), 3D: x[2] = z. Region names = layer names (+ "substrate",
+1D: x[0] = z, axisymmetric: x = (r, z), patterned line-focus cross-section ("xz"): x = (x, z),
+3D: x[2] = z. Region names = layer names (+ "substrate",
 "air"); facet names "top", "substrate_bottom", "axis", "outer", "air_boundary", "<upper>|<lower>".
 """
 
@@ -23,6 +24,10 @@ def __getattr__(name: str):
         from femmag.geometry import builders
 
         return getattr(builders, name)
+    if name in ("build_patterned", "LateralPattern", "lateral_nodes"):
+        from femmag.geometry import patterned
+
+        return getattr(patterned, name)
     if name in ("Domain", "MissingRegionError", "DomainError"):
         from femmag.geometry import domain
 
@@ -34,6 +39,7 @@ __all__ = [
     "RESERVED_NAMES",
     "Domain",
     "DomainError",
+    "LateralPattern",
     "Layer",
     "MeshBuildError",
     "MissingRegionError",
@@ -42,6 +48,7 @@ __all__ = [
     "build_1d",
     "build_3d",
     "build_axisymmetric",
+    "build_patterned",
     "gmsh_session",
     "graded_sizes",
     "seed000_spin_valve",

@@ -6,8 +6,10 @@ groups) are ``"top"``, ``"substrate_bottom"``, ``"axis"``, ``"outer"``, ``"air_b
 ``"<upper>|<lower>"`` for interfaces (see :mod:`femmag.geometry.builders`). Names are looked up in
 the mesh's physical groups, never hard-coded as numbers.
 
-Coordinates (SI, metres): ``"1d"``: x[0] = z; ``"rz"``: x[0] = r ≥ 0, x[1] = z; ``"3d"``: x[2] = z.
-The stack top is z = 0. In ``"rz"`` every volume integrand must be multiplied by
+Coordinates (SI, metres): ``"1d"``: x[0] = z; ``"rz"``: x[0] = r ≥ 0, x[1] = z; ``"3d"``: x[2] = z;
+``"xz"`` (2D Cartesian, per unit length along y, e.g. a line focus on a patterned film, see
+:mod:`femmag.geometry.patterned`): x[0] = x, x[1] = z, no r weighting (volumes are in m² = m³ per
+metre of y). The stack top is z = 0. In ``"rz"`` every volume integrand must be multiplied by
 :attr:`Domain.radial_weight` (= r; the 2π is left out of the forms, it cancels in the equations).
 Physical volumes and quadrature weights returned by :meth:`Domain.volume` and
 :meth:`Domain.quadrature_points` *do* include 2π (they are true volumes in m³).
@@ -32,8 +34,8 @@ import ufl
 from dolfinx import fem
 from dolfinx import mesh as dmesh
 
-KINDS = ("1d", "rz", "3d")
-_Z_INDEX = {"1d": 0, "rz": 1, "3d": 2}
+KINDS = ("1d", "rz", "3d", "xz")
+_Z_INDEX = {"1d": 0, "rz": 1, "3d": 2, "xz": 1}
 
 
 class MissingRegionError(LookupError):
@@ -56,7 +58,7 @@ class Domain:
         cell_tags: cell MeshTags (one tag per cell, the physical group of its region).
         facet_tags: facet MeshTags (interfaces and boundaries) or None.
         physical_groups: name → (dim, tag), e.g. ``MeshData.physical_groups``.
-        kind: ``"1d"``, ``"rz"`` (axisymmetric r-z) or ``"3d"``.
+        kind: ``"1d"``, ``"rz"`` (axisymmetric r-z), ``"3d"`` or ``"xz"`` (2D Cartesian x-z).
         stack: the Stack the mesh was built from (needed for :meth:`material_of`), or None.
         quadrature_degree: degree of the quadrature rule for pointwise (quadrature-point) state.
 
@@ -79,7 +81,7 @@ class Domain:
         if kind not in KINDS:
             raise DomainError(f"kind = {kind!r}: use one of {KINDS}")
         tdim = mesh.topology.dim
-        expected = {"1d": 1, "rz": 2, "3d": 3}[kind]
+        expected = {"1d": 1, "rz": 2, "3d": 3, "xz": 2}[kind]
         if tdim != expected or mesh.geometry.dim != expected:
             raise DomainError(f"kind '{kind}' needs a {expected}D mesh in {expected}D space; got "
                               f"topological dimension {tdim}, geometric dimension "
@@ -125,7 +127,8 @@ class Domain:
             path: the .msh file (lengths in metres).
             comm: MPI communicator (default ``MPI.COMM_WORLD``); rank 0 reads the file.
             stack: the Stack the mesh represents (checked against the region names), or None.
-            kind: ``"1d"``/``"rz"``/``"3d"``; default from the mesh dimension (2D → ``"rz"``).
+            kind: ``"1d"``/``"rz"``/``"3d"``/``"xz"``; default from the mesh dimension (2D →
+                ``"rz"``; pass ``"xz"`` for a 2D Cartesian mesh).
             quadrature_degree: see :class:`Domain`.
         """
         from dolfinx.io import gmsh as gmshio
@@ -251,7 +254,7 @@ class Domain:
 
     @property
     def z_index(self) -> int:
-        """Index of the film-normal coordinate z in x: 0 (1d), 1 (rz), 2 (3d)."""
+        """Index of the film-normal coordinate z in x: 0 (1d), 1 (rz, xz), 2 (3d)."""
         return _Z_INDEX[self.kind]
 
     # -- cells, facets, materials ------------------------------------------------------------------
@@ -374,7 +377,7 @@ class Domain:
         Returns:
             ``(cells, points, weights)``: cells (n_cells,); physical coordinates
             (n_cells·nq, 3) [m]; weights (n_cells·nq,) = w_q |det J| (× 2π r in ``"rz"``), true
-            volumes in m³ that sum to the region volume.
+            volumes in m³ that sum to the region volume (per metre of y in ``"xz"``: m²).
         """
         cells = self.cells(names, include_ghosts=include_ghosts)
         X, w = self.reference_quadrature()
@@ -404,7 +407,8 @@ class Domain:
         return (original[:, None] * nq + np.arange(nq)[None, :]).ravel()
 
     def volume(self, names: str | Iterable[str] | None = None) -> float:
-        """Physical volume [m³] of named regions (1D: length [m]; r-z: with the 2π), all ranks."""
+        """Physical volume [m³] of named regions (1D: length [m]; r-z: with the 2π; x-z: area [m²],
+        the volume per metre of y), all ranks."""
         _, _, weights = self.quadrature_points(names)
         return float(self.mesh.comm.allreduce(weights.sum(), op=MPI.SUM))
 

@@ -52,11 +52,12 @@ def pulse_envelope_ufl(pulse: Any, t: Any):
 
 
 def lateral_ufl(pulse: Any, x: Any, kind: str):
-    """Lateral envelope exp(-r²/r0²) in UFL (1 on a 1D mesh: the beam centre)."""
+    """Lateral envelope exp(-r²/r0²) in UFL (1 on a 1D mesh: the beam centre; on an "xz"
+    cross-section exp(-x²/r0²), the paraxial line focus)."""
     base = getattr(pulse, "pulse", pulse)
     if kind == "1d":
         return 1.0
-    r2 = x[0] ** 2 if kind == "rz" else x[0] ** 2 + x[1] ** 2
+    r2 = x[0] ** 2 if kind in ("rz", "xz") else x[0] ** 2 + x[1] ** 2
     return ufl.exp(-r2 / base.radius**2)
 
 
