@@ -9,10 +9,12 @@ Same inputs as ``bench/bench_llb.py``: temperatures spread across T_c (0.3–2.5
   per sub-step from a counter-based hash keyed by the global point id), cell moment of 1000 μ_at.
 
 Rates are per core from the CPU time (robust on a shared machine); ``max|Δ|`` is the difference
-of the numpy twin from the numba kernel (same noise).
+of the numpy twin from the numba kernel (same noise). Targets (issue 2): det >= 30, stoch >= 15
+M point-updates/s per core.
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_llb_stochastic.py [--sizes 1e4 1e5 1e6]
-[--repeat 3]``.
+[--repeat 5]``; two MPI ranks (each advances its half of the points, keyed by their global ids,
+one core each): ``.venv/bin/mpiexec -n 2 .venv/bin/python bench/bench_llb_stochastic.py``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import os
 import time
 
 import numpy as np
+from bench_llb import _mpi, best_time
 
 from femmag.kernels import llb, stochastic
 from femmag.units import MU_B
@@ -42,17 +45,6 @@ def make_inputs(n: int, seed: int = 0):
     return m, field, temperature, params
 
 
-def best_time(func, repeat: int) -> tuple[float, float]:
-    """Best (CPU time, wall time) over ``repeat`` runs."""
-    best_cpu, best_wall = np.inf, np.inf
-    for _ in range(repeat):
-        c0, w0 = time.process_time(), time.perf_counter()
-        func()
-        best_cpu = min(best_cpu, time.process_time() - c0)
-        best_wall = min(best_wall, time.perf_counter() - w0)
-    return best_cpu, best_wall
-
-
 def substeps(m, field, temperature, params) -> tuple[int, int]:
     """Total sub-steps taken by the deterministic and the stochastic kernel."""
     n = m.shape[0]
@@ -67,26 +59,33 @@ def substeps(m, field, temperature, params) -> tuple[int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=float, nargs="+", default=[1e4, 1e5, 1e6])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     os.environ.pop("FEMMAG_NO_NUMBA", None)
+    comm, rank, size = _mpi()
+    say = print if rank == 0 else (lambda *a, **k: None)
 
     m, field, temperature, params = make_inputs(16)
     t0 = time.perf_counter()
     llb.llb_advance(m, field, temperature, DT, params)
     stochastic.stochastic_llb_advance(m, field, temperature, DT, params, 1000 * MU_AT,
                                       np.arange(16), 0, 0)
-    print(f"numba first calls (compile or cache load): {time.perf_counter() - t0:.2f} s")
-    print("rates per core from CPU time; one point update = one 10 fs step at one point")
+    say(f"numba first calls (compile or cache load): {time.perf_counter() - t0:.2f} s")
+    say(f"MPI ranks: {size}; rates per core from CPU time; one point update = one 10 fs step "
+        "at one point")
     header = (f"{'points':>9} {'kernel':>6} {'impl':>6} {'CPU ms/step':>12} {'wall ms/step':>13} "
-              f"{'Mpoint-upd/s':>13} {'Msubstep/s':>11} {'substeps/pt':>12} {'max|Δ|':>9}")
-    print(header)
-    print("-" * len(header))
-    for size in args.sizes:
-        n = int(size)
-        m, field, temperature, params = make_inputs(n)
-        ids = np.arange(n, dtype=np.int64)
+              f"{'Mpt-upd/s/core':>15} {'Mpt/s wall':>11} {'Msubstep/s':>11} "
+              f"{'substeps/pt':>12} {'max|Δ|':>9}")
+    say(header)
+    say("-" * len(header))
+    for n_total in (int(s) for s in args.sizes):
+        m, field, temperature, params = make_inputs(n_total)
+        part = slice(rank * n_total // size, (rank + 1) * n_total // size)  # this rank's points
+        ids = np.arange(n_total, dtype=np.int64)[part]  # global ids: noise independent of split
+        m, field, temperature = m[part], field[part], temperature[part]
         sub_det, sub_sto = substeps(m, field, temperature, params)
+        if comm is not None:
+            sub_det, sub_sto = comm.allreduce(sub_det), comm.allreduce(sub_sto)
         kernels = {
             ("det", "numba"): lambda: llb.llb_advance(m, field, temperature, DT, params)[0],
             ("det", "numpy"): lambda: llb.llb_advance_numpy(m, field, temperature, DT,
@@ -98,19 +97,21 @@ def main() -> None:
         }
         results = {}
         for (kind, impl), func in kernels.items():
-            rep = args.repeat if (impl == "numba" or n <= 1e5) else 1
+            rep = args.repeat if (impl == "numba" or n_total <= 1e5) else 1
             box = {}
 
             def run(func=func, box=box):
                 box["m"] = func()
 
-            cpu, wall = best_time(run, rep)
+            cpu, wall = best_time(run, rep, comm)
             results[kind, impl] = box["m"]
             diff = np.max(np.abs(box["m"] - results[kind, "numba"]))
+            if comm is not None:
+                diff = comm.allreduce(diff, op=max)
             total = sub_det if kind == "det" else sub_sto
-            print(f"{n:>9d} {kind:>6} {impl:>6} {1e3 * cpu:>12.2f} {1e3 * wall:>13.2f} "
-                  f"{n / cpu / 1e6:>13.2f} {total / cpu / 1e6:>11.2f} {total / n:>12.2f} "
-                  f"{diff:>9.1e}")
+            say(f"{n_total:>9d} {kind:>6} {impl:>6} {1e3 * cpu:>12.2f} {1e3 * wall:>13.2f} "
+                f"{n_total / size / cpu / 1e6:>15.2f} {n_total / wall / 1e6:>11.2f} "
+                f"{total / size / cpu / 1e6:>11.2f} {total / n_total:>12.2f} {diff:>9.1e}")
 
 
 if __name__ == "__main__":

@@ -203,7 +203,8 @@ def _reduced_temperature(temperature: ArrayLike, curie_temperature: ArrayLike) -
     if np.any(~np.isfinite(T)) or np.any(T < 0):
         bad = np.flatnonzero(~(np.isfinite(T) & (T >= 0)).ravel())[0]
         raise ValueError(
-            f"LLB: temperature must be finite and >= 0 K; got {T.ravel()[bad]!r} at point {bad}. "
+            f"LLB: temperature must be finite and >= 0 K; got {float(T.ravel()[bad])!r} at "
+            f"point {bad}. "
             "Check the electron temperature passed to the LLB kernel."
         )
     if np.any(~(Tc > 0)):
@@ -724,6 +725,29 @@ def _use_numba() -> bool:
     return True
 
 
+def _prepare_kernel_inputs(m, field, temperature, dt, params):
+    """Shapes, dt and parameters checked; contiguous float64 arrays for the numba kernel.
+
+    The finiteness of m, B and T and T >= 0 are checked by the kernel itself (one pass);
+    each parameter array comes back of length 1 (uniform) or n.
+    """
+    m = _as_vectors(m, "m")
+    n = m.shape[0]
+    B = np.asarray(field, dtype=float)
+    if B.shape not in ((n, 3), (3,)):
+        raise ValueError(f"LLB: field must have shape ({n}, 3) or (3,) [T]; got {B.shape}.")
+    B = _writable(B if B.shape == (n, 3) else np.broadcast_to(B, (n, 3)))
+    T = np.asarray(temperature, dtype=float)
+    if T.shape not in ((n,), ()):
+        raise ValueError(
+            f"LLB: temperature must have shape ({n},) or be a scalar [K]; got {T.shape}."
+        )
+    T = _writable(T if T.shape == (n,) else np.broadcast_to(T, (n,)))
+    if not (np.isfinite(dt) and dt >= 0):
+        raise ValueError(f"LLB: dt must be finite and >= 0 s; got {dt!r}.")
+    return _writable(m), B, T, params.arrays(n)
+
+
 def llb_advance(
     m: ArrayLike,
     field: ArrayLike,
@@ -733,6 +757,7 @@ def llb_advance(
     *,
     max_substep: float | None = None,
     max_substeps: int = DEFAULT_MAX_SUBSTEPS,
+    parallel: bool = False,
 ) -> tuple[FloatArray, int]:
     """Advance the classical LLB equation by dt at every point (stiff-safe; pure function).
 
@@ -749,6 +774,8 @@ def llb_advance(
         params: :class:`LLBParameters` (scalars or per-point arrays).
         max_substep: largest sub-step [s] allowed (None: chosen from the accuracy criterion only).
         max_substeps: most sub-steps allowed per point; more raises :class:`LLBStepError`.
+        parallel: split the points over the numba threads (``numba.set_num_threads``; leave
+            False under MPI with one rank per core). Results are identical either way.
 
     Returns:
         (m_new, n_substeps_used): new magnetization (n, 3) and the largest number of sub-steps
@@ -764,18 +791,21 @@ def llb_advance(
                                  max_substep=max_substep, max_substeps=max_substeps)
     from femmag.kernels import ode
 
-    m, B, T, Tc, mu, lam, gam = _check_inputs(m, field, temperature, dt, params)
+    m, B, T, (Tc, mu, lam, gam) = _prepare_kernel_inputs(m, field, temperature, dt, params)
     n = m.shape[0]
     if n == 0 or dt == 0:
+        _check_inputs(m, B, T, dt, params)
         return m.copy(), 0
     h_max = 0.0 if max_substep is None else float(max_substep)
     m_out = np.empty_like(m)
-    n_used = np.empty(n, dtype=np.int64)
-    bad = ode.llb_advance_points(
-        _writable(m), B, T, float(dt), Tc, mu, lam, gam, TABLE_TA, TABLE_TC,
+    bad, n_used, bad_input = ode.llb_advance_points(
+        m, B, T, float(dt), Tc, mu, lam, gam, TABLE_TA, TABLE_TC,
         _TABLE_N, TC_BAND, KB, SUBSTEP_THETA, _DIRECTION_FLOOR, SDIRK_GAMMA, h_max,
-        int(max_substeps), m_out, n_used,
+        int(max_substeps), m_out, parallel=parallel,
     )
+    if bad_input >= 0:
+        _check_inputs(m, B, T, dt, params)  # raises with the message
+        raise ValueError(f"LLB: invalid input at point {bad_input}.")  # pragma: no cover
     if bad >= 0:
         sl = slice(bad, bad + 1)
         pick = [a[sl] if a.size > 1 else a for a in (Tc, mu, lam, gam)]
@@ -783,7 +813,7 @@ def llb_advance(
         nsub, rate = _substep_counts(m[sl], B[sl], dt, k, kd, ka, kc, h_max)
         _raise_step_error(bad, rate[0], T[bad], pick[0][0], np.linalg.norm(m[bad]), dt, nsub[0],
                           max_substeps)
-    return m_out, int(n_used.max())
+    return m_out, int(n_used)
 
 
 # --------------------------------------------------------------------------------------------

@@ -52,6 +52,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from femmag.kernels import llb
+from femmag.kernels.llb import TABLE_TA as _TAB_TA
+from femmag.kernels.llb import TABLE_TC as _TAB_TC
 from femmag.kernels.llb import LLBParameters, LLBStepError
 from femmag.units import KB
 
@@ -278,8 +280,15 @@ def _rates(m, B, dt, T, Tc, mu, lam, gam, theta, n_fixed):
     return k, kd, ka, kc, nsub, rate
 
 
-def _prepare(m, field, temperature, dt, params, cell_moment, global_ids, n_substeps):
-    m, B, T, Tc, mu, lam, gam = llb._check_inputs(m, field, temperature, dt, params)
+def _prepare(m, field, temperature, dt, params, cell_moment, global_ids, n_substeps,
+             check_finite=True):
+    """Validated inputs; ``check_finite=False`` leaves the finiteness of m, B, T and T >= 0 to
+    the numba kernel (one pass, no temporaries)."""
+    if check_finite:
+        m, B, T, Tc, mu, lam, gam = llb._check_inputs(m, field, temperature, dt, params)
+    else:
+        m, B, T, (Tc, mu, lam, gam) = llb._prepare_kernel_inputs(m, field, temperature, dt,
+                                                                 params)
     n = m.shape[0]
     mv = np.asarray(cell_moment, dtype=float)
     if mv.shape not in ((n,), ()):
@@ -387,6 +396,9 @@ _NB_IDM = np.uint64(_ID_MUL)
 _NB_LAYER = np.uint64(_ZIG_C - 1)
 _SIXTH = 1.0 / 6.0
 _NB_STREAM = np.uint64((_STREAM * _GOLDEN) & _MASK)
+_INF = math.inf
+_NB_STREAM2, _NB_STREAM3, _NB_STREAM4, _NB_STREAM5 = (
+    np.uint64((c * _STREAM * _GOLDEN) & _MASK) for c in (2, 3, 4, 5))
 
 
 @_njit(cache=True, fastmath=False, error_model="numpy", inline="always")
@@ -442,93 +454,273 @@ def _nb_rhs(x0, x1, x2, b0, b1, b2, g, k, kd, ka, kc, p0, p1, p2,
     return f0, f1, f2, p0 - q * x0 + a0, p1 - q * x1 + a1, p2 - q * x2 + a2
 
 
+#: Points per block of the numba kernel (its normals are drawn together, vectorized).
+_BLOCK = 256
+
+
 @_njit(cache=True, fastmath=False, error_model="numpy")
-def _nb_kernel(m, field, T, dt, Tc_a, mu_a, lam_a, gam_a, mv_a, ids, step_key, tab_ta, tab_tc,
-               N, tc_band, kb, theta, floor, n_fixed, max_substeps, m_out, n_used, zx,
+def _zig_first_draw(count, keys, z, redo):  # pragma: no cover - compiled
+    """First ziggurat draw of every key (the ~99 % core case of _nb_normal, same arithmetic):
+    a function of its own with one loop over flat arrays and the tables as compile-time
+    constants, so that LLVM vectorizes the 64-bit hash and the table lookups. ``redo`` flags
+    the keys whose first draw is not in a core (finished by _nb_normal)."""
+    for q in range(count):
+        h = _nb_mix(keys[q] + _NB_GOLD)
+        u = float(h >> _NB_S11) * _INV52 - 1.0
+        layer = int(h & _NB_LAYER)
+        z[q] = u * ZIG_X[layer]
+        redo[q] = 0.0 if abs(u) < ZIG_RATIO[layer] else 1.0
+
+
+@_njit(cache=True, fastmath=False, error_model="numpy")
+def _sub_step_keys(na, pid, skey, offset, keys):  # pragma: no cover - compiled
+    """Keys of the 6 normals of a sub-step (normal c of point j at keys[c·na + j]) from the
+    global ids: a loop of its own (one array read, one written), so the hashes vectorize."""
+    for j in range(na):
+        sub = _nb_mix(_nb_mix(skey ^ (pid[j] * _NB_IDM)) + offset)
+        keys[j] = sub
+        keys[na + j] = sub + _NB_STREAM
+        keys[2 * na + j] = sub + _NB_STREAM2
+        keys[3 * na + j] = sub + _NB_STREAM3
+        keys[4 * na + j] = sub + _NB_STREAM4
+        keys[5 * na + j] = sub + _NB_STREAM5
+
+
+@_njit(cache=True, fastmath=False, error_model="numpy", inline="always")
+def _setup_point(x0, x1, x2, b0, b1, b2, Ti, Tc, mu_i, lam, g, mv_i, dt, N, tc_band, kb, theta,
+                 floor, n_fixed):  # pragma: no cover - compiled
+    """Coefficients, sub-step count (before the max_substeps check), h and noise amplitudes."""
+    k, kd, ka, kc = _nb_coefficients(Ti, Tc, mu_i, lam, g, N, tc_band, kb)
+    s2 = x0 * x0 + x1 * x1 + x2 * x2
+    bn = math.sqrt(b0 * b0 + b1 * b1 + b2 * b2)
+    ka_pos = ka if ka > 0.0 else 0.0
+    cubic = 3.0 * kc * s2
+    grow = 3.0 * ka_pos
+    size = math.sqrt(s2)
+    size = size if size > floor else floor
+    rate = abs(ka) + (cubic if cubic > grow else grow) + kd * bn / size + g * bn
+    ns = math.ceil(dt * rate / theta)
+    ns = ns if ns > 1.0 else 1.0
+    ns = float(n_fixed) if n_fixed > 0 else ns
+    h = dt / ns
+    sq = math.sqrt(h)
+    thermal = 2.0 * kb * Ti / mv_i
+    # input check (NaN fails every comparison): m and B finite, T finite and >= 0
+    ok = (abs(x0) < _INF) & (abs(x1) < _INF) & (abs(x2) < _INF) & (bn < _INF) & (Ti >= 0.0) \
+        & (Ti < _INF)
+    return (k, kd, ka, kc, ns, h, math.sqrt(thermal * kd) * sq, math.sqrt(thermal * k) * sq,
+            1.0 if ok else 0.0)
+
+
+@_njit(cache=True, fastmath=False, error_model="numpy")
+def _setup_block(nb, mflat, fflat, T, Tc_a, mu_a, lam_a, gam_a, mv_a, Tc0, mu0, lam0, gam0, mv0,
+                 per_tc, per_mu, per_lam, per_gam, per_mv, dt, N, tc_band, kb, theta, floor,
+                 n_fixed, R):  # pragma: no cover - compiled
+    """Per-point set-up of a block into the struct-of-arrays R (fields 0-13 as _heun_block, 14:
+    the sub-step count, 15: 1 if m, B, T are valid inputs, else 0). A function of its own,
+    writing one array, with the tables as compile-time constants and branch-free selects (a
+    uniform parameter's array is any array of length nb, never used): LLVM vectorizes it."""
+    for j in range(nb):
+        Tc = Tc_a[j] if per_tc else Tc0
+        mu_i = mu_a[j] if per_mu else mu0
+        lam = lam_a[j] if per_lam else lam0
+        g = gam_a[j] if per_gam else gam0
+        mv_i = mv_a[j] if per_mv else mv0
+        x0, x1, x2 = mflat[3 * j], mflat[3 * j + 1], mflat[3 * j + 2]
+        b0, b1, b2 = fflat[3 * j], fflat[3 * j + 1], fflat[3 * j + 2]
+        k, kd, ka, kc, ns, h, cp, ca, ok = _setup_point(x0, x1, x2, b0, b1, b2, T[j], Tc, mu_i, lam,
+                                                    g, mv_i, dt, N, tc_band, kb, theta, floor,
+                                                    n_fixed)
+        R[j] = x0
+        R[_BLOCK + j] = x1
+        R[2 * _BLOCK + j] = x2
+        R[3 * _BLOCK + j] = b0
+        R[4 * _BLOCK + j] = b1
+        R[5 * _BLOCK + j] = b2
+        R[6 * _BLOCK + j] = g
+        R[7 * _BLOCK + j] = k
+        R[8 * _BLOCK + j] = kd
+        R[9 * _BLOCK + j] = ka
+        R[10 * _BLOCK + j] = kc
+        R[11 * _BLOCK + j] = h
+        R[12 * _BLOCK + j] = cp
+        R[13 * _BLOCK + j] = ca
+        R[14 * _BLOCK + j] = ns
+        R[15 * _BLOCK + j] = ok
+
+
+@_njit(cache=True, fastmath=False, error_model="numpy", inline="always")
+def _nb_coefficients(Ti, Tc, mu_i, lam, g, N, tc_band, kb):  # pragma: no cover - compiled
+    """(k, kd, ka, kc) [1/s] (as llb._point_rates; products by 1/6, 1/2 instead of divisions
+    in the interpolation weights: an ulp from the numpy twin). The tables are llb's, frozen
+    into the compiled code as constants (see _ensure_fresh_tables)."""
+    t = Ti / Tc
+    pref = g * (2.0 * lam / 3.0) * (kb * Tc / mu_i)
+    k = g * (2.0 * lam / 3.0) * t
+    omt = 1.0 - t
+    kd = g * lam * (omt if omt > 0.0 else 0.0)
+    tt = t if t < 1.0 else 1.0
+    sN = tt * N
+    q = int(sN)
+    q = q if q > 1 else 1
+    q = q if q < N - 2 else N - 2
+    uu = sN - q
+    l0 = -uu * (uu - 1.0) * (uu - 2.0) * _SIXTH
+    l1 = (uu + 1.0) * (uu - 1.0) * (uu - 2.0) * 0.5
+    l2 = -(uu + 1.0) * uu * (uu - 2.0) * 0.5
+    l3 = (uu + 1.0) * uu * (uu - 1.0) * _SIXTH
+    ta = l0 * _TAB_TA[q - 1] + l1 * _TAB_TA[q] + l2 * _TAB_TA[q + 1] + l3 * _TAB_TA[q + 2]
+    tcc = l0 * _TAB_TC[q - 1] + l1 * _TAB_TC[q] + l2 * _TAB_TC[q + 1] + l3 * _TAB_TC[q + 2]
+    landau = Ti >= Tc - tc_band
+    ka = pref * t * (3.0 * (1.0 - t)) if landau else pref * ta
+    kc = pref * t * 1.8 if landau else pref * tcc
+    return k, kd, ka, kc
+
+
+@_njit(cache=True, fastmath=False, error_model="numpy")
+def _heun_block(na, R, z, out):  # pragma: no cover - compiled
+    """One Heun sub-step of the na active points of a block, struct-of-arrays in one array
+    (field f of point j at R[f·_BLOCK + j]: x, B, γ, k, kd, ka, kc, h, c_⊥√h, c_ad√h; normal c
+    at z[c·na + j]); writes m to out[c·_BLOCK + j]. One array read, one written (two runtime alias
+    checks) and contiguous accesses: LLVM vectorizes the loop across points."""
+    for j in range(na):
+        x0, x1, x2 = R[j], R[_BLOCK + j], R[2 * _BLOCK + j]
+        b0, b1, b2 = R[3 * _BLOCK + j], R[4 * _BLOCK + j], R[5 * _BLOCK + j]
+        g, k, kd = R[6 * _BLOCK + j], R[7 * _BLOCK + j], R[8 * _BLOCK + j]
+        ka, kc, h = R[9 * _BLOCK + j], R[10 * _BLOCK + j], R[11 * _BLOCK + j]
+        cp, ca = R[12 * _BLOCK + j], R[13 * _BLOCK + j]
+        p0, p1, p2 = cp * z[j], cp * z[na + j], cp * z[2 * na + j]
+        a0, a1, a2 = ca * z[3 * na + j], ca * z[4 * na + j], ca * z[5 * na + j]
+        f0, f1, f2, g0, g1, g2 = _nb_rhs(x0, x1, x2, b0, b1, b2, g, k, kd, ka, kc,
+                                         p0, p1, p2, a0, a1, a2)
+        y0 = x0 + h * f0 + g0
+        y1 = x1 + h * f1 + g1
+        y2 = x2 + h * f2 + g2
+        e0, e1, e2, d0, d1, d2 = _nb_rhs(y0, y1, y2, b0, b1, b2, g, k, kd, ka, kc,
+                                         p0, p1, p2, a0, a1, a2)
+        out[j] = x0 + (0.5 * h) * (f0 + e0) + 0.5 * (g0 + d0)
+        out[_BLOCK + j] = x1 + (0.5 * h) * (f1 + e1) + 0.5 * (g1 + d1)
+        out[2 * _BLOCK + j] = x2 + (0.5 * h) * (f2 + e2) + 0.5 * (g2 + d2)
+
+
+@_njit(cache=True, fastmath=False, error_model="numpy")
+def _nb_kernel(m, field, T, dt, Tc_a, mu_a, lam_a, gam_a, mv_a, ids, step_key, N, tc_band, kb,
+               theta, floor, n_fixed, max_substeps, m_out, zx,
                zr):  # pragma: no cover - compiled
-    """Heun sub-steps of the stochastic LLB, one point after the other (see the numpy twin)."""
+    """Heun sub-steps of the stochastic LLB (see the numpy twin), in blocks of _BLOCK points:
+
+    1. per point (vectorized, _setup_block): coefficients, sub-step count, noise amplitudes;
+    2. per sub-step, on the points that still need one (compacted to the front): the keys of
+       their 6 normals and the first ziggurat draws (vectorized), the ~3 % not in a core
+       redone by the full _nb_normal (the same values as drawing them one by one), then the
+       Heun step (vectorized across points, _heun_block).
+
+    Same arithmetic as a point-by-point loop: results do not depend on the blocking.
+    Returns (first refused point or −1, largest sub-step count, first point with non-finite
+    m or B or a T that is not finite and >= 0, or −1: then nothing else is meaningful).
+    """
     npts = m.shape[0]
+    mflat = m.reshape(3 * npts)
+    fflat = field.reshape(3 * npts)
     bad = -1
+    used = 0
     skey = _u64(step_key)
-    one_tc, one_mu, one_lam = Tc_a.shape[0] == 1, mu_a.shape[0] == 1, lam_a.shape[0] == 1
-    one_gam, one_mv = gam_a.shape[0] == 1, mv_a.shape[0] == 1
-    for i in range(npts):
-        Tc = Tc_a[0 if one_tc else i]
-        lam = lam_a[0 if one_lam else i]
-        g = gam_a[0 if one_gam else i]
-        mu_i = mu_a[0 if one_mu else i]
-        mv_i = mv_a[0 if one_mv else i]
-        Ti = T[i]
-        t = Ti / Tc
-        pref = g * (2.0 * lam / 3.0) * (kb * Tc / mu_i)
-        k = g * (2.0 * lam / 3.0) * t
-        omt = 1.0 - t
-        kd = g * lam * (omt if omt > 0.0 else 0.0)
-        tt = t if t < 1.0 else 1.0
-        sN = tt * N
-        q = int(sN)
-        q = q if q > 1 else 1
-        q = q if q < N - 2 else N - 2
-        uu = sN - q
-        # (products by 1/6, 1/2 instead of divisions: differs from the numpy twin by an ulp)
-        l0 = -uu * (uu - 1.0) * (uu - 2.0) * _SIXTH
-        l1 = (uu + 1.0) * (uu - 1.0) * (uu - 2.0) * 0.5
-        l2 = -(uu + 1.0) * uu * (uu - 2.0) * 0.5
-        l3 = (uu + 1.0) * uu * (uu - 1.0) * _SIXTH
-        ta = l0 * tab_ta[q - 1] + l1 * tab_ta[q] + l2 * tab_ta[q + 1] + l3 * tab_ta[q + 2]
-        tcc = l0 * tab_tc[q - 1] + l1 * tab_tc[q] + l2 * tab_tc[q + 1] + l3 * tab_tc[q + 2]
-        landau = Ti >= Tc - tc_band
-        ka = pref * t * (3.0 * (1.0 - t)) if landau else pref * ta
-        kc = pref * t * 1.8 if landau else pref * tcc
-        x0, x1, x2 = m[i, 0], m[i, 1], m[i, 2]
-        b0, b1, b2 = field[i, 0], field[i, 1], field[i, 2]
-        s2 = x0 * x0 + x1 * x1 + x2 * x2
-        bn = math.sqrt(b0 * b0 + b1 * b1 + b2 * b2)
-        ka_pos = ka if ka > 0.0 else 0.0
-        cubic = 3.0 * kc * s2
-        grow = 3.0 * ka_pos
-        size = math.sqrt(s2)
-        size = size if size > floor else floor
-        rate = abs(ka) + (cubic if cubic > grow else grow) + kd * bn / size + g * bn
-        ns = math.ceil(dt * rate / theta)
-        ns = ns if ns > 1.0 else 1.0
-        if n_fixed > 0:
-            ns = float(n_fixed)
-        n_used[i] = int(ns)
-        if ns > max_substeps:
-            if bad < 0:
-                bad = i
-            m_out[i, 0], m_out[i, 1], m_out[i, 2] = x0, x1, x2
-            continue
-        nsi = int(ns)
-        h = dt / ns
-        sq = math.sqrt(h)
-        thermal = 2.0 * kb * Ti / mv_i
-        cp = math.sqrt(thermal * kd) * sq
-        ca = math.sqrt(thermal * k) * sq
-        pkey = _nb_mix(skey ^ (_u64(ids[i]) * _NB_IDM))
-        for j in range(nsi):
-            sub = _nb_mix(pkey + _u64(j) * _NB_GOLD)
-            z0 = _nb_normal(sub, zx, zr)
-            z1 = _nb_normal(sub + _NB_STREAM, zx, zr)
-            z2 = _nb_normal(sub + _u64(2) * _NB_STREAM, zx, zr)
-            z3 = _nb_normal(sub + _u64(3) * _NB_STREAM, zx, zr)
-            z4 = _nb_normal(sub + _u64(4) * _NB_STREAM, zx, zr)
-            z5 = _nb_normal(sub + _u64(5) * _NB_STREAM, zx, zr)
-            p0, p1, p2 = cp * z0, cp * z1, cp * z2
-            a0, a1, a2 = ca * z3, ca * z4, ca * z5
-            f0, f1, f2, g0, g1, g2 = _nb_rhs(x0, x1, x2, b0, b1, b2, g, k, kd, ka, kc,
-                                             p0, p1, p2, a0, a1, a2)
-            y0 = x0 + h * f0 + g0
-            y1 = x1 + h * f1 + g1
-            y2 = x2 + h * f2 + g2
-            e0, e1, e2, d0, d1, d2 = _nb_rhs(y0, y1, y2, b0, b1, b2, g, k, kd, ka, kc,
-                                             p0, p1, p2, a0, a1, a2)
-            x0 = x0 + (0.5 * h) * (f0 + e0) + 0.5 * (g0 + d0)
-            x1 = x1 + (0.5 * h) * (f1 + e1) + 0.5 * (g1 + d1)
-            x2 = x2 + (0.5 * h) * (f2 + e2) + 0.5 * (g2 + d2)
-        m_out[i, 0], m_out[i, 1], m_out[i, 2] = x0, x1, x2
-    return bad
+    n = T.shape[0]
+    per = (Tc_a.shape[0] == n, mu_a.shape[0] == n, lam_a.shape[0] == n, gam_a.shape[0] == n,
+           mv_a.shape[0] == n)
+    B = _BLOCK
+    R = np.empty(16 * B)
+    out = np.empty(3 * B)
+    pid = np.empty(B, dtype=np.uint64)
+    orig = np.empty(B, dtype=np.int64)
+    keys = np.empty(6 * B, dtype=np.uint64)
+    z = np.empty(6 * B)
+    redo = np.empty(6 * B)
+    for start in range(0, npts, B):
+        nb = min(B, npts - start)
+        hi = start + nb
+        _setup_block(nb, mflat[3 * start:3 * hi], fflat[3 * start:3 * hi], T[start:hi],
+                     _block_of(Tc_a, T, start, hi), _block_of(mu_a, T, start, hi),
+                     _block_of(lam_a, T, start, hi), _block_of(gam_a, T, start, hi),
+                     _block_of(mv_a, T, start, hi), Tc_a[0], mu_a[0], lam_a[0], gam_a[0],
+                     mv_a[0], per[0], per[1], per[2], per[3], per[4], dt, N, tc_band, kb, theta,
+                     floor, n_fixed, R)
+        na = 0
+        for j in range(nb):
+            i = start + j
+            if R[15 * B + j] == 0.0:
+                return -1, 0, i
+            ns = R[14 * B + j]
+            used = max(used, int(ns))
+            if ns > max_substeps:  # refused: left unchanged
+                if bad < 0:
+                    bad = i
+                m_out[i, 0], m_out[i, 1], m_out[i, 2] = m[i, 0], m[i, 1], m[i, 2]
+                continue
+            if na != j:
+                for f in range(15):
+                    R[f * B + na] = R[f * B + j]
+            pid[na] = _u64(ids[i])
+            orig[na] = i
+            na += 1
+        sub_step = 0
+        while na > 0:
+            _sub_step_keys(na, pid, skey, _u64(sub_step) * _NB_GOLD, keys)
+            _zig_first_draw(6 * na, keys, z, redo)
+            for q in range(6 * na):
+                if redo[q] != 0.0:
+                    z[q] = _nb_normal(keys[q], zx, zr)
+            _heun_block(na, R, z, out)
+            sub_step += 1
+            # store the finished points, move the others to the front
+            cnt = 0
+            for j in range(na):
+                if R[14 * B + j] > sub_step:
+                    if cnt != j:
+                        for f in range(3, 15):
+                            R[f * B + cnt] = R[f * B + j]
+                        pid[cnt], orig[cnt] = pid[j], orig[j]
+                    R[cnt], R[B + cnt], R[2 * B + cnt] = out[j], out[B + j], out[2 * B + j]
+                    cnt += 1
+                else:
+                    i = orig[j]
+                    m_out[i, 0], m_out[i, 1], m_out[i, 2] = out[j], out[B + j], out[2 * B + j]
+            na = cnt
+    return bad, used, -1
+
+
+@_njit(cache=True, fastmath=False, error_model="numpy", inline="always")
+def _block_of(a, T, lo, hi):  # pragma: no cover - compiled
+    """Points lo..hi−1 of a per-point parameter; T's (a stand-in, never read) if uniform."""
+    return a[lo:hi] if a.shape[0] == T.shape[0] else T[lo:hi]
+
+
+@_njit(cache=True, fastmath=False, error_model="numpy")
+def _table_probe():  # pragma: no cover - compiled
+    """A few entries of the tables frozen into the compiled code (stale-cache check)."""
+    return (_TAB_TA[1] + _TAB_TA[_TAB_TA.shape[0] // 3],
+            _TAB_TC[2] + _TAB_TC[_TAB_TC.shape[0] // 2])
+
+
+_TABLES_CHECKED = False
+
+
+def _ensure_fresh_tables() -> None:
+    """Flush this module's numba cache once if it holds tables other than llb's current ones
+    (numba freezes them into the cached code and only watches this file for changes)."""
+    global _TABLES_CHECKED
+    if _TABLES_CHECKED:
+        return
+    expect = (_TAB_TA[1] + _TAB_TA[_TAB_TA.shape[0] // 3],
+              _TAB_TC[2] + _TAB_TC[_TAB_TC.shape[0] // 2])
+    if _table_probe() != expect:  # pragma: no cover - only after editing llb's table
+        for func in (_table_probe, _setup_block, _nb_kernel):
+            func._cache.flush()
+            func.recompile()
+        if _table_probe() != expect:
+            raise RuntimeError("femmag.kernels.stochastic: stale numba cache; delete "
+                               "femmag/kernels/__pycache__/stochastic.*.nbi and .nbc files.")
+    _TABLES_CHECKED = True
 
 
 def _use_numba() -> bool:
@@ -586,19 +778,24 @@ def stochastic_llb_advance(
             m, field, temperature, dt, params, cell_moment, global_ids, seed, step_index,
             n_substeps=n_substeps, theta=theta, max_substeps=max_substeps)
     m, B, T, Tc, mu, lam, gam, mv, ids = _prepare(
-        m, field, temperature, dt, params, cell_moment, global_ids, n_substeps)
+        m, field, temperature, dt, params, cell_moment, global_ids, n_substeps,
+        check_finite=False)
     n = m.shape[0]
     if n == 0 or dt == 0:
+        llb._check_inputs(m, B, T, dt, params)
         return m.copy()
     m_out = np.empty_like(m)
-    n_used = np.empty(n, dtype=np.int64)
-    bad = _nb_kernel(
+    _ensure_fresh_tables()
+    bad, _, bad_input = _nb_kernel(
         llb._writable(m), B, T, float(dt), Tc, mu, lam, gam, mv, ids,
-        np.uint64(_step_key(seed, step_index)), llb.TABLE_TA, llb.TABLE_TC, llb._TABLE_N,
-        llb.TC_BAND, KB, float(theta), llb._DIRECTION_FLOOR,
-        0 if n_substeps is None else int(n_substeps), int(max_substeps), m_out, n_used,
-        ZIG_X, ZIG_RATIO,
+        np.uint64(_step_key(seed, step_index)), llb._TABLE_N, llb.TC_BAND, KB, float(theta),
+        llb._DIRECTION_FLOOR, 0 if n_substeps is None else int(n_substeps), int(max_substeps),
+        m_out, ZIG_X, ZIG_RATIO,
     )
+    if bad_input >= 0:
+        llb._check_inputs(m, B, T, dt, params)  # raises with the message
+        raise ValueError(  # pragma: no cover - _check_inputs raised above
+            f"stochastic LLB: invalid input at point {bad_input}.")
     if bad >= 0:
         sl = slice(bad, bad + 1)
         Tc1, mu1, lam1, gam1 = (a[sl] if a.size > 1 else a for a in (Tc, mu, lam, gam))

@@ -149,6 +149,30 @@ def test_quantum_llb_large_spin_dynamics_tend_to_classical():
     assert np.max(np.abs(a - b)) < 2e-3 * np.max(np.abs(b - m))
 
 
+@pytest.mark.parametrize("convention", ["spec", "continuous"])
+def test_quantum_llb_numba_matches_numpy(monkeypatch, convention):
+    """Compiled integration (ode.coefficient_points) vs the numpy stages: same numbers, for
+    small and large precession angles, zero fields, T across T_c and several sub-steps."""
+    rng = np.random.default_rng(3)
+    n = 400
+    m = rng.normal(size=(n, 3)) * rng.uniform(0.0, 0.8, (n, 1))
+    field = rng.normal(size=(n, 3)) * rng.uniform(0, 3, (n, 1))
+    field[:20] = 0.0
+    field[20:30] *= 300.0  # precession angle > 0.1 rad per step: libm branch
+    T = TC * rng.uniform(0.2, 2.5, n)
+    for spin in (0.5, 3.5):
+        params = qllb.QuantumLLBParameters(TC, MU_AT, LAMBDA * rng.uniform(0.5, 2, n), spin,
+                                           damping_convention=convention)
+        for dt in (5e-15, 50e-15):
+            monkeypatch.delenv("FEMMAG_NO_NUMBA", raising=False)
+            fast, n_fast = qllb.quantum_llb_advance(m, field, T, dt, params)
+            monkeypatch.setenv("FEMMAG_NO_NUMBA", "1")
+            slow, n_slow = qllb.quantum_llb_advance(m, field, T, dt, params)
+            assert n_fast == n_slow and (dt < 1e-14 or n_fast > 1)
+            assert np.max(np.abs(fast - slow)) < 1e-14
+            assert np.max(np.abs(fast - m)) > 1e-3
+
+
 def test_quantum_step_refused_with_clear_message():
     params = qllb.QuantumLLBParameters(TC, MU_AT, LAMBDA, 0.5)
     with pytest.raises(LLBStepError, match="Reduce dt or allow more substeps"):

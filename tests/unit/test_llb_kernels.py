@@ -316,6 +316,51 @@ def test_numba_matches_numpy_on_random_inputs(monkeypatch):
     assert np.array_equal(forced, slow)
 
 
+def test_fused_fast_path_matches_general_path_and_threads(monkeypatch):
+    """The fused one/two-sub-step loops, the general block path, the threaded variant and the
+    numpy twin give the same numbers, for uniform, per-point and mixed parameters."""
+    from femmag.kernels import ode
+
+    monkeypatch.delenv("FEMMAG_NO_NUMBA", raising=False)
+    rng = np.random.default_rng(11)
+    n = 3000
+    m = rng.normal(size=(n, 3)) * rng.uniform(0.01, 0.9, (n, 1))
+    B = rng.normal(size=(n, 3)) * rng.uniform(0, 3, (n, 1))
+    B[:50] = 0.0  # zero field: identity rotation inside the fused loop
+    B[50:60] *= 200.0  # large precession angle: handed over to the general path
+    T = TC * rng.uniform(0.05, 3.0, n)
+    per_point = LLBParameters(TC * rng.uniform(0.9, 1.1, n), MU_AT * rng.uniform(0.8, 1.2, n),
+                              LAMBDA * rng.uniform(0.5, 2, n))
+    mixed = LLBParameters(TC, MU_AT * rng.uniform(0.8, 1.2, n), LAMBDA)  # one array, γ scalar
+    for params in (PARAMS, per_point, mixed):
+        for dt in (2 * FS, 10 * FS, 40 * FS):
+            fused, n_fused = llb_advance(m, B, T, dt, params)
+            threaded, n_threaded = llb_advance(m, B, T, dt, params, parallel=True)
+            # max_substep = dt forces every point through the general block path
+            general, n_general = llb_advance(m, B, T, dt, params, max_substep=dt)
+            slow, n_slow = llb_advance_numpy(m, B, T, dt, params)
+            assert np.array_equal(fused, threaded) and np.array_equal(fused, general)
+            assert n_fused == n_threaded == n_general == n_slow
+            assert np.max(np.abs(fused - slow)) < 1e-14
+    # the cached compiled tables are llb's
+    assert ode.table_probe() == (llb.TABLE_TA[1] + llb.TABLE_TA[llb.TABLE_TA.size // 3],
+                                 llb.TABLE_TC[2] + llb.TABLE_TC[llb.TABLE_TC.size // 2])
+
+
+def test_non_finite_inputs_are_reported_by_the_compiled_kernel(monkeypatch):
+    monkeypatch.delenv("FEMMAG_NO_NUMBA", raising=False)
+    m = np.tile([0.0, 0.0, 0.5], (4, 1))
+    T = np.full(4, 300.0)
+    with pytest.raises(ValueError, match=r"temperature must be finite and >= 0 K; got nan at "
+                                         r"point 2"):
+        llb_advance(m, np.zeros(3), np.array([300.0, 300.0, np.nan, 300.0]), FS, PARAMS)
+    with pytest.raises(ValueError, match="m and field must be finite"):
+        llb_advance(m, np.array([0.0, np.inf, 0.0]), T, FS, PARAMS)
+    m[3, 1] = np.nan
+    with pytest.raises(ValueError, match="m and field must be finite"):
+        llb_advance(m, np.zeros(3), T, FS, PARAMS, parallel=True)
+
+
 @pytest.mark.parametrize("no_numba", ["0", "1"])
 def test_step_refused_with_helpful_message(monkeypatch, no_numba):
     monkeypatch.setenv("FEMMAG_NO_NUMBA", no_numba)

@@ -216,14 +216,9 @@ def test_bad_input_messages():
     assert set(METALS) <= set(PROPOSED_BALLISTIC_RANGES)
 
 
-def test_ranges_from_a_library(monkeypatch):
+def test_ranges_from_a_library():
     """A Library with a ``ballistic_range`` property on every metal gives the same profile as the
-    dict (the property is registered here until femmag.materials lists it)."""
-    import femmag.materials as materials
-
-    if "ballistic_range" not in materials.PROPERTIES:
-        monkeypatch.setitem(materials.PROPERTIES, "ballistic_range", materials.PropertyInfo(
-            "m", "δ_b", "ballistic range of hot electrons", "femmag.physics.ballistic"))
+    dict; a metal without one is a clear error."""
     stack, optics = seed_optics()
     ranges = ballistic_ranges({"Cu": "100 nm"})
     library = LIB
@@ -233,8 +228,11 @@ def test_ranges_from_a_library(monkeypatch):
     from_dict = ballistic_depth_profile(optics.absorbed_power_density, stack, ranges)
     z = np.linspace(0, stack.total_thickness, 57)
     assert np.allclose(from_library(z), from_dict(z), rtol=1e-13, atol=0)
-    with pytest.raises(ValueError, match=r"no ballistic range for the metal layer\(s\) cap_Ta"):
-        ballistic_depth_profile(optics.absorbed_power_density, stack, LIB)
+    from femmag.geometry import seed003_film
+
+    film = seed003_film()  # CoPt_S003A has no ballistic_range in the packaged library
+    with pytest.raises(ValueError, match=r"no ballistic range for the metal layer\(s\) CoPt"):
+        ballistic_depth_profile(None, film, LIB)
 
 
 def test_simulation_option_conserves_energy_and_heats_the_reference():
