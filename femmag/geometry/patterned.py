@@ -19,7 +19,9 @@ meshed, and the top medium in the optics):
 * ``"edge"``: x < ``edge`` (a film that ends at x = edge, bare substrate beyond);
 * ``"stripe"``: |x − ``stripe_centre``| < ``stripe_width``/2;
 * ``"grating"``: stripes of width ``stripe_width`` repeated with ``period`` around
-  ``stripe_centre`` inside the window (mesh only: the 2D optics has no grating yet);
+  ``stripe_centre`` inside the window (the optics solves one symmetric half period under a
+  normally incident plane wave; the heat mesh spans the window, q̂ is mapped onto it periodically,
+  see :class:`~femmag.physics.patterned_absorption.PatternedAbsorption`);
 * ``"uniform"``: everywhere (the laterally uniform film, a reference).
 
 The patterned layers (default: all) must be the top layers of the stack (a layer cannot hang over
@@ -194,12 +196,13 @@ class LateralPattern:
     def optics_options(self) -> dict[str, Any]:
         """Keyword arguments of :class:`~femmag.physics.optics2d.PatternedFilmOptics2D` (SI).
 
-        Raises:
-            ValueError: a grating (the 2D optics models one edge or one stripe).
+        A grating gives ``pattern="grating"``, ``period``, ``stripe_width``, ``stripe_centre``
+        and no ``half_width`` (the optics meshes one half period; its q̂ is periodic).
         """
         if self.kind == "grating":
-            raise ValueError("LateralPattern: PatternedFilmOptics2D has no grating; use "
-                             "kind='stripe' or 'edge' for the optics, or give q(x, z) yourself")
+            return {"pattern": "grating", "period": self.period,
+                    "stripe_width": self.stripe_width, "stripe_centre": self.stripe_centre,
+                    "patterned": list(self.patterned) if self.patterned else None}
         options: dict[str, Any] = {"pattern": self.kind, "half_width": self.half_width,
                                    "patterned": list(self.patterned) if self.patterned else None}
         if self.kind == "edge":
@@ -434,8 +437,8 @@ def patterned_optics(stack: Stack, pattern: LateralPattern, wavelength: Any, *,
         wavelength: vacuum wavelength, with unit (``"800 nm"``) or in metres as a float.
         library: materials library (default: the packaged one).
         beam_waist: 1/e *field* radius w0 of the Gaussian line focus (|E|² ∝ exp(−2x²/w0²)), with
-            unit or in metres; None: a plane wave. A :class:`~femmag.pulse.Pulse` of 1/e-intensity
-            radius r0 has w0 = √2 r0.
+            unit or in metres; None: a plane wave (the only choice for a grating). A
+            :class:`~femmag.pulse.Pulse` of 1/e-intensity radius r0 has w0 = √2 r0.
         polarization: ``"TE"`` (E along y, the lines) or ``"TM"`` (E along x, across the edge).
         comm: MPI communicator.
         **options: further keywords of :class:`~femmag.physics.optics2d.PatternedFilmOptics2D`

@@ -29,6 +29,18 @@ When the heat mesh spans exactly the optics' window (both built from one
 :class:`~femmag.geometry.patterned.LateralPattern`), :math:`\hat q` is rescaled per layer by that
 ratio (``normalize=True``), so that the heat solver receives exactly the optics' absorbed power per
 unit length; :attr:`PatternedAbsorption.transfer_mismatch` reports the ratio − 1 before rescaling.
+
+Grating. A periodic grating (``LateralPattern("grating", ...)``) is solved by the optics on one
+symmetric half period under a normally incident *plane wave* (q̂_p(x, z), periodic and even about
+the line and gap centres). A line focus much wider than the period sees the local plane-wave
+response, so the heat source is q̂(x, z) = q̂_p(x, z) exp(−x²/r0²) (the pulse's Gaussian intensity
+profile, r0 its 1/e-intensity radius; valid for r0 ≫ p, λ: the corrections are of second order
+in the beam divergence λ/(π r0), larger near a Rayleigh anomaly p ≈ mλ/n, and neglected), mapped
+periodically onto the heat mesh. Decision: the heat mesh must consist of whole half periods, i.e.
+its edges ±L must lie on symmetry planes (line or gap centres, (±L − c)/(p/2) integer); then the
+per-layer rescaling compares ∫q̂_p over the mesh with (2L/(p/2)) × the optics' half-period
+integral, and an insulating outer boundary is exact by symmetry for a beam wider than the window.
+Other windows raise :class:`PatternedAbsorptionError`.
 """
 
 from __future__ import annotations
@@ -78,7 +90,8 @@ class PatternedAbsorption:
     Raises:
         PatternedAbsorptionError: a Domain of another kind, no layer region of the optics in the
             mesh, a wavelength or beam that differs from the pulse's, a mesh wider than the optics
-            window, a beam wider than the modelled window.
+            window, a beam wider than the modelled window, a grating mesh whose edges are not
+            symmetry planes of the grating (line or gap centres).
     """
 
     name = "optics"
@@ -117,8 +130,10 @@ class PatternedAbsorption:
 
             options = dict(optics or {})
             self._check_beam(w0_pulse, pattern.half_width, beam_tolerance)
+            grating = pattern.kind == "grating"
             optics = patterned_optics(domain.stack, pattern, base.wavelength, library=library,
-                                      beam_waist=w0_pulse, comm=domain.mesh.comm, **options)
+                                      beam_waist=None if grating else w0_pulse,
+                                      comm=domain.mesh.comm, **options)
         self.optics = optics
         self._check_optics(w0_pulse, beam_tolerance)
 
@@ -171,6 +186,11 @@ class PatternedAbsorption:
                 f"PatternedAbsorption: the optics layers {names} differ from the stack layers "
                 f"{self.domain.stack.names}")
         xmin, xmax = self._mesh_extent()
+        self.grating = getattr(optics, "pattern", None) == "grating"
+        if self.grating:
+            self._check_grating_window(xmin, xmax)
+            self._check_beam(w0_pulse, min(-xmin, xmax), tolerance)
+            return
         L = optics.half_width
         if xmin < -L * (1 + 1e-9) or xmax > L * (1 + 1e-9):
             raise PatternedAbsorptionError(
@@ -180,6 +200,20 @@ class PatternedAbsorption:
         self.same_window = abs(xmin + L) <= 1e-9 * L and abs(xmax - L) <= 1e-9 * L
         if w0 is not None:
             self._check_beam(w0, min(-xmin, xmax), tolerance)
+
+    def _check_grating_window(self, xmin: float, xmax: float) -> None:
+        half = 0.5 * self.optics.period
+        centre = self.optics.stripe[0]
+        counts = [(edge - centre) / half for edge in (xmin, xmax)]
+        if any(abs(c - round(c)) > 1e-6 for c in counts):
+            raise PatternedAbsorptionError(
+                f"PatternedAbsorption: the grating (period {2 * half * 1e6:.4g} µm, a line centred "
+                f"at {centre * 1e6:.4g} µm) is mapped periodically onto the heat mesh, whose edges "
+                f"x = {xmin * 1e6:.4g}, {xmax * 1e6:.4g} µm must lie on symmetry planes (line or "
+                f"gap centres: centre + k·period/2); choose half_width (and stripe_centre) so "
+                f"that ±half_width − stripe_centre are multiples of period/2")
+        self.half_periods = round(counts[1] - counts[0])
+        self.same_window = True
 
     # -- module interface ------------------------------------------------------------------------
     def _quadrature_points(self) -> tuple[fem.FunctionSpace, np.ndarray, np.ndarray]:
@@ -218,6 +252,8 @@ class PatternedAbsorption:
         names = [layer.name for layer in self.domain.stack.layers]
         heat_integrals = np.array([self._integral(name) for name in names])
         optics_integrals = np.asarray(self.optics.layer_absorption, dtype=float)
+        if self.grating:  # the optics integrates one half period; the mesh holds half_periods
+            optics_integrals = optics_integrals * self.half_periods
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(optics_integrals > 0, heat_integrals / optics_integrals, 1.0)
         self.transfer_mismatch = ratio - 1.0
@@ -227,6 +263,9 @@ class PatternedAbsorption:
                 if r > 0:
                     layer_dofs = Q.dofmap.list[self.domain.cells(name)].ravel()
                     self.weight.x.array[layer_dofs] /= r
+        if self.grating:  # the beam's Gaussian intensity profile over the periodic response
+            envelope = np.exp(-(x / self._base.radius) ** 2)
+            self.weight.x.array[dofs.ravel()] *= envelope
         self.absorbed_power_per_length = float(sum(self._integral(n) for n in names))
         if fields is not None:
             fields.declare("absorbed_power_density", "W/m^3",

@@ -122,8 +122,8 @@ def test_pattern_bad_input():
         LateralPattern("grating", "1 um", stripe_width="200 nm", period="100 nm")
     with pytest.raises(UnitError, match="no unit"):
         LateralPattern("edge", 1e-6)
-    with pytest.raises(ValueError, match="no grating"):
-        LateralPattern("grating", "1 um", stripe_width="200 nm", period="500 nm").optics_options()
+    opts = LateralPattern("grating", "1 um", stripe_width="200 nm", period="500 nm").optics_options()
+    assert opts["pattern"] == "grating" and opts["period"] == pytest.approx(500e-9)
     stack = Stack([Layer("CoPt", "CoPt_S003A", "5 nm"), Layer("Pt", "Pt", "4 nm")])
     with pytest.raises(ValueError, match="must be the top layers"):
         build_patterned(stack, LateralPattern("edge", "1 um", patterned=["Pt"]))

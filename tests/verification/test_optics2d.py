@@ -114,7 +114,7 @@ def test_bad_input_messages():
     with pytest.raises(ValueError, match="unknown polarization"):
         PatternedFilmOptics2D(FILM, LAM, polarization="circular")
     with pytest.raises(ValueError, match="pattern"):
-        PatternedFilmOptics2D(FILM, LAM, pattern="grating")
+        PatternedFilmOptics2D(FILM, LAM, pattern="ring")
     with pytest.raises(ValueError, match="beam_waist"):
         PatternedFilmOptics2D(FILM, LAM, beam_waist=0.2e-6)
     with pytest.raises(ValueError, match="half_width"):
