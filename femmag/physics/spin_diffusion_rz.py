@@ -84,7 +84,9 @@ def _with_shared_facet_ghosts(domain: Any) -> Any:
     msh = domain.mesh
     comm = msh.comm
     tdim = msh.topology.dim
-    if comm.size == 1 or msh.topology.index_map(tdim).num_ghosts > 0:
+    # collective decision (a rank without ghosts must not leave the others in create_mesh)
+    ghosts = comm.allreduce(int(msh.topology.index_map(tdim).num_ghosts > 0), op=MPI.SUM)
+    if comm.size == 1 or ghosts > 0:
         return domain
     geom = msh.geometry
     node_ids = np.asarray(geom.input_global_indices, dtype=np.int64)
@@ -145,12 +147,21 @@ class SpinDiffusionRZ:
             sd.advance(dt)
 
     Args:
-        domain: an r-z :class:`~femmag.geometry.domain.Domain` (``build_axisymmetric``).
-        layers: region name → layer properties with ``conductivity`` σ [S/m], ``dos`` N
+        domain: an r-z :class:`~femmag.geometry.domain.Domain` (``build_axisymmetric``). Its mesh
+            is used as it is when it has ghost cells across ranks (the builders' shared-facet
+            ghosting), so DG cell c *is* cell c of the Domain (``set_cell_source`` and pointwise
+            coupling need no map); otherwise it is redistributed once with ghosts.
+        layers: layer name → layer properties with ``conductivity`` σ [S/m], ``dos`` N
             [1/(J m³)] and ``tau_s`` or ``spin_relaxation_time`` τ_s [s] (e.g.
-            :class:`~femmag.physics.spin_diffusion.SpinLayer`). Only these regions carry μ.
+            :class:`~femmag.physics.spin_diffusion.SpinLayer`). Only these layers carry μ.
         interface_conductances: ``"A|B"`` (a Domain boundary name) → G_s [S/m²]. Every interface
-            between two listed layers must be given.
+            between the regions of two different listed layers must be given.
+        regions: layer name → the Domain regions it covers (contiguous; an effective medium,
+            e.g. the [Pt/Co]ₙ of one ferromagnet: no interface resistance inside). Default: each
+            layer name is one region.
+        lateral_diffusion: False switches the radial part of the conductivity off (σ_rr = 0):
+            every radius then evolves as an independent 1D column (a reference to measure the
+            lateral spreading against).
         outer: "reflecting" or "sink" for the outer faces of the metal stack (top face and the
             face towards an unlisted region such as the substrate); r = R always reflects.
         degree: DG degree (1 or 2).
@@ -164,17 +175,25 @@ class SpinDiffusionRZ:
 
     def __init__(self, domain: Any, layers: Mapping[str, Any],
                  interface_conductances: Mapping[str, float], outer: str = "reflecting",
-                 degree: int = 1, theta: float = 0.5, penalty: float = 10.0) -> None:
+                 degree: int = 1, theta: float = 0.5, penalty: float = 10.0,
+                 regions: Mapping[str, Sequence[str]] | None = None,
+                 lateral_diffusion: bool = True) -> None:
         where = "SpinDiffusionRZ"
         if getattr(domain, "kind", None) != "rz":
             raise ValueError(f"{where}: needs an r-z Domain (build_axisymmetric), got kind "
                              f"{getattr(domain, 'kind', None)!r}; use SpinDiffusion1D for 1D")
         if not layers:
             raise ValueError(f"{where}: give at least one layer (region name → properties)")
-        unknown = [name for name in layers if name not in domain.regions]
+        regions = {n: [n] for n in layers} if regions is None else \
+            {n: ([regions[n]] if isinstance(regions[n], str) else list(regions[n]))
+             if n in regions else [n] for n in layers}
+        unknown = [r for n in layers for r in regions[n] if r not in domain.regions]
         if unknown:
             raise ValueError(f"{where}: layers {unknown} are not regions of the mesh; regions are "
                              f"{sorted(domain.regions)}")
+        owners = [r for n in layers for r in regions[n]]
+        if len(owners) != len(set(owners)):
+            raise ValueError(f"{where}: a region belongs to two layers: {regions}")
         if outer not in ("reflecting", "sink"):
             raise ValueError(f"{where}: outer must be 'reflecting' or 'sink', got {outer!r}")
         if degree not in (1, 2):
@@ -187,6 +206,9 @@ class SpinDiffusionRZ:
         self.mesh = domain.mesh
         self.comm = self.mesh.comm
         self.layer_names = list(layers)
+        self.regions = regions
+        self._layer_of_region = {r: n for n in layers for r in regions[n]}
+        self.lateral_diffusion = bool(lateral_diffusion)
         self.props = {name: self._layer_numbers(name, la) for name, la in layers.items()}
         self.interface_conductances = self._check_interfaces(dict(interface_conductances))
         self.outer = outer
@@ -196,6 +218,7 @@ class SpinDiffusionRZ:
         self.t = 0.0
         self._sources: dict[str, SourceRZ] = {}
         self._solvers: dict[float, tuple[PETSc.Mat, PETSc.KSP]] = {}
+        self._cell_source: fem.Function | None = None
         self._steady_ksp: PETSc.KSP | None = None
         self._probe_cache: dict = {}
 
@@ -219,9 +242,9 @@ class SpinDiffusionRZ:
         return numbers
 
     def _check_interfaces(self, conductances: dict[str, float]) -> dict[str, float]:
-        listed = set(self.layer_names)
-        needed = {b for b in self.domain.boundaries
-                  if "|" in b and set(b.split("|")) <= listed}
+        of = self._layer_of_region
+        needed = {b for b in self.domain.boundaries if "|" in b and set(b.split("|")) <= set(of)
+                  and len({of[r] for r in b.split("|")}) == 2}
         missing = sorted(needed - set(conductances))
         if missing:
             raise ValueError(f"SpinDiffusionRZ: no interface conductance G_s (S/m²) for the "
@@ -237,7 +260,9 @@ class SpinDiffusionRZ:
 
     # ------------------------------------------------------------------ set-up
     def _dg0(self, values: Mapping[str, float]) -> fem.Function:
-        return self.domain.dg0(dict(values), default=0.0)
+        """DG0 function of layer values (spread over the regions of each layer)."""
+        return self.domain.dg0({r: values[n] for n in values for r in self.regions[n]},
+                               default=0.0)
 
     def _cell_min_extent(self) -> fem.Function:
         """DG0 min(Δr, Δz) of each cell's bounding box: the SIPG length for thin, wide cells."""
@@ -266,11 +291,12 @@ class SpinDiffusionRZ:
 
         qdeg = 2 * self.degree + 2  # exact for the r-weighted mass on affine cells
         md = {"quadrature_degree": qdeg}
-        tags = [dom.regions[n] for n in self.layer_names]
+        tags = [dom.regions[r] for n in self.layer_names for r in self.regions[n]]
         dx = ufl.Measure("dx", domain=msh, subdomain_data=dom.cell_tags, metadata=md)
         dS = ufl.Measure("dS", domain=msh, subdomain_data=dom.facet_tags, metadata=md)
         ds = ufl.Measure("ds", domain=msh, subdomain_data=dom.facet_tags, metadata=md)
-        self._dx_layer = {n: dx(dom.regions[n]) for n in self.layer_names}
+        self._dx_layer = {n: dx(tuple(dom.regions[r] for r in self.regions[n]))
+                          for n in self.layer_names}
         dx_all = dx(tuple(tags))
         self._dx_all = dx_all
         r = dom.radial_weight
@@ -279,15 +305,18 @@ class SpinDiffusionRZ:
         n = ufl.FacetNormal(msh)
         alpha = penalty * self.degree**2
 
+        # conductivity tensor g·diag(f, 1): f = 0 removes radial transport (1D columns)
+        f_r = 1.0 if self.lateral_diffusion else 0.0
+        aniso = ufl.as_matrix([[f_r, 0.0], [0.0, 1.0]])
         mass = half_dos * u * v * r * dx_all
-        stiff = (g * ufl.inner(ufl.grad(u), ufl.grad(v)) + relax * u * v) * r * dx_all
+        stiff = (g * ufl.inner(aniso * ufl.grad(u), ufl.grad(v)) + relax * u * v) * r * dx_all
         # SIPG on facets inside one listed layer: indicator = 1 iff both sides are the same layer
         same = ufl.conditional(ufl.eq(region_id("+"), region_id("-")), 1.0, 0.0) * listed("+")
         h_f = ufl.min_value(h("+"), h("-"))
         stiff += same * r("+") * (
-            - ufl.inner(ufl.avg(g * ufl.grad(u)), ufl.jump(v, n))
-            - ufl.inner(ufl.jump(u, n), ufl.avg(g * ufl.grad(v)))
-            + alpha * ufl.avg(g) / h_f * ufl.inner(ufl.jump(u, n), ufl.jump(v, n))) * dS
+            - ufl.inner(ufl.avg(g * aniso * ufl.grad(u)), ufl.jump(v, n))
+            - ufl.inner(ufl.jump(u, n), ufl.avg(g * aniso * ufl.grad(v)))
+            + alpha * ufl.avg(g) / h_f * ufl.inner(aniso * ufl.jump(u, n), ufl.jump(v, n))) * dS
         for name, G in self.interface_conductances.items():
             c = fem.Constant(msh, PETSc.ScalarType(G / (2.0 * E_CHARGE**2)))
             stiff += c * ufl.jump(u) * ufl.jump(v) * r("+") * dS(dom.boundaries[name])
@@ -299,7 +328,7 @@ class SpinDiffusionRZ:
             stiff, loss = self._sink_terms(stiff, u, v, g, h, listed, alpha, ds, dS)
 
         # pin the dofs of unlisted cells: μ = 0 there, decoupled (scaled like the layer mass)
-        others = [t for name, t in dom.regions.items() if name not in p]
+        others = [t for name, t in dom.regions.items() if name not in self._layer_of_region]
         if others:
             scale = max(0.5 * q["dos"] for q in p.values())
             pin = fem.Constant(msh, PETSc.ScalarType(scale))
@@ -346,7 +375,7 @@ class SpinDiffusionRZ:
             stiff += (-g * ufl.inner(ufl.grad(u), n) * v - g * ufl.inner(ufl.grad(v), n) * u
                       + alpha * g / h * u * v) * r * top
             loss += (-g * ufl.inner(ufl.grad(mu), n) + alpha * g / h * mu) * r * top
-        listed_set = set(self.layer_names)
+        listed_set = set(self._layer_of_region)
         edges = [dom.boundaries[b] for b in dom.boundaries
                  if "|" in b and len(set(b.split("|")) & listed_set) == 1]
         for tag in edges:
@@ -391,18 +420,58 @@ class SpinDiffusionRZ:
         for name, func in items.items():
             self._check_layer(name)
             self.mu.interpolate(lambda x, f=func: np.asarray(f(x[0], x[1]), dtype=float)
-                                * np.ones(x.shape[1]), cells0=self.domain.cells(name))
+                                * np.ones(x.shape[1]), cells0=self.domain.cells(self.regions[name]))
         self.mu.x.scatter_forward()
         self.mu.x.petsc_vec.copy(self._committed)
         self._trial_t = self.t
 
+    def set_cell_source(self, values: np.ndarray) -> None:
+        """A piecewise-constant source S [J/s] per cell (DG0 dof order of :attr:`V0`, owned
+        cells; ghosts are filled here), added to the layer sources and held constant until the
+        next call (both θ-ends of a step).
+
+        The pointwise coupling of :mod:`femmag.physics.spin_transport` feeds its −dM/dt cell by
+        cell this way: cell c of :attr:`V0` is cell c of the Domain's mesh.
+
+        Raises:
+            ValueError: if ``values`` does not have one entry per owned cell.
+        """
+        if self._cell_source is None:
+            self._cell_source = fem.Function(self.V0, name="spin_source_density")
+            v = ufl.TestFunction(self.V)
+            self._cell_form = fem.form(self._half_dos * self._cell_source * v * self._r
+                                       * self._dx_all)
+            self._cell_rate_form = fem.form(self._half_dos * self._cell_source * self._r
+                                            * self._dx_all)
+            self._cell_vec = dolfinx.fem.petsc.create_vector(self.V)
+        values = np.asarray(values, dtype=float)
+        n_owned = self.V0.dofmap.index_map.size_local
+        if values.shape != (n_owned,):
+            raise ValueError(f"SpinDiffusionRZ.set_cell_source: need one value per owned cell "
+                             f"({n_owned}), got shape {values.shape}")
+        self._cell_source.x.array[:n_owned] = values
+        self._cell_source.x.scatter_forward()
+        with self._cell_vec.localForm() as local:
+            local.set(0.0)
+        dolfinx.fem.petsc.assemble_vector(self._cell_vec, self._cell_form)
+        self._cell_vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+
+    @property
+    def _has_source(self) -> bool:
+        return bool(self._sources) or self._cell_source is not None
+
     def _source_vector(self, t: float, out: PETSc.Vec) -> None:
-        """F(t) = ∫(N/2) S(r, t) v r over the layers with a source."""
+        """F(t) = ∫(N/2) S(r, t) v r over the layers with a source (+ the cell source)."""
+        if not self._sources:
+            out.set(0.0)
+            if self._cell_source is not None:
+                out.axpy(1.0, self._cell_vec)
+            return
         s = self._source_fn
         s.x.array[:] = 0.0
         for name, func in self._sources.items():
             s.interpolate(lambda x, f=func: np.asarray(f(x[0], t), dtype=float)
-                          * np.ones(x.shape[1]), cells0=self.domain.cells(name))
+                          * np.ones(x.shape[1]), cells0=self.domain.cells(self.regions[name]))
         s.x.scatter_forward()
         b = self._source_vec  # ghosted (the matrix-shaped work vectors have no ghost entries)
         with b.localForm() as loc:
@@ -410,14 +479,26 @@ class SpinDiffusionRZ:
         dolfinx.fem.petsc.assemble_vector(b, self._source_form)
         b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         b.copy(out)
+        if self._cell_source is not None:
+            out.axpy(1.0, self._cell_vec)
 
     # ------------------------------------------------------------------ solving
     def _make_ksp(self, A: PETSc.Mat) -> PETSc.KSP:
         return lu_solver(A, self.name)
 
+    #: factorizations kept (one per distinct Δt; adaptive stepping would otherwise grow it)
+    MAX_CACHED_SOLVERS = 8
+
     def _solver(self, dt: float) -> PETSc.KSP:
         key = float(dt)
-        if key not in self._solvers:
+        if key in self._solvers:
+            self._solvers[key] = self._solvers.pop(key)  # most recently used last
+        else:
+            if len(self._solvers) >= self.MAX_CACHED_SOLVERS:
+                oldest = next(iter(self._solvers))
+                A_old, ksp_old = self._solvers.pop(oldest)
+                ksp_old.destroy()
+                A_old.destroy()
             A = self.K.copy()
             A.scale(self.theta)
             A.axpy(1.0 / dt, self.M, structure=PETSc.Mat.Structure.SUBSET_NONZERO_PATTERN)
@@ -438,10 +519,10 @@ class SpinDiffusionRZ:
         if self.theta < 1.0:
             self.K.mult(self._committed, tmp)
             rhs.axpy(-(1.0 - self.theta), tmp)
-            if self._sources:
+            if self._has_source:
                 self._source_vector(self.t, src)
                 rhs.axpy(1.0 - self.theta, src)
-        if self._sources:
+        if self._has_source:
             self._source_vector(self.t + dt, src)
             rhs.axpy(self.theta, src)
         ksp.solve(rhs, self.mu.x.petsc_vec)
@@ -499,10 +580,35 @@ class SpinDiffusionRZ:
 
     def source_rate(self, t: float | None = None) -> float:
         """2π ∫(N/2) S r dr dz [1/s] at time t (default the current time)."""
-        if not self._sources:
+        rate = 0.0
+        if self._sources:
+            self._source_vector(self.t if t is None else t, self._work[2])
+            rate += fem.assemble_scalar(self._source_rate_form)
+        if self._cell_source is not None:
+            rate += fem.assemble_scalar(self._cell_rate_form)
+        return 2 * np.pi * self._allsum(rate)
+
+    def cell_spins(self) -> np.ndarray:
+        """Excess spins 2π∫_c (N/2) μ r dA [1] of every owned cell (local cell order)."""
+        if not hasattr(self, "_cell_spin_form"):
+            v0 = ufl.TestFunction(self.V0)
+            self._cell_spin_form = fem.form(self._half_dos * self.mu * v0 * self._r * self._dx_all)
+        b = dolfinx.fem.petsc.assemble_vector(self._cell_spin_form)
+        b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        n_owned = self.V0.dofmap.index_map.size_local
+        values = 2 * np.pi * b.array[self.V0.dofmap.list[:n_owned, 0]]  # cell order
+        b.destroy()
+        return values
+
+    def radial_moment_rate(self) -> float:
+        """4·2π∫ (σ/2e²) μ r dA [m²/s]: the rate at which lateral diffusion raises the radial
+        second moment 2π∫ r² (N/2) μ r dA of the spins (∇²r² = 4 in the plane; no flux through
+        r = R assumed), 0 with ``lateral_diffusion=False``. Collective."""
+        if not self.lateral_diffusion:
             return 0.0
-        self._source_vector(self.t if t is None else t, self._work[2])
-        return 2 * np.pi * self._allsum(fem.assemble_scalar(self._source_rate_form))
+        if not hasattr(self, "_moment_form"):
+            self._moment_form = fem.form(4.0 * self._g * self.mu * self._r * self._dx_all)
+        return 2 * np.pi * self._allsum(fem.assemble_scalar(self._moment_form))
 
     def layer_averages(self) -> dict[str, float]:
         """Volume-averaged μ [J] of every layer (over the whole disc of radius R); collective."""
@@ -536,7 +642,7 @@ class SpinDiffusionRZ:
         tdim = self.mesh.topology.dim
         for name in {k[2] for k in key}:
             self._check_layer(name)
-            owned = self.domain.cells(name, include_ghosts=False)
+            owned = self.domain.cells(self.regions[name], include_ghosts=False)
             idx = [j for j, k in enumerate(key) if k[2] == name]
             xyz = np.zeros((len(idx), 3))
             xyz[:, 0] = [key[j][0] for j in idx]
@@ -560,6 +666,21 @@ class SpinDiffusionRZ:
                              f"layer; check r ∈ [0, R] and z inside the layer")
         return cells, owner == self.comm.rank
 
+    def summary(self) -> str:
+        """One line per layer: σ, N, τ_s, λ_sf and the regions it covers."""
+        n_cells = self.comm.allreduce(self.domain.num_owned_cells, op=MPI.SUM)
+        lines = [f"spin diffusion r-z: DG{self.degree} on {n_cells} cells, θ = {self.theta}, "
+                 f"outer {self.outer}" + ("" if self.lateral_diffusion else
+                                          ", lateral diffusion off")]
+        for name, q in self.props.items():
+            lam = np.sqrt(q["sigma"] * q["tau"] / (E_CHARGE**2 * q["dos"]))
+            lines.append(f"  {name} {self.regions[name]}: σ = {q['sigma']:.3g} S/m, N = "
+                         f"{q['dos']:.3g} /(J m³), τ_s = {q['tau'] * 1e12:.3g} ps, λ_sf = "
+                         f"{lam * 1e9:.3g} nm")
+        for name, G in self.interface_conductances.items():
+            lines.append(f"  G_s({name}) = {G:.3g} S/m²")
+        return "\n".join(lines)
+
     def destroy(self) -> None:
         """Free the PETSc objects (collective)."""
         for A, ksp in self._solvers.values():
@@ -569,6 +690,8 @@ class SpinDiffusionRZ:
         if self._steady_ksp is not None:
             self._steady_ksp.destroy()
             self._steady_ksp = None
+        if self._cell_source is not None:
+            self._cell_vec.destroy()
         for obj in (self.M, self.K, self._source_vec, *self._layer_spin_vecs.values(),
                     *self._avg_vecs.values(), *self._work, self._committed):
             obj.destroy()

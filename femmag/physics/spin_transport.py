@@ -49,8 +49,19 @@ Traces (``add_traces``): per group ``m_d_<g>``, ``mu_s_<g>`` [J], ``m_tot_<g>`` 
 ``electron_temperature_<g>``, ``lattice_temperature_<g>`` (volume averages over the owned points,
 reduced over ranks; μ_s is the transport layer average in diffusive mode), and ``spin_ledger``.
 
-Limits: 1D meshes for the diffusive and ballistic transports; on r-z meshes only
-``transport="none"`` (the r-z diffusion solver :class:`SpinDiffusionRZ` is not wired here).
+On r-z meshes (``mesh="rz"``, a laterally Gaussian beam) every radius has its own state:
+
+  - ``"diffusive"`` runs :class:`~femmag.physics.spin_diffusion_rz.SpinDiffusionRZ` on the
+    Domain's own mesh (the builders ghost the shared facets, so no redistribution): heat cell c
+    *is* diffusion cell c on every rank and the coupling is local, without a cell map. Source:
+    S_c = Σ_{p∈c} w_p ρ Δm_{d,p}/Δt / V_c (V_c = 2π∫_c r dA); feedback: the DG μ_s at the
+    points of each cell (one ``fem.Expression`` evaluation). The FM groups are the transport
+    layers of their regions (no interface resistance inside a group); the spacers are regions.
+    Only ``coupling="pointwise"`` (a layer average over the whole disc is not meaningful).
+  - ``"ballistic"`` works per radius: the points of the structured r-z mesh form columns of
+    equal r, and what group i emits in a column arrives in the same column of group j.
+
+Limits: diffusive and ballistic transports on ``"1d"`` and ``"rz"`` meshes only.
 """
 
 from __future__ import annotations
@@ -192,6 +203,8 @@ class SpinTransport:
             :func:`~femmag.physics.spin_valve.seed000_temperatures`): separates the effect of the
             heat model from that of the pointwise s-d state.
         rtol: tolerance of the pointwise s-d integrator.
+        lateral_spin_diffusion: diffusive on r-z: False switches the radial spin transport off
+            (every radius an independent 1D column; a reference for the lateral spreading).
     """
 
     name = "spin_transport"
@@ -208,7 +221,7 @@ class SpinTransport:
                  theta: float = 0.5, efficiency: float | tuple[float, float] = 1.0,
                  delay: Any = "70 fs", initial: str | Mapping[str, float] = "P",
                  reversed_layer: str | None = None, temperatures: Any = None,
-                 rtol: float = 1e-6) -> None:
+                 rtol: float = 1e-6, lateral_spin_diffusion: bool = True) -> None:
         self.simulation = simulation
         self.domain = simulation.domain
         self.library = simulation.library
@@ -218,12 +231,18 @@ class SpinTransport:
             raise ValueError(f"{where}: transport must be one of {TRANSPORTS}, got {transport!r}")
         if coupling not in ("pointwise", "layer"):
             raise ValueError(f"{where}: coupling must be 'pointwise' or 'layer', got {coupling!r}")
-        if self.domain.kind != "1d" and transport != "none":
-            raise ValueError(f"{where}: transport={transport!r} needs a 1D mesh (mesh='1d'); on "
-                             f"'{self.domain.kind}' meshes only transport='none' is available")
+        if self.domain.kind not in ("1d", "rz") and transport != "none":
+            raise ValueError(f"{where}: transport={transport!r} needs a 1D or r-z mesh (mesh='1d' "
+                             f"or 'rz'); on '{self.domain.kind}' meshes only transport='none' is "
+                             f"available")
+        if self.domain.kind == "rz" and transport == "diffusive" and coupling == "layer":
+            raise ValueError(f"{where}: coupling='layer' would average the source and μ_s over "
+                             f"the whole disc of the r-z mesh; use coupling='pointwise' on "
+                             f"mesh='rz'")
         self.transport = transport
         self.coupling = coupling
         self.rtol = float(rtol)
+        self.lateral_spin_diffusion = bool(lateral_spin_diffusion)
         self.T0 = to_si(simulation.initial_temperature, "temperature", "initial_temperature")
         self.groups = self._resolve_groups(ferromagnets)
         self.names = list(self.groups)
@@ -450,10 +469,14 @@ class SpinTransport:
             self._local[g] = p
         self.diffusion = None
         if self.transport == "diffusive":
-            self._setup_diffusion()
-        # ballistic: cumulative emitted spin E_k(t) [J m] at the committed step times
+            if domain.kind == "rz":
+                self._setup_diffusion_rz()
+            else:
+                self._setup_diffusion()
+        self._setup_columns()
+        # ballistic: cumulative emitted spin E_k(t) [J m] (per column on r-z) at the step times
         self._emit_t = [0.0]
-        self._emit = [np.zeros(len(self.names))]
+        self._emit = [np.zeros((len(self.names), self._n_columns))]
         self.t = 0.0
         # output: DG0 cell averages of m_d on the simulation mesh
         self.V0 = fem.functionspace(mesh, ("DG", 0))
@@ -473,9 +496,13 @@ class SpinTransport:
         z_vertices = z * (1e-4 * h_min)
         z_vertices[0], z_vertices[-1] = top, bottom
         for f in self._faces:  # the layer faces are heat-mesh vertices (builders put them there)
-            if np.min(np.abs(z_vertices - f)) > 1e-3 * h_min:
+            nearest = int(np.argmin(np.abs(z_vertices - f)))
+            if abs(z_vertices[nearest] - f) > 1e-3 * h_min:
                 raise RuntimeError(f"SpinTransport: transport face z = {f:.6g} m is not a "
                                    f"vertex of the heat mesh")
+            # exactly on the face: the rounding above is coarser than the facet-tag tolerance,
+            # and an untagged face would lose its interface conductance
+            z_vertices[nearest] = f
         layered = _layered_mesh_from_vertices(z_vertices, self._faces)
         sd = SpinDiffusion1D(self._spin_layers, self._conductances, MPI.COMM_SELF,
                              outer=self._outer, degree=self._degree, theta=self._theta,
@@ -500,6 +527,76 @@ class SpinTransport:
             for k, g in enumerate(self.names):
                 sd.set_layer_source(g, lambda t, k=k: self._rates[k])
         sd.set_initial(0.0)
+
+    def _setup_diffusion_rz(self) -> None:
+        """SpinDiffusionRZ on the Domain's mesh: identity cell map (see the module docstring)."""
+        from femmag.physics.spin_diffusion_rz import SpinDiffusionRZ
+
+        outer = self._outer
+        if not isinstance(outer, str):
+            if len(set(outer)) != 1:
+                raise ValueError(f"SpinTransport (diffusive, r-z): outer faces must be both "
+                                 f"'reflecting' or both 'sink' on r-z meshes, got {outer!r}")
+            outer = outer[0]
+        layers = {la.name: la for la in self._spin_layers}
+        regions = {la.name: (self.groups[la.name] if la.name in self.groups else [la.name])
+                   for la in self._spin_layers}
+        conductances = {}
+        for upper, lower, G in zip(self._spin_layers[:-1], self._spin_layers[1:],
+                                   self._conductances, strict=True):
+            conductances[f"{regions[upper.name][-1]}|{regions[lower.name][0]}"] = float(G)
+        sd = SpinDiffusionRZ(self.domain, layers, conductances, outer=outer,
+                             degree=self._degree, theta=self._theta, regions=regions,
+                             lateral_diffusion=self.lateral_spin_diffusion)
+        if sd.mesh is not self.domain.mesh:
+            raise RuntimeError("SpinTransport: SpinDiffusionRZ redistributed the mesh (no ghost "
+                               "cells across ranks); build it with femmag.geometry builders, "
+                               "which ghost the shared facets")
+        self.diffusion = sd
+        n_owned = self.domain.num_owned_cells
+        # V_c = 2π∫_c r dA (the diffusion solver's own integration: exact spin hand-over)
+        v0 = ufl.TestFunction(sd.V0)
+        vol = dolfinx.fem.petsc.assemble_vector(fem.form(
+            v0 * sd._r * ufl.dx(domain=sd.mesh, metadata={"quadrature_degree": 4})))
+        self._cell_volume_rz = 2 * np.pi * vol.array[:n_owned].copy()
+        vol.destroy()
+        self._dg0_dofs_rz = sd.V0.dofmap.list[:n_owned, 0]
+        nq = self.domain.points_per_cell
+        self._point_cell = np.repeat(self._all_cells, nq)
+        X, _ = self.domain.reference_quadrature()
+        self._mu_expr = fem.Expression(sd.mu, X)
+        self._half_dos = np.array([0.5 * sd.props[g]["dos"] for g in self.names])[self.group_of]
+        sd.set_initial(0.0)
+
+    def _setup_columns(self) -> None:
+        """Ballistic columns: points of equal r (r-z), or one column (1D); global numbering."""
+        self._n_columns = 1
+        self._column_of = np.zeros(self.num_points, dtype=np.int64)
+        if self.domain.kind != "rz" or self.transport != "ballistic":
+            return
+        r = self.points[:, 0]
+        scale = self.comm.allreduce(float(np.max(np.abs(r))) if r.size else 0.0, op=MPI.MAX)
+        key = np.round(r / (1e-9 * scale)).astype(np.int64)
+        columns = np.unique(np.concatenate(self.comm.allgather(np.unique(key))))
+        self._n_columns = columns.size
+        self._column_of = np.searchsorted(columns, key)
+        weight = self._column_sums(np.ones(self.num_points))
+        bare = (weight[0] > 0) != (weight[1] > 0)
+        if np.any(bare):
+            raise ValueError(f"SpinTransport (ballistic, r-z): the two FM groups have "
+                             f"quadrature points at different radii ({int(bare.sum())} columns "
+                             f"in one group only); the per-radius transfer needs the "
+                             f"structured mesh of build_axisymmetric (quadrilateral cells)")
+        self._column_weight = weight
+
+    def _column_sums(self, values: np.ndarray) -> np.ndarray:
+        """Σ_owned w·v per (group, column), reduced over ranks → (n_groups, n_columns)."""
+        w = np.where(self.owned, self.weights, 0.0)
+        n_g = len(self.names)
+        flat = self.group_of * self._n_columns + self._column_of
+        local = np.bincount(flat, weights=w * values, minlength=n_g * self._n_columns) \
+            if self.num_points else np.zeros(n_g * self._n_columns)
+        return self.comm.allreduce(local, op=MPI.SUM).reshape(n_g, self._n_columns)
 
     # -- stepping ---------------------------------------------------------------------------------
     def _temperatures_at_points(self, t: float) -> tuple[np.ndarray, np.ndarray]:
@@ -528,6 +625,8 @@ class SpinTransport:
             return sd.layer_averages()[self._fm_index][self.group_of]
         if self.num_points == 0:
             return np.zeros(0)
+        if self.domain.kind == "rz":  # same mesh: the DG μ at the points of each cell
+            return np.asarray(self._mu_expr.eval(self.domain.mesh, self._all_cells)).reshape(-1)
         return np.asarray(sd.mu.eval(self._eval_points, self._point_cell)).reshape(-1)
 
     def _advance_points(self, dt: float, mu_start: np.ndarray, source: np.ndarray
@@ -555,6 +654,15 @@ class SpinTransport:
                 sums = self._group_sums([dm])[0]
                 self._rates[:] = np.array([self.params[g].rho for g in self.names]) * \
                     sums / np.array([self.thickness[g] for g in self.names]) / dt
+            elif self.domain.kind == "rz":
+                # the points of an owned cell are all on this rank: a local cell sum
+                w = np.where(self.owned, self.weights, 0.0)
+                n_owned = self._cell_volume_rz.size
+                per_cell = np.bincount(self._point_cell, weights=w * self.rho * dm / dt,
+                                       minlength=n_owned)[:n_owned] / self._cell_volume_rz
+                values = np.zeros(n_owned)
+                values[self._dg0_dofs_rz] = per_cell
+                sd.set_cell_source(values)
             else:
                 w = np.where(self.owned, self.weights, 0.0)
                 per_cell = np.bincount(self._point_cell, weights=w * self.rho * dm / dt,
@@ -573,27 +681,41 @@ class SpinTransport:
                     raise ValueError(f"SpinTransport: step {dt:.4g} s longer than the ballistic "
                                      f"delay {self.delay:.4g} s")
                 arrived = self._emitted_between(t - self.delay, t + dt - self.delay)
-                # group j receives what group 1 − j emitted, per unit thickness, over dt
-                incoming = arrived[::-1] / np.array([self.thickness[g] for g in self.names]) / dt
-                source = incoming[self.group_of]
+                # group j receives what group 1 − j emitted (in its column), per volume, over dt
+                if self.domain.kind == "rz":
+                    incoming = arrived[::-1] / np.where(self._column_weight > 0,
+                                                        self._column_weight, 1.0) / dt
+                    source = incoming[self.group_of, self._column_of]
+                else:
+                    incoming = arrived[::-1, 0] / np.array([self.thickness[g]
+                                                            for g in self.names]) / dt
+                    source = incoming[self.group_of]
             self.m_trial, self.mu_trial = self._advance_points(dt, self.mu_s, source)
         self._trial_dt = dt
         self._update_output(self.m_trial)
 
+    def _emitted_at(self, t: float) -> np.ndarray:
+        """Cumulative emitted spin E(t) (groups × columns), linear between the records."""
+        times = self._emit_t
+        if t <= times[0]:
+            return np.zeros_like(self._emit[0]) if times[0] == 0.0 or t < times[0] \
+                else self._emit[0].copy()
+        if t >= times[-1]:
+            return self._emit[-1].copy()
+        i = int(np.searchsorted(times, t)) - 1
+        f = (t - times[i]) / (times[i + 1] - times[i])
+        return (1.0 - f) * self._emit[i] + f * self._emit[i + 1]
+
     def _emitted_between(self, a: float, b: float) -> np.ndarray:
-        times = np.array(self._emit_t)
-        hist = np.array(self._emit)
-        ea = np.array([np.interp(a, times, hist[:, k], left=0.0) for k in range(hist.shape[1])])
-        eb = np.array([np.interp(b, times, hist[:, k], left=0.0) for k in range(hist.shape[1])])
-        return eb - ea
+        return self._emitted_at(b) - self._emitted_at(a)
 
     def commit(self) -> None:
         if self.transport == "diffusive":
             self.diffusion.commit()
         if self.transport == "ballistic":
             rho = np.array([self.params[g].rho for g in self.names])
-            dm_int = self._group_sums([self.m_trial - self.m_d])[0]  # ∫_i Δm_d dz
-            emitted = np.asarray(self.efficiency) * rho * dm_int
+            dm_int = self._column_sums(self.m_trial - self.m_d)  # ∫_i Δm_d dV per column
+            emitted = (np.asarray(self.efficiency) * rho)[:, None] * dm_int
             self._emit_t.append(self.t + self._trial_dt)
             self._emit.append(self._emit[-1] + emitted)
             # keep the history that a later arrival can still need
@@ -632,7 +754,10 @@ class SpinTransport:
                                  np.ones(self.num_points)])
         vol = sums[4]
         mu = sums[1] / vol
-        if self.transport == "diffusive":
+        if self.transport == "diffusive" and self.domain.kind == "rz":
+            averages = self.diffusion.layer_averages()  # over the whole disc, like m_d
+            mu = np.array([averages[g] for g in self.names])
+        elif self.transport == "diffusive":
             mu = self.diffusion.layer_averages()[self._fm_index]
         out = {}
         for k, g in enumerate(self.names):
@@ -674,8 +799,23 @@ class SpinTransport:
             flight = float(np.sum(self._emitted_between(self.t - self.delay, self.t)))
         return float(np.sum(sums)) + flight
 
+    def cell_d_spins(self) -> np.ndarray:
+        """Diffusive on r-z: d spins Σ_{p∈c} w_p (N/2) ρ m_{d,p} [1] of every owned cell (the
+        counterpart of :meth:`SpinDiffusionRZ.cell_spins`)."""
+        if self.transport != "diffusive" or self.domain.kind != "rz":
+            raise ValueError("SpinTransport.cell_d_spins: only for transport='diffusive' on r-z")
+        w = np.where(self.owned, self.weights, 0.0)
+        n_owned = self._cell_volume_rz.size
+        return np.bincount(self._point_cell, weights=w * self._half_dos * self.rho * self.m_d,
+                           minlength=n_owned)[:n_owned]
+
     def spin_scale(self) -> float:
         """A scale of :meth:`spin_ledger` (the d-spin capacity Σ_g ρ d_g, × N_FM/2 if diffusive)."""
+        if self.domain.kind == "rz":  # spins [1] (diffusive) or J m³: × the group volumes
+            volume = self._group_sums([np.ones(self.num_points)])[0]
+            return float(sum(
+                (0.5 * self.diffusion.props[g]["dos"] if self.transport == "diffusive" else 1.0)
+                * max(self.params[g].rho, 1e-30) * volume[k] for k, g in enumerate(self.names)))
         scale = 0.0
         for k, g in enumerate(self.names):
             factor = 0.5 * self.diffusion.layers[self._fm_index[k]].dos \
@@ -704,7 +844,9 @@ class SpinTransport:
                 traces.add(f"{key}_{g}", unit, lambda g=g, key=key: averages()[g][key])
             traces.add(f"electron_temperature_spread_{g}", "K",
                        lambda g=g: spread()[g][0])
-        traces.add("spin_ledger", "1/m^2" if self.transport == "diffusive" else "J m",
+        unit = {"1d": ("1/m^2", "J m"), "rz": ("1", "J m^3")}.get(self.domain.kind,
+                                                                    ("1/m^2", "J m"))
+        traces.add("spin_ledger", unit[0] if self.transport == "diffusive" else unit[1],
                    self.spin_ledger)
 
     def profile(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
