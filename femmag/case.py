@@ -42,7 +42,6 @@ import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 ALLOWED: dict[str, set[str]] = {
     "stack": {"layers", "substrate", "ambient"},

@@ -151,7 +151,7 @@ class Stack:
     def __init__(
         self,
         layers: Iterable[Layer | Sequence[Any] | Mapping[str, Any]],
-        substrate: Layer | None | str = "default",
+        substrate: Layer | str | None = "default",
         ambient: str | None = "air",
         material_check: MaterialCheck | None = None,
     ) -> None:
@@ -213,7 +213,7 @@ class Stack:
     def from_spec(
         cls,
         spec: Iterable[Sequence[Any] | Mapping[str, Any]],
-        substrate: Layer | Sequence[Any] | Mapping[str, Any] | None | str = "default",
+        substrate: Layer | Sequence[Any] | Mapping[str, Any] | str | None = "default",
         ambient: str | None = "air",
         material_check: MaterialCheck | None = None,
     ) -> Stack:

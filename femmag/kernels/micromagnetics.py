@@ -38,8 +38,8 @@ from femmag.units import MU0
 __all__ = [
     "MicromagneticParameters",
     "anisotropy_field",
-    "equilibrium_magnetization_interp",
     "demagnetizing_field",
+    "equilibrium_magnetization_interp",
     "exchange_field",
     "exchange_prefactor",
     "inverse_perpendicular_susceptibility",

@@ -78,7 +78,6 @@ import dolfinx.fem.petsc
 import ufl
 from dolfinx import fem
 from mpi4py import MPI
-from petsc4py import PETSc
 
 from femmag.kernels.sd import SdParameters, equilibrium_magnetization, sd_advance
 from femmag.physics.spin_diffusion import (TAG_BOTTOM, TAG_BULK_FACET, TAG_INTERFACE0, TAG_TOP,

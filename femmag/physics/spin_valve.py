@@ -60,10 +60,10 @@ from femmag.physics.spin_diffusion import SpinDiffusion1D, SpinLayer
 
 __all__ = [
     "FM_CU_CONTROL_LAYERS",
-    "MagneticLayer",
     "SEED000_LAYERS",
     "SEED000_OPTICS",
     "SEED000_THERMAL",
+    "MagneticLayer",
     "SpinValveModel",
     "SpinValveResult",
     "TemperatureTraces",

@@ -24,7 +24,6 @@ from mpi4py import MPI
 import ufl
 from dolfinx import fem, mesh as dmesh
 
-from femmag.fields import FieldRegistry
 from femmag.geometry import Layer, Stack
 from femmag.geometry.domain import Domain
 from femmag.materials import Library
@@ -144,7 +143,6 @@ def _divergence(flux, x, kind):
 def mms_error(kind: str, n: int, library) -> tuple[float, float]:
     domain = uniform_domain(kind, n, library)
     metal = library.get("mms_metal")
-    gamma = metal.prop("electron_heat_capacity_coefficient").value
     G = metal.prop("electron_phonon_coupling").value
     ke0 = metal.prop("electron_thermal_conductivity").value
     kl = metal.prop("lattice_thermal_conductivity").value
