@@ -1,0 +1,23 @@
+"""Demo tests: collective garbage collection after each demo (as tests/conftest.py does).
+
+Each demo builds meshes, PETSc solvers and MPI communicators; collecting them on all ranks
+together after every demo keeps a long test session within MPI's communicator (context id) limit.
+"""
+
+import gc
+import os
+
+import pytest
+
+import femmag  # noqa: F401  (imports dolfinx_solver before dolfinx)
+
+from mpi4py import MPI
+
+os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
+
+
+@pytest.fixture(autouse=True)
+def _collective_gc():
+    yield
+    gc.collect()
+    MPI.COMM_WORLD.Barrier()
