@@ -7,6 +7,8 @@ message gives PETSc's reason in words and what to try.
 
 from __future__ import annotations
 
+from typing import Any
+
 import itertools
 
 from petsc4py import PETSc
@@ -91,6 +93,43 @@ def iterative_options(rtol: float = 1e-10) -> dict:
 
 _SNES_REASONS = {v: k for k, v in vars(PETSc.SNES.ConvergedReason).items() if isinstance(v, int)}
 _KSP_REASONS = {v: k for k, v in vars(PETSc.KSP.ConvergedReason).items() if isinstance(v, int)}
+
+
+class StepSolverCache:
+    """Factorize-once linear solvers of a time-stepped system, one per distinct Δt, least
+    recently used evicted beyond ``max_size`` (adaptive stepping would otherwise grow it).
+
+    Args:
+        build: Δt [s] → the system matrix (owned by the cache from then on).
+        name: solver name (options prefix stem, see :func:`lu_solver`).
+        max_size: factorizations kept.
+    """
+
+    def __init__(self, build: Any, name: str, max_size: int = 8) -> None:
+        self.build, self.name, self.max_size = build, name, max_size
+        self._entries: dict[float, tuple[PETSc.Mat, PETSc.KSP]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, dt: float) -> PETSc.KSP:
+        key = float(dt)
+        if key in self._entries:
+            self._entries[key] = self._entries.pop(key)  # most recently used last
+        else:
+            if len(self._entries) >= self.max_size:
+                A_old, ksp_old = self._entries.pop(next(iter(self._entries)))
+                ksp_old.destroy()
+                A_old.destroy()
+            A = self.build(key)
+            self._entries[key] = (A, lu_solver(A, self.name))
+        return self._entries[key][1]
+
+    def destroy(self) -> None:
+        for A, ksp in self._entries.values():
+            ksp.destroy()
+            A.destroy()
+        self._entries.clear()
 
 
 class SolverDivergedError(RuntimeError):

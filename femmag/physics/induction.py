@@ -85,6 +85,21 @@ _REPRESENTATIONS = ("sheet", "resolved")
 
 # ----------------------------------------------------------------------------------------------
 # Impressed flux (IFE) sources: A_IFE,φ(r, t) = amplitude(t) · vector_potential(r)
+def time_derivative_weights(scheme: str, dt: float, dt_prev: float | None
+                            ) -> tuple[float, tuple[float, float, float]]:
+    """θ and the weights of D_t y = c0 y^{n+1} + c1 y^n + c2 y^{n-1} for one step.
+
+    ``"bdf2"`` is the variable-step BDF2 (ratio w = Δt/Δt_prev), started by one backward Euler
+    step (``dt_prev`` None); ``"euler"`` and ``"cn"`` use the one-step difference, with θ = 1 and
+    θ = 1/2 on the spatial operator.
+    """
+    theta = 0.5 if scheme == "cn" else 1.0
+    if scheme == "bdf2" and dt_prev is not None:
+        w = dt / dt_prev
+        return theta, ((1 + 2 * w) / ((1 + w) * dt), -(1 + w) / dt, w * w / ((1 + w) * dt))
+    return theta, (1.0 / dt, -1.0 / dt, 0.0)
+
+
 # ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class GaussianImpressedFlux:
@@ -675,16 +690,8 @@ class AxisymmetricInduction:
         if abs(t - self.t) > 1e-9 * max(dt, 1e-30) + 1e-24:
             raise ValueError(f"AxisymmetricInduction.step: t = {t!r} s differs from the committed "
                              f"time {self.t!r} s; steps must be consecutive.")
-        use_bdf2 = self.scheme == "bdf2" and self._dt_prev is not None
-        theta = 0.5 if self.scheme == "cn" else 1.0
-        # D_t y = c0 y^{n+1} + c1 y^n + c2 y^{n-1}
-        if use_bdf2:
-            w = dt / self._dt_prev
-            c0 = (1 + 2 * w) / ((1 + w) * dt)
-            c1 = -(1 + w) / dt
-            c2 = w * w / ((1 + w) * dt)
-        else:
-            c0, c1, c2 = 1.0 / dt, -1.0 / dt, 0.0
+        theta, (c0, c1, c2) = time_derivative_weights(self.scheme, dt, self._dt_prev)
+        use_bdf2 = c2 != 0.0  # a two-step BDF2 step (not its Euler start)
         g_new = self._amplitude(t + dt)
         dg = c0 * g_new + c1 * self._g_now + c2 * self._g_prev
 

@@ -75,6 +75,7 @@ import ufl
 from dolfinx import fem
 from dolfinx.fem import petsc as fem_petsc
 
+from femmag.physics.induction import time_derivative_weights
 from femmag.solvers import check_ksp, lu_solver
 from femmag.units import MU0
 
@@ -644,16 +645,8 @@ class Induction3D:
         if abs(t - self.t) > 1e-9 * dt + 1e-24:
             raise ValueError(f"Induction3D.step: t = {t!r} s differs from the committed time "
                              f"{self.t!r} s; steps must be consecutive.")
-        use_bdf2 = self.scheme == "bdf2" and self._dt_prev is not None
-        theta = 0.5 if self.scheme == "cn" else 1.0
-        # D_t y = c0 y^{n+1} + c1 y^n + c2 y^{n-1}
-        if use_bdf2:
-            w = dt / self._dt_prev
-            c0 = (1 + 2 * w) / ((1 + w) * dt)
-            c1 = -(1 + w) / dt
-            c2 = w * w / ((1 + w) * dt)
-        else:
-            c0, c1, c2 = 1.0 / dt, -1.0 / dt, 0.0
+        theta, (c0, c1, c2) = time_derivative_weights(self.scheme, dt, self._dt_prev)
+        use_bdf2 = c2 != 0.0  # a two-step BDF2 step (not its Euler start)
         g_new = self._amplitude(t + dt)
         dg = c0 * g_new + c1 * self._g_now + c2 * self._g_prev
         A_n = self.vector_potential.x.petsc_vec

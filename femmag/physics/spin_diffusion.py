@@ -53,7 +53,7 @@ from dolfinx import fem
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from femmag.solvers import check_ksp, lu_solver
+from femmag.solvers import StepSolverCache, check_ksp, lu_solver
 from femmag.units import E_CHARGE, MU_B
 
 __all__ = [
@@ -386,7 +386,8 @@ class SpinDiffusion1D:
         self._density_vec: PETSc.Vec | None = None
         self._density_rate = 0.0
         self._density_time: Callable[[float], float] = lambda t: 1.0
-        self._solvers: dict[float, tuple[PETSc.Mat, PETSc.KSP]] = {}
+        self._solvers = StepSolverCache(self._system_matrix, self.name,
+                                        self.MAX_CACHED_SOLVERS)
         self._cell_source: fem.Function | None = None
         self._cell_vec: PETSc.Vec | None = None
         self._probe_cache: dict = {}  # probe points → (cells, owned-here mask)
@@ -581,21 +582,15 @@ class SpinDiffusion1D:
     #: factorizations kept (one per distinct Δt; adaptive stepping would otherwise grow it)
     MAX_CACHED_SOLVERS = 8
 
+    def _system_matrix(self, dt: float) -> PETSc.Mat:
+        """θK + M/Δt."""
+        A = self.K.copy()
+        A.scale(self.theta)
+        A.axpy(1.0 / dt, self.M, structure=PETSc.Mat.Structure.SUBSET_NONZERO_PATTERN)
+        return A
+
     def _solver(self, dt: float) -> PETSc.KSP:
-        key = float(dt)
-        if key in self._solvers:
-            self._solvers[key] = self._solvers.pop(key)  # most recently used last
-        else:
-            if len(self._solvers) >= self.MAX_CACHED_SOLVERS:
-                oldest = next(iter(self._solvers))
-                A_old, ksp_old = self._solvers.pop(oldest)
-                ksp_old.destroy()
-                A_old.destroy()
-            A = self.K.copy()
-            A.scale(self.theta)
-            A.axpy(1.0 / dt, self.M, structure=PETSc.Mat.Structure.SUBSET_NONZERO_PATTERN)
-            self._solvers[key] = (A, self._make_ksp(A))
-        return self._solvers[key][1]
+        return self._solvers.get(dt)
 
     def _make_ksp(self, A: PETSc.Mat) -> PETSc.KSP:
         return lu_solver(A, self.name)
@@ -804,10 +799,7 @@ class SpinDiffusion1D:
 
     def destroy(self) -> None:
         """Free the PETSc objects (collective)."""
-        for A, ksp in self._solvers.values():
-            ksp.destroy()
-            A.destroy()
-        self._solvers.clear()
+        self._solvers.destroy()
         if self._steady_ksp is not None:
             self._steady_ksp.destroy()
             self._steady_ksp = None

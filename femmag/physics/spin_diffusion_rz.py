@@ -41,7 +41,7 @@ from dolfinx import fem
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from femmag.solvers import check_ksp, lu_solver
+from femmag.solvers import StepSolverCache, check_ksp, lu_solver
 from femmag.units import E_CHARGE
 
 __all__ = ["SpinDiffusionRZ", "gaussian_lateral_source"]
@@ -217,7 +217,8 @@ class SpinDiffusionRZ:
         self._setup_forms(penalty)
         self.t = 0.0
         self._sources: dict[str, SourceRZ] = {}
-        self._solvers: dict[float, tuple[PETSc.Mat, PETSc.KSP]] = {}
+        self._solvers = StepSolverCache(self._system_matrix, self.name,
+                                        self.MAX_CACHED_SOLVERS)
         self._cell_source: fem.Function | None = None
         self._steady_ksp: PETSc.KSP | None = None
         self._probe_cache: dict = {}
@@ -489,21 +490,15 @@ class SpinDiffusionRZ:
     #: factorizations kept (one per distinct Δt; adaptive stepping would otherwise grow it)
     MAX_CACHED_SOLVERS = 8
 
+    def _system_matrix(self, dt: float) -> PETSc.Mat:
+        """θK + M/Δt."""
+        A = self.K.copy()
+        A.scale(self.theta)
+        A.axpy(1.0 / dt, self.M, structure=PETSc.Mat.Structure.SUBSET_NONZERO_PATTERN)
+        return A
+
     def _solver(self, dt: float) -> PETSc.KSP:
-        key = float(dt)
-        if key in self._solvers:
-            self._solvers[key] = self._solvers.pop(key)  # most recently used last
-        else:
-            if len(self._solvers) >= self.MAX_CACHED_SOLVERS:
-                oldest = next(iter(self._solvers))
-                A_old, ksp_old = self._solvers.pop(oldest)
-                ksp_old.destroy()
-                A_old.destroy()
-            A = self.K.copy()
-            A.scale(self.theta)
-            A.axpy(1.0 / dt, self.M, structure=PETSc.Mat.Structure.SUBSET_NONZERO_PATTERN)
-            self._solvers[key] = (A, self._make_ksp(A))
-        return self._solvers[key][1]
+        return self._solvers.get(dt)
 
     def step(self, t: float, dt: float) -> None:
         """Trial state μ(t + dt) from the committed μ(t) (θ-scheme); accept with :meth:`commit`."""
@@ -683,10 +678,7 @@ class SpinDiffusionRZ:
 
     def destroy(self) -> None:
         """Free the PETSc objects (collective)."""
-        for A, ksp in self._solvers.values():
-            ksp.destroy()
-            A.destroy()
-        self._solvers.clear()
+        self._solvers.destroy()
         if self._steady_ksp is not None:
             self._steady_ksp.destroy()
             self._steady_ksp = None
