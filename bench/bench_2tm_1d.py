@@ -129,11 +129,17 @@ def _bench_library(tmpdir: str):
 
 def femmag_fem(stack_params: dict[str, Any] | None = None, t_end: float = 20e-12,
                dt_pulse: float = 1e-15, dt_max: float = 0.2e-12, max_cell: float = 1e-9,
-               times: np.ndarray | None = None, tolerance: float | None = None) -> dict[str, Any]:
+               times: np.ndarray | None = None, tolerance: float | None = None,
+               newton_tolerance: float | None = None) -> dict[str, Any]:
     """The same problem with the femmag FEM heat solver (1D mesh, P1, Newton, θ = 1/2).
 
-    Returns ``{"wall_s", "times", "free", "ref"}``: layer-group averaged electron temperatures
-    (free/ref Co-Pt layers, thickness weighted) interpolated on ``times``.
+    Args:
+        newton_tolerance: Newton tolerance [K] (default: the heat module's, 1e-6 K).
+
+    Returns ``{"wall_s", "times", "free", "ref", "energy_error", ...}``: layer-group averaged
+    electron temperatures (free/ref Co-Pt layers, thickness weighted) interpolated on ``times``,
+    and |ΔE − absorbed|/absorbed at t_end (bottom held at 300 K: the glass has not yet let heat
+    out at 1 µm depth in 20 ps, so the balance is closed).
     """
     import tempfile
 
@@ -147,6 +153,7 @@ def femmag_fem(stack_params: dict[str, Any] | None = None, t_end: float = 20e-12
 
     params = seed000_stack() if stack_params is None else stack_params
     pulse_args = _pulse_defaults(params)
+    newton = {} if newton_tolerance is None else {"newton_tolerance": f"{newton_tolerance} K"}
     with tempfile.TemporaryDirectory() as tmp:
         lib = _bench_library(tmp)
         layers = [Layer(f"{label}_{material}_{i}", f"bench_{material}", f"{thick} nm")
@@ -158,7 +165,8 @@ def femmag_fem(stack_params: dict[str, Any] | None = None, t_end: float = 20e-12
                       arrival=f"{pulse_args['arrival']} s")
         sim = Simulation(stack, pulse, mesh="1d", library=lib, magnetization=False,
                          mesh_options={"max_cell_size": f"{max_cell} m"},
-                         heat_options={"theta": 0.5}, comm=MPI.COMM_SELF, verbose=False,
+                         heat_options={"theta": 0.5, **newton},
+                         comm=MPI.COMM_SELF, verbose=False,
                          time_stepping=TimeStepping(
                              dt_pulse=f"{dt_pulse} s", dt_max=f"{dt_max} s", window=4,
                              tolerance=None if tolerance is None else f"{tolerance} K"))
@@ -174,8 +182,10 @@ def femmag_fem(stack_params: dict[str, Any] | None = None, t_end: float = 20e-12
         wall = time.perf_counter() - start
     t = sim.traces.column("time") * 1e-12
     times = np.linspace(0.0, t_end, 401) if times is None else times
+    absorbed = sim.traces.column("absorbed_energy")[-1]
+    stored = sim.traces.column("internal_energy_change")[-1]
     return {"wall_s": wall, "setup_s": setup, "loop_s": wall - setup, "times": times,
-            "steps": sim.timings["steps"],
+            "steps": sim.timings["steps"], "energy_error": abs(stored - absorbed) / absorbed,
             "free": np.interp(times, t, sim.traces.column("free_Te")),
             "ref": np.interp(times, t, sim.traces.column("ref_Te")),
             # the values at the FEM's own steps (no interpolation error in the comparison)
@@ -290,32 +300,61 @@ def main() -> None:
     free_dense = _group_average(truth, "free", "electron")
     ref_dense = _group_average(truth, "ref", "electron")
     free_ref, ref_ref = np.interp(times, dense, free_dense), np.interp(times, dense, ref_dense)
-    print("\nlayer-group averaged T_e vs a space- and time-converged reference (0.1 nm cells)")
-    print(f"{'solver':>30} {'wall [s]':>9} {'max|dTe| free [K]':>18} {'max|dTe| ref [K]':>17}")
-    for cell in (1e-9, 0.5e-9, 0.25e-9):
-        for rtol in (1e-6,):
-            run = scipy_reference(seed000_stack(max_cell=cell), args.t_end, rtol=rtol)
-            r = run["result"]
-            print(f"{f'scipy BDF {cell * 1e9:g} nm rtol {rtol:g}':>30} {run['wall_s']:9.3f} "
-                  f"{np.max(np.abs(_group_average(r, 'free', 'electron') - free_ref)):18.3e} "
-                  f"{np.max(np.abs(_group_average(r, 'ref', 'electron') - ref_ref)):17.3e}")
+    print("\nlayer-group averaged T_e vs a space- and time-converged reference (0.1 nm cells); "
+          "best of 3 wall times")
+    print(f"{'solver':>36} {'wall [s]':>9} {'max|dTe| free [K]':>18} {'max|dTe| ref [K]':>17}"
+          f" {'setup [s]':>10} {'loop [s]':>9} {'steps':>6} {'|dE|/E':>8}")
+    scipy_rows = []
+    for cell in (1e-9, 0.5e-9, 0.25e-9, 0.125e-9):
+        runs = [scipy_reference(seed000_stack(max_cell=cell), args.t_end, rtol=1e-6)
+                for _ in range(3)]
+        r = runs[0]["result"]
+        wall = min(run["wall_s"] for run in runs)
+        e_free = np.max(np.abs(_group_average(r, 'free', 'electron') - free_ref))
+        e_ref = np.max(np.abs(_group_average(r, 'ref', 'electron') - ref_ref))
+        scipy_rows.append((cell, wall, e_free))
+        print(f"{f'scipy BDF {cell * 1e9:g} nm rtol 1e-06':>36} {wall:9.3f} {e_free:18.3e} "
+              f"{e_ref:17.3e}")
     # FEM rows: the fixed pulse-window schedule, then error-controlled steps (TimeStepping
-    # tolerance); wall = setup (gmsh mesh, forms from the JIT cache, solver) + time loop.
-    print(f"{'':>30} {'':>9} {'':>18} {'':>17} {'setup [s]':>10} {'loop [s]':>9} {'steps':>6}")
+    # tolerance) with the default Newton tolerance (1e-6 K: energy exact to ~1e-9) and with the
+    # Newton tolerance at 1e-3 of the step tolerance (as scipy's BDF ties its Newton tolerance
+    # to rtol; most steps then take one Newton iteration, energy exact to ~1e-5);
+    # wall = setup (gmsh mesh, forms from the JIT cache, solver) + time loop.
     femmag_fem(stack, 1e-12)  # warm the JIT cache and imports
-    cases = [(1e-9, 1e-15, None)] + [(cell, 2e-15, tol) for cell in (1e-9, 0.5e-9, 0.25e-9)
-                                     for tol in ((1.0,) if args.fast else (3.0, 1.0, 0.3))]
-    for cell, dt_pulse, tol in cases:
-        fem_run = femmag_fem(seed000_stack(max_cell=cell), args.t_end, dt_pulse=dt_pulse,
-                             dt_max=0.2e-12 if tol is None else 1e-12, max_cell=cell,
-                             times=times, tolerance=tol)
+    cases = [(1e-9, 1e-15, None, None)]
+    for cell in (1e-9, 0.5e-9, 0.25e-9):
+        for tol in ((1.0,) if args.fast else (3.0, 1.0, 0.3)):
+            cases += [(cell, 2e-15, tol, None), (cell, 2e-15, tol, 1e-3 * tol)]
+    fem_rows = []
+    for cell, dt_pulse, tol, newton in cases:
+        runs = [femmag_fem(seed000_stack(max_cell=cell), args.t_end, dt_pulse=dt_pulse,
+                           dt_max=0.2e-12 if tol is None else 2e-12, max_cell=cell,
+                           times=times, tolerance=tol, newton_tolerance=newton)
+                for _ in range(1 if tol is None else 3)]
+        fem_run = min(runs, key=lambda run: run["wall_s"])
         t_steps = fem_run["step_times"]  # [s]
         e_free = np.max(np.abs(fem_run["free_steps"] - np.interp(t_steps, dense, free_dense)))
         e_ref = np.max(np.abs(fem_run["ref_steps"] - np.interp(t_steps, dense, ref_dense)))
         label = (f"FEM {cell * 1e9:g} nm dt {dt_pulse * 1e15:g} fs" if tol is None else
-                 f"FEM {cell * 1e9:g} nm tol {tol:g} K")
-        print(f"{label:>30} {fem_run['wall_s']:9.3f} {e_free:18.3e} {e_ref:17.3e} "
-              f"{fem_run['setup_s']:10.3f} {fem_run['loop_s']:9.3f} {fem_run['steps']:6d}")
+                 f"FEM {cell * 1e9:g} nm tol {tol:g} K" +
+                 ("" if newton is None else f" newton {newton:g} K"))
+        fem_rows.append((label, fem_run["wall_s"], e_free))
+        print(f"{label:>36} {fem_run['wall_s']:9.3f} {e_free:18.3e} {e_ref:17.3e} "
+              f"{fem_run['setup_s']:10.3f} {fem_run['loop_s']:9.3f} {fem_run['steps']:6d} "
+              f"{fem_run['energy_error']:8.1e}")
+    # Matched accuracy: for each FEM run, the cheapest scipy run at least as accurate (free
+    # layer error, the larger of the two), or the most accurate one if none is.
+    print(f"\n{'FEM run':>36} {'wall [s]':>9} {'err [K]':>8}   scipy at ≤ the FEM error")
+    for label, wall, error in fem_rows[1:]:
+        matched = [row for row in scipy_rows if row[2] <= error]
+        cell, s_wall, s_err = (min(matched, key=lambda row: row[1]) if matched
+                               else min(scipy_rows, key=lambda row: row[2]))
+        verdict = (f"{s_wall / wall:4.2f}× faster" if wall < s_wall else
+                   f"{wall / s_wall:4.2f}× slower")
+        note = "" if matched else " (scipy never reaches this error here)"
+        print(f"{label:>36} {wall:9.3f} {error:8.2f}   {cell * 1e9:g} nm {s_wall:.3f} s, "
+              f"{s_err:.2f} K: FEM {verdict}{note}")
+
 
 if __name__ == "__main__":
     main()

@@ -34,10 +34,39 @@ class PointProbe:
             raise ValueError(f"probe point {tuple(p)} lies outside the mesh")
         self.cell = int(cells[0]) if mesh.comm.rank == self.owner else -1
 
+        # per function space: the point value is a fixed linear combination of the cell's dofs
+        self._weights: dict[int, tuple] = {}
+
+    def _weights_of(self, V: fem.FunctionSpace, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """(unrolled dofs of the probe cell, weights [size × dofs]) on the owning rank: found once
+        per space by probing each basis function (Function.eval is linear in the coefficients).
+        Called on every rank (creating a Function is collective)."""
+        key = id(V)
+        if key not in self._weights:
+            basis = fem.Function(V)
+            dofs = np.zeros(0, dtype=np.int32)
+            weights = np.zeros((size, 0))
+            if self.mesh.comm.rank == self.owner:
+                bs = V.dofmap.bs
+                cell_dofs = V.dofmap.cell_dofs(self.cell)
+                dofs = (bs * np.repeat(cell_dofs, bs)
+                        + np.tile(np.arange(bs), len(cell_dofs))).astype(np.int32)
+                weights = np.zeros((size, len(dofs)))
+                for j, dof in enumerate(dofs):
+                    basis.x.array[:] = 0.0
+                    basis.x.array[dof] = 1.0
+                    weights[:, j] = basis.eval(self.point.reshape(1, 3),
+                                               np.array([self.cell], dtype=np.int32))
+            self._weights[key] = (V, dofs, weights)  # V kept alive: its id stays valid
+        return self._weights[key][1:]
+
     def __call__(self, u: fem.Function) -> np.ndarray:
         """Value(s) of ``u`` at the point (array of the value size), identical on all ranks."""
         size = int(np.prod(u.ufl_shape)) if u.ufl_shape else 1
         local = np.zeros(size)
+        dofs, weights = self._weights_of(u.function_space, size)
         if self.mesh.comm.rank == self.owner:
-            local[:] = u.eval(self.point.reshape(1, 3), np.array([self.cell], dtype=np.int32))
-        return self.mesh.comm.allreduce(local, op=MPI.SUM)
+            local[:] = weights @ u.x.array[dofs]
+        if self.mesh.comm.size > 1:
+            self.mesh.comm.Allreduce(MPI.IN_PLACE, local, op=MPI.SUM)  # buffer, no pickling
+        return local

@@ -51,6 +51,14 @@ def pulse_envelope_ufl(pulse: Any, t: Any):
     return ufl.exp(-FOUR_LN2 * ((t - pulse.arrival) / pulse.duration) ** 2)
 
 
+def pulse_envelope(pulse: Any, t: float) -> float:
+    """The numpy twin of :func:`pulse_envelope_ufl` (a float at time ``t`` [s])."""
+    if hasattr(pulse, "arrivals"):
+        arrivals = np.asarray(pulse.arrivals, dtype=float)
+        return float(np.sum(np.exp(-FOUR_LN2 * ((t - arrivals) / pulse.pulse.duration) ** 2)))
+    return float(np.exp(-FOUR_LN2 * ((t - pulse.arrival) / pulse.duration) ** 2))
+
+
 def lateral_ufl(pulse: Any, x: Any, kind: str):
     """Lateral envelope exp(-r²/r0²) in UFL (1 on a 1D mesh: the beam centre; on an "xz"
     cross-section exp(-x²/r0²), the paraxial line focus)."""
@@ -120,8 +128,18 @@ class PulsedAbsorption:
 
     def ufl(self, x: Any, t: Any, region: str | None = None):
         """q(x, t) [W/m³] as a UFL expression (``t`` a UFL constant)."""
-        return (self.depth_weight * self.peak_intensity * lateral_ufl(self.pulse, x, self.domain.kind)
-                * pulse_envelope_ufl(self.pulse, t))
+        return self.spatial_ufl(x) * pulse_envelope_ufl(self.pulse, t)
+
+    # q = q̂(x) f(t) is separable: the heat module integrates q̂ once and multiplies by f(t)
+    # for its absorbed-energy bookkeeping instead of assembling ∫q at every step.
+    def spatial_ufl(self, x: Any):
+        """The time-independent factor q̂(x) = q(x, t)/f(t) [W/m³] (UFL)."""
+        return (self.depth_weight * self.peak_intensity
+                * lateral_ufl(self.pulse, x, self.domain.kind))
+
+    def envelope(self, t: float) -> float:
+        """The temporal factor f(t) (peak 1 per pulse) of q = q̂(x) f(t)."""
+        return pulse_envelope(self.pulse, t)
 
     def absorptance(self) -> float:
         """Fraction of the incident light absorbed in the stack (transfer matrix)."""

@@ -60,8 +60,7 @@ def test_llb_step_refused():
 def test_newton_divergence_reason_in_words():
     pulse = Pulse("2.6 mJ/cm^2", "140 fs", "10 um", arrival="0.1 ps")
     sim = Simulation(seed003_film(), pulse, mesh="1d", magnetization=False, verbose=False,
-                     heat_options={"petsc_options": {"snes_max_it": 1, "snes_stol": 1e-30,
-                                                     "snes_rtol": 1e-30}})
+                     heat_options={"newton_max_it": 1, "newton_tolerance": "1e-30 K"})
     sim.setup()
     with pytest.raises(SolverDivergedError, match=r"DIVERGED_MAX_IT.*smaller time step"):
         sim.heat.step(0.1e-12, 2e-15)

@@ -154,14 +154,15 @@ def test_edge_peak_temperature_sits_where_q_peaks(edge_run):
     far = np.argmin(np.abs(x + 1e-6))
     if polarization == "TE":
         # E_y is continuous at the wall: q grows towards it (1.9× the planar film there)
-        assert x_q > -3e-9 and x_t == 0.0
+        assert x_q > -3e-9 and abs(x_t) < 1e-15  # the wall node (x = 0 up to roundoff)
         assert (te.max() - 300) / (te[far] - 300) == pytest.approx(2.19, abs=0.03)  # 2.19
     else:
         # E_x jumps at the wall: q is ~0 there and peaks 125 nm inside the film (1.7×)
         assert x_q == pytest.approx(-125e-9, abs=10e-9)
         assert x_t == pytest.approx(x_q, abs=5e-9)  # measured: the same node
         assert (te.max() - 300) / (te[far] - 300) == pytest.approx(2.05, abs=0.03)  # 2.05
-        assert (te[x == 0.0][0] - 300) / (te.max() - 300) < 0.2  # the wall stays cool
+        wall = np.argmin(np.abs(x))  # x = 0 up to roundoff
+        assert (te[wall] - 300) / (te.max() - 300) < 0.2  # the wall stays cool
 
 
 def test_edge_energy(edge_run):
