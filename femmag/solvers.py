@@ -304,6 +304,16 @@ class NewtonSolver:
         for obj in (self.ksp, self.A, self.b, self.du):
             obj.destroy()
 
+    def __del__(self) -> None:
+        # petsc4py defers the destruction of garbage-collected objects on parallel communicators
+        # (it must be collective), so dropped solvers kept their communicators: MPICH ran out of
+        # context ids in a test session. Destroy explicitly, as DOLFINx's problem classes do.
+        # Garbage collection runs in a different order on each rank, so this is safe only for
+        # solvers whose destruction does not communicate (Krylov + block-Jacobi, PETSc LU on one
+        # rank); with MUMPS under MPI call destroy() on all ranks before dropping the solver.
+        if hasattr(self, "du"):
+            self.destroy()
+
 
 class SolverDivergedError(RuntimeError):
     """A PETSc solve did not converge; the message names the solver, the reason and a remedy."""

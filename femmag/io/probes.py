@@ -57,6 +57,7 @@ class PointProbe:
                     basis.x.array[dof] = 1.0
                     weights[:, j] = basis.eval(self.point.reshape(1, 3),
                                                np.array([self.cell], dtype=np.int32))
+            del basis  # free its vector (and scatter communicators) now
             self._weights[key] = (V, dofs, weights)  # V kept alive: its id stays valid
         return self._weights[key][1:]
 

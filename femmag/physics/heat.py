@@ -83,9 +83,9 @@ class TwoTemperatureModel:
         initial_temperature: ``"300 K"``; also the fixed bottom temperature.
         substrate_bottom: ``"fixed"`` (T = T0 on facet group ``substrate_bottom``) or ``"adiabatic"``.
         theta: 1 (backward Euler) or 0.5 (Crank–Nicolson).
-        petsc_options: linear-solver (KSP/PC) options overriding the defaults: a direct solve
-            (:func:`femmag.solvers.lu_options`) on 1D meshes, GMRES + block-Jacobi/ILU
-            (:func:`femmag.solvers.iterative_options`) on r-z and 3D meshes.
+        petsc_options: linear-solver (KSP/PC) options overriding the defaults: PETSc's LU
+            (:func:`femmag.solvers.lu_options`) on a 1D mesh on one rank, otherwise GMRES +
+            block-Jacobi/ILU (:func:`femmag.solvers.iterative_options`).
         newton_tolerance: Newton stops when the estimated remaining error of the temperatures
             is below this, e.g. ``"1e-6 K"`` (the default; energy is then conserved to ~1e-9).
         newton_max_it: Newton iteration limit per step.
@@ -128,10 +128,11 @@ class TwoTemperatureModel:
         self.substrate_bottom = substrate_bottom
         self.theta = theta
         self.extra_sources = extra_sources
-        # Linear solves: direct on 1D meshes (a few hundred unknowns, banded), GMRES + ILU on
-        # r-z/3D meshes (4× faster than MUMPS on the seed-003 r-z mesh, see iterative_options).
-        self._petsc_options = (lu_options(small=domain.mesh.comm.size == 1) if domain.kind == "1d"
-                               else iterative_options(rtol=1e-12))
+        # Linear solves: PETSc's LU on a 1D mesh on one rank (a few hundred banded unknowns),
+        # otherwise GMRES + block-Jacobi/ILU (4× faster than MUMPS on the seed-003 r-z mesh, see
+        # iterative_options; and its destruction does not communicate, see NewtonSolver.__del__).
+        serial_1d = domain.kind == "1d" and domain.mesh.comm.size == 1
+        self._petsc_options = lu_options(small=True) if serial_1d else iterative_options(rtol=1e-12)
         self._petsc_options.update(petsc_options or {})
         self.newton_tolerance = to_si(newton_tolerance, "temperature", "newton_tolerance")
         if not self.newton_tolerance > 0:
@@ -303,12 +304,12 @@ class TwoTemperatureModel:
         A multilayer repeats a few materials many times; one integral per layer (or per material)
         makes DOLFINx pack coefficients and dispatch kernels once per subdomain id, which dominated
         the cost of a small (1D) step. Here every form has one integral over all thermal cells,
-        constant parameters are DG0 fields, and a temperature-dependent parameter of a material
-        adds χ_material · p(T_e, T_l) (χ a DG0 indicator) to its field.
+        constant parameters are components of one vector DG0 field (one Function: each Function
+        costs a vector and its MPI scatter communicators), and a temperature-dependent parameter
+        of a material adds χ_material · p(T_e, T_l) (χ a further indicator component).
         """
         domain, mesh = self.domain, self.domain.mesh
         tdim = mesh.topology.dim
-        Q = fem.functionspace(mesh, ("DG", 0))
         cell_map = mesh.topology.index_map(tdim)
         n_cells = cell_map.size_local + cell_map.num_ghosts
 
@@ -316,35 +317,45 @@ class TwoTemperatureModel:
             return (np.concatenate([domain.cells(r) for r in regions]).astype(np.int32)
                     if regions else np.zeros(0, dtype=np.int32))
 
-        def indicator(name, regions):
-            chi = fem.Function(Q, name=name)
-            chi.x.array[Q.dofmap.list[cells_of(regions)].ravel()] = 1.0
-            chi.x.scatter_forward()
-            return chi
-
-        self.metal_indicator = indicator("metal_indicator", self.metal_regions)
-        self.dielectric_indicator = indicator("dielectric_indicator", self.dielectric_regions)
-        self._parameter_fields: dict[str, fem.Function] = {}
-        self._variable_parameters: dict[str, list] = {}  # symbol → [(χ_group, Property)]
+        # columns: the constant parameters, the metal and dielectric indicators, then one
+        # indicator per (parameter, material group) with a temperature-dependent value
+        symbols = [symbol for symbol, _, _ in self._PARAMETERS]
+        columns: dict[Any, np.ndarray] = {key: np.zeros(n_cells) for key in
+                                          symbols + ["metal", "dielectric"]}
+        columns["metal"][cells_of(self.metal_regions)] = 1.0
+        columns["dielectric"][cells_of(self.dielectric_regions)] = 1.0
+        variable: dict[str, list] = {symbol: [] for symbol in symbols}
         for symbol, prop_name, applies in self._PARAMETERS:
             regions = (self.metal_regions if applies == "metal"
                        else self.metal_regions + self.dielectric_regions)
-            field = fem.Function(Q, name=symbol)
-            variable = []
             for group in self._groups(regions):
                 prop = self._material(group).prop(prop_name)
                 if prop.is_constant:
-                    field.x.array[Q.dofmap.list[cells_of(group)].ravel()] = prop.value
+                    columns[symbol][cells_of(group)] = prop.value
                 elif symbol == "gamma_e":
                     raise HeatSetupError(
                         f"region(s) {list(group)}: a temperature-dependent "
                         f"electron_heat_capacity_coefficient is not supported by the "
                         f"energy-conserving form yet; give a constant γ_e")
                 else:
-                    variable.append((indicator(f"chi_{group[0]}", list(group)), prop))
-            field.x.scatter_forward()
-            self._parameter_fields[symbol] = field
-            self._variable_parameters[symbol] = variable
+                    key = (symbol, group)
+                    columns[key] = np.zeros(n_cells)
+                    columns[key][cells_of(group)] = 1.0
+                    variable[symbol].append((key, prop))
+        keys = list(columns)
+        Q = fem.functionspace(mesh, ("DG", 0, (len(keys),)))
+        self.material_fields = fem.Function(Q, name="heat_material_fields")
+        bs = len(keys)
+        cell_dofs = Q.dofmap.list[np.arange(n_cells)].ravel()
+        for i, key in enumerate(keys):
+            self.material_fields.x.array[bs * cell_dofs + i] = columns[key]
+        self.material_fields.x.scatter_forward()
+        component = {key: self.material_fields[i] for i, key in enumerate(keys)}
+        self.metal_indicator = component["metal"]
+        self.dielectric_indicator = component["dielectric"]
+        self._parameter_fields = {symbol: component[symbol] for symbol in symbols}
+        self._variable_parameters = {symbol: [(component[key], prop) for key, prop in items]
+                                     for symbol, items in variable.items()}
         # one tag for all thermal cells (1) and one for inert cells (2): two integrals at most
         thermal = cells_of(self.metal_regions + self.dielectric_regions)
         values = np.full(n_cells, 2, dtype=np.int32)
