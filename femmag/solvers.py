@@ -15,8 +15,6 @@ import numpy as np
 from mpi4py import MPI
 from petsc4py import PETSc
 
-_MPI_MAX = MPI.MAX
-
 _counter = itertools.count()
 
 
@@ -49,8 +47,8 @@ def lu_options(small: bool = False) -> dict:
     }
 
 
-def lu_solver(A: PETSc.Mat, name: str) -> PETSc.KSP:
-    """A KSP that factorizes ``A`` once (direct LU, :func:`lu_options`) for repeated solves.
+def configured_ksp(A: PETSc.Mat, name: str, options: dict) -> PETSc.KSP:
+    """A KSP on ``A`` configured from ``options``.
 
     The options are pushed under a unique prefix and removed from the global database again, so
     solvers built this way never see each other's options.
@@ -59,7 +57,6 @@ def lu_solver(A: PETSc.Mat, name: str) -> PETSc.KSP:
     prefix = unique_prefix(name)
     ksp.setOptionsPrefix(prefix)
     opts = PETSc.Options()
-    options = lu_options()
     for key, value in options.items():
         opts[prefix + key] = value
     ksp.setOperators(A)
@@ -67,6 +64,11 @@ def lu_solver(A: PETSc.Mat, name: str) -> PETSc.KSP:
     for key in options:
         del opts[prefix + key]
     return ksp
+
+
+def lu_solver(A: PETSc.Mat, name: str) -> PETSc.KSP:
+    """A KSP that factorizes ``A`` once (direct LU, :func:`lu_options`) for repeated solves."""
+    return configured_ksp(A, name, lu_options())
 
 
 def newton_options(rtol: float = 1e-10, atol: float = 0.0, stol: float = 1e-11,
@@ -146,9 +148,9 @@ class NewtonSolver:
     """Newton's method for a residual form F(u; v) = 0, lean enough for thousands of small steps.
 
     Built once (compiled F and J = ∂F/∂u, PETSc matrix, vectors and KSP), solved many times. One
-    iteration packs each form's coefficients once, assembles J and F through DOLFINx's C++
-    assemblers, solves J δu = F and updates u ← u − δu; nothing else runs in Python. (PETSc SNES
-    drives the same iteration through Python callbacks that cost ~0.3 ms per solve even when the
+    iteration assembles J and F (DOLFINx's thin wrappers over its C++ assemblers), solves
+    J δu = F and updates u ← u − δu; nothing else runs in Python. (PETSc SNES drives the same
+    iteration through Python callbacks that cost ~0.3 ms per solve even when the
     start is converged: most of a 1D time step; see ``bench/bench_2tm_1d.py``.)
 
     Dirichlet conditions: u takes their values before the first iteration, so the increments
@@ -194,17 +196,8 @@ class NewtonSolver:
         self.A = fem_petsc.create_matrix(self.jacobian_form)
         self.b = fem_petsc.create_vector(u.function_space)
         self.du = self.A.createVecRight()
-        self.ksp = PETSc.KSP().create(self.A.getComm())
-        prefix = unique_prefix(name)
-        self.ksp.setOptionsPrefix(prefix)
-        opts = PETSc.Options()
-        options = lu_options() if petsc_options is None else petsc_options
-        for key, value in options.items():
-            opts[prefix + key] = value
-        self.ksp.setOperators(self.A)
-        self.ksp.setFromOptions()
-        for key in options:
-            del opts[prefix + key]
+        self.ksp = configured_ksp(self.A, name, lu_options() if petsc_options is None
+                                  else petsc_options)
         index_map = u.function_space.dofmap.index_map
         self._n_owned = index_map.size_local * u.function_space.dofmap.index_map_bs
         self._bc_owned = np.unique(np.concatenate(
@@ -221,18 +214,14 @@ class NewtonSolver:
         self._predicted_solves = 0
 
     def _assemble(self) -> None:
-        from dolfinx.fem import pack_coefficients, pack_constants
         from dolfinx.fem import petsc as fem_petsc
 
-        F, J = self.residual_form, self.jacobian_form
         self.A.zeroEntries()
-        fem_petsc.assemble_matrix(self.A, J, bcs=self.bcs, diag=1.0,
-                                  constants=pack_constants(J), coeffs=pack_coefficients(J))
+        fem_petsc.assemble_matrix(self.A, self.jacobian_form, bcs=self.bcs, diag=1.0)
         self.A.assemble()
         with self.b.localForm() as local:
             local.set(0.0)
-        fem_petsc.assemble_vector(self.b, F, constants=pack_constants(F),
-                                  coeffs=pack_coefficients(F))
+        fem_petsc.assemble_vector(self.b, self.residual_form)
         self.b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         self.b.array_w[self._bc_owned] = 0.0  # u satisfies the conditions: no increment there
 
@@ -258,7 +247,7 @@ class NewtonSolver:
             du = self.du.array_r
             u.x.array[:self._n_owned] -= du
             u.x.scatter_forward()
-            size = self._comm.allreduce(float(np.max(np.abs(du), initial=0.0)), op=_MPI_MAX)
+            size = self._comm.allreduce(float(np.max(np.abs(du), initial=0.0)), op=MPI.MAX)
             self.updates.append(size)
             self.iterations = k
             if not np.isfinite(size):

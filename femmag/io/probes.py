@@ -68,6 +68,5 @@ class PointProbe:
         dofs, weights = self._weights_of(u.function_space, size)
         if self.mesh.comm.rank == self.owner:
             local[:] = weights @ u.x.array[dofs]
-        if self.mesh.comm.size > 1:
-            self.mesh.comm.Allreduce(MPI.IN_PLACE, local, op=MPI.SUM)  # buffer, no pickling
+        self.mesh.comm.Allreduce(MPI.IN_PLACE, local, op=MPI.SUM)  # buffer, no pickling
         return local

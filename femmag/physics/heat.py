@@ -476,8 +476,7 @@ class TwoTemperatureModel:
         n_owned = self.V.dofmap.index_map.size_local * 2
         local = np.max(np.abs(self.temperatures.x.array[:n_owned] - guess[:n_owned]),
                        initial=0.0)
-        error = (self.domain.mesh.comm.allreduce(local, op=MPI.MAX)
-                 if self.domain.mesh.comm.size > 1 else local)
+        error = self.domain.mesh.comm.allreduce(local, op=MPI.MAX)
         self.error_estimate = error if history else None
         if not np.all(np.isfinite(self.temperatures.x.array)):
             from femmag.solvers import SolverDivergedError
