@@ -6,7 +6,7 @@ Optical constants at 800 nm from §1.6, thermal parameters per element from §4.
 keep their own parameters; the choices inside the quoted ranges are listed in SEED000_THERMAL).
 Pump 20 mJ/cm² (seed 000 Fig. 3), 25 fs FWHM, peak at 0.1 ps; 0-20 ps.
 
-The scipy side (``scipy_reference``) times ``femmag.reference.two_temperature_1d`` at several
+The scipy side (``scipy_reference``) times ``femmag.models.two_temperature_1d`` at several
 tolerances and measures its error against a tight-tolerance run. The FEM side (``femmag_fem``) runs
 the same equations through ``Simulation(mesh="1d", magnetization=False)`` (P1, Newton, θ = 1/2),
 with the fixed pulse-window schedule and with error-controlled steps (``TimeStepping(tolerance)``).
@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from femmag.reference.two_temperature_1d import TwoTemperature1DResult, solve_two_temperature_1d
+from femmag.models.two_temperature_1d import TwoTemperature1DResult, solve_two_temperature_1d
 
 NM = 1e-9
 # One definition of the seed-000 stack and its thermal parameter choices (physics-spec §4.4, §6.3).
-from femmag.physics.spin_valve import SEED000_LAYERS, SEED000_OPTICS, SEED000_THERMAL  # noqa: E402
+from femmag.models.spin_valve import SEED000_LAYERS, SEED000_OPTICS, SEED000_THERMAL  # noqa: E402
 
 
 def seed000_stack(max_cell: float = 1.0 * NM, substrate_thickness: float = 1e-6,

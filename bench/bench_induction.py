@@ -11,7 +11,7 @@ right-hand side, triangular solves, E and energy updates) and the cost of one fi
 Δt_peak and peak ratio against the §3.6 modal reference (D = 10 µm, σ = 8e6 S/m, d = 10 nm,
 τ_p = 140 fs, BDF2, Δt = 7 fs).
 
-3D rows (``--no-3d`` to skip): :class:`~femmag.physics.induction3d.Induction3D` (N1curl degree 1,
+3D rows (``--no-3d`` to skip): :class:`~femmag.physics.induction.nedelec3d.Induction3D` (N1curl degree 1,
 resolved 10 nm film, one prism layer, box 5 r0) for ``--resolutions-3d`` cells per beam radius near
 the axis, backward Euler vs Crank–Nicolson (BDF2 costs the same per step as Euler): dofs, setup,
 the first step (with the MUMPS factorization) and the median later step (right-hand side, solve,
@@ -31,13 +31,13 @@ import femmag  # noqa: F401
 
 from mpi4py import MPI
 
-from femmag.physics.induction import (
+from femmag.physics.induction.axisymmetric import (
     AxisymmetricInduction,
     GaussianImpressedFlux,
     pulse_time_grid,
     rz_film_mesh,
 )
-from femmag.reference import induction_modal as modal
+from femmag.models import induction_modal as modal
 
 SIGMA, THICKNESS, PULSE, DIAMETER = 8e6, 10e-9, 140e-15, 10e-6
 
@@ -85,7 +85,7 @@ def bench_one(comm: MPI.Comm, representation: str, cells_per_radius: float,
 def bench_3d(comm: MPI.Comm, cells_per_radius: float, scheme: str,
              dt: float) -> dict[str, float]:
     """Time one 3D configuration; returns the row of the table (seconds, counts)."""
-    from femmag.physics.induction3d import Induction3D, disk_box_mesh
+    from femmag.physics.induction.nedelec3d import Induction3D, disk_box_mesh
 
     r0 = DIAMETER / 2
     comm.Barrier()

@@ -18,8 +18,8 @@ from mpi4py import MPI
 import numpy as np
 import tmm
 
-from femmag.physics.optics import PlanarOptics, StripeGratingOptics2D
-from femmag.physics.optics2d import PatternedFilmOptics2D
+from femmag.physics.optics.planar import PlanarOptics, StripeGratingOptics2D
+from femmag.physics.optics.patterned import PatternedFilmOptics2D
 
 LAM = 800e-9
 INDEX = {"Co": 2.49 + 4.80j, "Pt": 2.85 + 4.96j, "Cu": 0.25 + 5.01j, "Ta": 1.11 + 3.48j,

@@ -7,7 +7,7 @@
    for one 2TM + s-d + diffusion run.
 2. ``spin_valve_fem``: the same s-d + diffusion run inside ``Simulation``: FEM 2TM of the full
    seed-000 stack (1D mesh, FV thermal set), s-d state at the heat quadrature points
-   (:mod:`femmag.physics.spin_transport`, pointwise coupling to SpinDiffusion1D), P, 0-5 ps,
+   (:mod:`femmag.physics.spin.module`, pointwise coupling to SpinDiffusion1D), P, 0-5 ps,
    dt = 5 fs; and the ballistic variant. Target ≤ 10 s serial including setup.
 3. ``diffusion_fit``: fit of the free-interface conductance factor and an amplitude to Kerr
    pseudo-data (Co(3.2)/Cu(80)/Co(7), sources from synthetic dM/dt, both probe sides, P and AP),
@@ -28,10 +28,10 @@ from mpi4py import MPI
 from scipy.optimize import minimize_scalar
 
 from femmag.kernels.sd import SdParameters
-from femmag.kerr import KerrSynthesizer
-from femmag.physics.optics import PlanarOptics
-from femmag.physics.spin_diffusion import MagnetizationRateSource, SpinDiffusion1D, SpinLayer
-from femmag.physics.spin_valve import (SEED000_OPTICS, MagneticLayer, SpinValveModel,
+from femmag.physics.optics.kerr import KerrSynthesizer
+from femmag.physics.optics.planar import PlanarOptics
+from femmag.physics.spin.diffusion import MagnetizationRateSource, SpinDiffusion1D, SpinLayer
+from femmag.models.spin_valve import (SEED000_OPTICS, MagneticLayer, SpinValveModel,
                                        seed000_temperatures)
 
 PS, NM, EV = 1e-12, 1e-9, 1.602176634e-19
@@ -82,7 +82,7 @@ def spin_valve(t_end: float = 5 * PS, dt: float = 5e-15) -> list[tuple[str, floa
 def spin_valve_fem(t_end: float = 5 * PS, dt: str = "5 fs") -> list[tuple[str, float, str]]:
     """Time the in-Simulation run: FEM 2TM + s-d at quadrature points + transport (P)."""
     from femmag.geometry.stack import seed000_spin_valve
-    from femmag.physics.spin_transport import (seed000_groups, seed000_thermal_library,
+    from femmag.physics.spin.module import (seed000_groups, seed000_thermal_library,
                                                spin_transport)
     from femmag.pulse import Pulse
     from femmag.simulation import Simulation, TimeStepping

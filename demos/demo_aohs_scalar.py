@@ -49,13 +49,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from femmag.reference import induction_modal as modal
-from femmag.reference.scalar_model import (
+from femmag.models import induction_modal as modal
+from femmag.models.beam_centre import (
     induced_field_traces,
     run_scalar_model,
     scalar_time_grid,
 )
-from femmag.reference.seed003 import (
+from femmag.studies.seed003.scalar_maps import (
     CURIE_TEMPERATURE,
     DEMAGNETIZED,
     IFE_PER_MJ_CM2,

@@ -15,7 +15,7 @@
 # and a random noise of ~6 G the ring builds up over several pulses (Fig. 8c).
 #
 # Here the film plane is a 2D P1 mesh with the LLB equation at its nodes
-# (:mod:`femmag.physics.film_plane`):
+# (:mod:`femmag.models.film_plane`):
 #
 # - **temperature**: T_e(x, y, t) = T_e^{1D}(F(r), t), a table of the 1D depth two-temperature model
 #   (set S003-A, §4.5) versus the local fluence F(r) = F0 exp(−r²/r0²); lateral heat flow is
@@ -59,7 +59,7 @@ import numpy as np
 
 from femmag.kernels.llb import equilibrium_magnetization, longitudinal_susceptibility
 from femmag.kernels.micromagnetics import MicromagneticParameters
-from femmag.physics.film_plane import (
+from femmag.models.film_plane import (
     ElectronTemperatureTable,
     FilmPlaneMagnetization,
     GaussianBeamInducedField,

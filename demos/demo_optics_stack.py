@@ -44,9 +44,9 @@ import numpy as np
 
 from femmag.geometry import seed000_spin_valve, seed003_film
 from femmag.materials import Library
-from femmag.physics.optics import PlanarOptics, depth_profile_from_stack
-from femmag.physics.optics2d import PatternedFilmOptics2D
-from femmag.reference.transfer_matrix import tmm_stack
+from femmag.physics.optics.planar import PlanarOptics, depth_profile_from_stack
+from femmag.physics.optics.patterned import PatternedFilmOptics2D
+from femmag.physics.optics.transfer_matrix import tmm_stack
 
 parser = argparse.ArgumentParser(formatter_class=argparse.ArgumentDefaultsHelpFormatter)
 parser.add_argument("--out", default="out/demo_optics_stack", help="output folder")
@@ -70,7 +70,7 @@ library = Library.default()
 #
 # ``PlanarOptics.from_stack`` reads the optical constants of every layer from the materials library
 # (spec §1.6) and solves the 1D problem on its own P2 mesh (8 cells per skin depth, nodes on every
-# interface). The transfer matrix (``femmag.reference.transfer_matrix``) is the independent
+# interface). The transfer matrix (``femmag.physics.optics.transfer_matrix``) is the independent
 # reference. Backside pumping (``from_substrate_side=True``) sends the light in through the
 # substrate.
 

@@ -17,13 +17,13 @@
 #
 # 1. one :class:`~femmag.geometry.patterned.LateralPattern` describes the film edge and the
 #    modelled window |x| < L for both the optics and the heat mesh;
-# 2. :class:`~femmag.physics.optics2d.PatternedFilmOptics2D` solves the time-harmonic Maxwell
+# 2. :class:`~femmag.physics.optics.patterned.PatternedFilmOptics2D` solves the time-harmonic Maxwell
 #    equation in (x, z) with PMLs, for TE (E along the edge) and TM (E across it), under the
 #    Gaussian line focus of waist w0 = √2 r0;
-# 3. :class:`~femmag.physics.patterned_absorption.PatternedAbsorption` evaluates q̂(x, z) = q/I0 once
+# 3. :class:`~femmag.physics.optics.patterned_absorption.PatternedAbsorption` evaluates q̂(x, z) = q/I0 once
 #    at the quadrature points of the heat forms of the x-z mesh
 #    (:func:`~femmag.geometry.patterned.build_patterned`: 2 nm cells at the edge, 1 nm across the
-#    film) and drives :class:`~femmag.physics.heat.TwoTemperatureModel` on a Domain of kind
+#    film) and drives :class:`~femmag.physics.heat.module.TwoTemperatureModel` on a Domain of kind
 #    ``"xz"`` (per unit length along y) with q = q̂ I_pk exp(−4 ln2 (t − t0)²/τ²);
 # 4. the reference "centre" is the continuous film at the beam-centre intensity: the 1D stack
 #    simulation (the uniform x-z film reproduces it to 6e-4, tests/verification/
@@ -50,8 +50,8 @@ import numpy as np
 from femmag.fields import FieldRegistry
 from femmag.geometry import seed003_film
 from femmag.geometry.patterned import LateralPattern, build_patterned
-from femmag.physics.heat import TwoTemperatureModel
-from femmag.physics.patterned_absorption import PatternedAbsorption
+from femmag.physics.heat.module import TwoTemperatureModel
+from femmag.physics.optics.patterned_absorption import PatternedAbsorption
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping
 

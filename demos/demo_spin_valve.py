@@ -42,10 +42,10 @@ from mpi4py import MPI
 import numpy as np
 
 from femmag.kernels.sd import SdParameters
-from femmag.kerr import KerrSynthesizer, pap_decompose, switching_time
-from femmag.physics.optics import PlanarOptics
-from femmag.physics.spin_diffusion import MagnetizationRateSource, SpinDiffusion1D, SpinLayer
-from femmag.physics.spin_valve import (FM_CU_CONTROL_LAYERS, SEED000_OPTICS, MagneticLayer,
+from femmag.physics.optics.kerr import KerrSynthesizer, pap_decompose, switching_time
+from femmag.physics.optics.planar import PlanarOptics
+from femmag.physics.spin.diffusion import MagnetizationRateSource, SpinDiffusion1D, SpinLayer
+from femmag.models.spin_valve import (FM_CU_CONTROL_LAYERS, SEED000_OPTICS, MagneticLayer,
                                        SpinValveModel, seed000_temperatures)
 
 parser = argparse.ArgumentParser(formatter_class=argparse.ArgumentDefaultsHelpFormatter)

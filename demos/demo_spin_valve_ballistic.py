@@ -16,7 +16,7 @@
 # δ_opt + δ_b with a "ballistic range" δ_b ≈ 100 nm; seed 000: "the ref layer is only excited by the
 # hot electron current resulting from the optical absorption in the free layer").
 #
-# `femmag.physics.ballistic` redistributes the absorbed power along the depth with a two-stream
+# `femmag.physics.optics.ballistic` redistributes the absorbed power along the depth with a two-stream
 # kernel (range δ_b per metal, reflecting outer faces, energy-conserving; see its docstring), and
 # `ballistic_absorption(ranges, scale=...)` plugs it into `Simulation(absorption=...)`. Everything
 # else is the calibrated chain of `demo_spin_valve_fem.py` (FEM 2TM with the FV thermal set, s-d at
@@ -47,10 +47,10 @@ import numpy as np
 
 from femmag.geometry.stack import seed000_spin_valve
 from femmag.kernels.sd import SdParameters
-from femmag.kerr import switching_time
-from femmag.physics.absorption import stack_optics
-from femmag.physics.ballistic import ballistic_absorption, ballistic_depth_profile, ballistic_ranges
-from femmag.physics.spin_transport import seed000_groups, seed000_thermal_library, spin_transport
+from femmag.physics.optics.kerr import switching_time
+from femmag.physics.optics.module import stack_optics
+from femmag.physics.optics.ballistic import ballistic_absorption, ballistic_depth_profile, ballistic_ranges
+from femmag.physics.spin.module import seed000_groups, seed000_thermal_library, spin_transport
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping
 

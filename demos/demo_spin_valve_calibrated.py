@@ -13,7 +13,7 @@
 # peaks at ~0.3 ps (Fig. 1c). The session-1 set (`demo_spin_valve.py`) reproduces the chain but
 # puts the ref peak 0.635 ps and the free crossing 1.121 ps after the pump peak.
 #
-# `femmag.physics.seed000_calibration.SEED000_CALIBRATED` holds a set calibrated against both
+# `femmag.studies.seed000.calibration.SEED000_CALIBRATED` holds a set calibrated against both
 # times within the ranges of physics-spec §4.4, §6.2, §6.4 (each value with its source). This demo
 # (1) shows the one-at-a-time effect of every lever on the two times (lumped s-d model, FV 2TM),
 # (2) compares the calibrated Fig. 3 with the session-1 one, (3) confirms the set with FEM heat
@@ -33,15 +33,15 @@ import numpy as np
 
 import femmag  # noqa: F401  (must come before dolfinx)
 from femmag.geometry.stack import seed000_spin_valve
-from femmag.kerr import switching_time
-from femmag.physics.seed000_calibration import (
+from femmag.physics.optics.kerr import switching_time
+from femmag.studies.seed000.calibration import (
     SEED000_CALIBRATED,
     SESSION1_SET,
     plain,
     run_fig3,
     simulation_inputs,
 )
-from femmag.physics.spin_transport import seed000_groups, spin_transport
+from femmag.physics.spin.module import seed000_groups, spin_transport
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping
 

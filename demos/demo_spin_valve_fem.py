@@ -12,7 +12,7 @@
 # driven by layer-averaged temperatures of a 1D finite-volume (FV) 2TM. Here the same chain runs
 # inside `Simulation`: the FEM 2TM of the full stack Ta/[Pt/Co]₂/Cu(80)/[Co/Pt]₃Co/Pt/Ta on glass
 # (Cu electron transport heats the ref layer) and the module
-# `femmag.physics.spin_transport.SpinTransport`, which carries m_d and μ_s at every heat
+# `femmag.physics.spin.module.SpinTransport`, which carries m_d and μ_s at every heat
 # quadrature point of the free ([Pt(1)/Co(0.6)]₂, 3.2 nm) and ref ([Co(1)/Pt(1)]₃/Co(1), 7 nm)
 # groups, driven pointwise by the FEM T_e and T_l.
 #
@@ -50,11 +50,11 @@ import numpy as np
 
 from femmag.geometry.stack import seed000_spin_valve
 from femmag.kernels.sd import SdParameters
-from femmag.kerr import switching_time
+from femmag.physics.optics.kerr import switching_time
 from femmag.materials import Library
-from femmag.physics.spin_diffusion import SpinLayer
-from femmag.physics.spin_transport import seed000_groups, seed000_thermal_library, spin_transport
-from femmag.physics.spin_valve import MagneticLayer, SpinValveModel, seed000_temperatures
+from femmag.physics.spin.diffusion import SpinLayer
+from femmag.physics.spin.module import seed000_groups, seed000_thermal_library, spin_transport
+from femmag.models.spin_valve import MagneticLayer, SpinValveModel, seed000_temperatures
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping
 

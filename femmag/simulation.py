@@ -26,9 +26,9 @@ from mpi4py import MPI
 from femmag.fields import FieldRegistry
 from femmag.io.probes import PointProbe
 from femmag.io.traces import TraceRecorder
-from femmag.physics.absorption import PulsedAbsorption
-from femmag.physics.heat import TwoTemperatureModel
-from femmag.physics.magnetization import Magnetization
+from femmag.physics.optics.module import PulsedAbsorption
+from femmag.physics.heat.module import TwoTemperatureModel
+from femmag.physics.magnetization.module import Magnetization
 from femmag.step import StepRejected, advance
 from femmag.units import to_si
 
@@ -87,24 +87,24 @@ class Simulation:
         pulse: :class:`femmag.pulse.Pulse` or :class:`femmag.pulse.PulseTrain`.
         mesh: ``"1d"``, ``"rz"`` (axisymmetric), ``"3d"`` or ``"xz"`` (a laterally patterned
             film under a line focus; ``mesh_options={"pattern": LateralPattern(...)}``, absorption
-            from the 2D Maxwell solver of :mod:`femmag.physics.patterned_absorption`), or a ready
+            from the 2D Maxwell solver of :mod:`femmag.physics.optics.patterned_absorption`), or a ready
             :class:`femmag.geometry.Domain`.
         mesh_options: keyword arguments of the builder (e.g. ``radius="20 um"``).
         library: materials library (default: the packaged one).
         magnetization: ``True`` (LLB on the magnetic layers), ``False``, or a dict of
-            :class:`femmag.physics.magnetization.Magnetization` options.
+            :class:`femmag.physics.magnetization.module.Magnetization` options.
         induction: ``None`` (no induced field) or a dict of
-            :class:`femmag.physics.film_induction.FilmInduction` options, e.g.
+            :class:`femmag.physics.induction.module.FilmInduction` options, e.g.
             ``{"ife_coefficient": "1 T/(mJ/cm^2)"}``: the IFE impressed flux and the eddy
             currents it drives act on the magnetization.
         fields: extra field providers for the magnetization, ``{name: callable(points, t)}``
             (e.g. a disturbance field).
         optics: ``{"method": "fem" | "tmm", "from_substrate_side": False}``: the absorption depth
-            profile from the FEM harmonic-Maxwell solver (:mod:`femmag.physics.optics`) or the
+            profile from the FEM harmonic-Maxwell solver (:mod:`femmag.physics.optics.planar`) or the
             transfer matrix (default), pumped from the top or through the substrate; with
             ``"ballistic_range": True`` (the library's ``ballistic_range`` values) or a dict
             ``{material or layer: "70 nm"}``, and optionally ``"ballistic_fraction"``, the
-            energy is redistributed by ballistic hot electrons (:mod:`femmag.physics.ballistic`).
+            energy is redistributed by ballistic hot electrons (:mod:`femmag.physics.optics.ballistic`).
         kapitza: ``None`` (perfect lattice contact at metal/dielectric interfaces), ``True``
             (the library's interface ``kapitza_conductance`` values) or one conductance for all,
             e.g. ``"1e9 W/(m^2 K)"``; see :mod:`femmag.geometry.kapitza`.
@@ -213,7 +213,7 @@ class Simulation:
         profile = None
         self.ballistic_profile = None
         if self._optics_options:
-            from femmag.physics.optics import depth_profile_from_stack
+            from femmag.physics.optics.planar import depth_profile_from_stack
 
             base = getattr(self.pulse, "pulse", self.pulse)
             profile = depth_profile_from_stack(
@@ -222,7 +222,7 @@ class Simulation:
                 from_substrate_side=self._optics_options.get("from_substrate_side", False))
             ranges = self._optics_options.get("ballistic_range")  # dict, or True: the library's
             if ranges is not None and ranges is not False:
-                from femmag.physics.ballistic import ballistic_depth_profile
+                from femmag.physics.optics.ballistic import ballistic_depth_profile
 
                 profile = ballistic_depth_profile(
                     profile, self.stack, self.library if ranges is True else ranges,
@@ -232,7 +232,7 @@ class Simulation:
         if self._absorption is None and self.domain.kind == "xz":
             # a patterned cross-section: the 2D Maxwell solution of the same pattern (TE; pass
             # absorption=PatternedAbsorption(..., optics={...}) for other choices)
-            from femmag.physics.patterned_absorption import PatternedAbsorption
+            from femmag.physics.optics.patterned_absorption import PatternedAbsorption
 
             self.optics = PatternedAbsorption(self.domain, self.pulse, self.library)
         elif self._absorption is None:
@@ -253,9 +253,9 @@ class Simulation:
         self.induction = None
         if self._induction_options is not None:
             if self.domain.kind == "3d":  # Nédélec A-formulation on its own disk box with air
-                from femmag.physics.film_induction3d import FilmInduction3D as Induction
+                from femmag.physics.induction.module3d import FilmInduction3D as Induction
             else:  # axisymmetric A_φ solver, coupled through the radius
-                from femmag.physics.film_induction import FilmInduction as Induction
+                from femmag.physics.induction.module import FilmInduction as Induction
             self.induction = Induction(self.domain, self.pulse, self.library,
                                        **self._induction_options)
         # further modules (spin transport, ...): objects, or factories called with the Simulation

@@ -7,10 +7,10 @@ patterned layers are* and the lateral window |x| < L that is modelled; the same 
 * the heat/magnetization mesh, :func:`build_patterned` → a :class:`~femmag.geometry.domain.Domain`
   of kind ``"xz"`` (x[0] = x, x[1] = z, stack top at z = 0, no r weighting), and
 * the optics, :func:`patterned_optics` → a
-  :class:`~femmag.physics.optics2d.PatternedFilmOptics2D` with the same footprint, layers and
+  :class:`~femmag.physics.optics.patterned.PatternedFilmOptics2D` with the same footprint, layers and
   window (its physical window |x| < L is the mesh's lateral extent),
 
-so that one call describes both (:class:`~femmag.physics.patterned_absorption.PatternedAbsorption`
+so that one call describes both (:class:`~femmag.physics.optics.patterned_absorption.PatternedAbsorption`
 builds the optics from the Domain's pattern).
 
 Patterns (the footprint is where the patterned layers exist; elsewhere they are absent — not
@@ -21,7 +21,7 @@ meshed, and the top medium in the optics):
 * ``"grating"``: stripes of width ``stripe_width`` repeated with ``period`` around
   ``stripe_centre`` inside the window (the optics solves one symmetric half period under a
   normally incident plane wave; the heat mesh spans the window, q̂ is mapped onto it periodically,
-  see :class:`~femmag.physics.patterned_absorption.PatternedAbsorption`);
+  see :class:`~femmag.physics.optics.patterned_absorption.PatternedAbsorption`);
 * ``"uniform"``: everywhere (the laterally uniform film, a reference).
 
 The patterned layers (default: all) must be the top layers of the stack (a layer cannot hang over
@@ -194,7 +194,7 @@ class LateralPattern:
         return mask
 
     def optics_options(self) -> dict[str, Any]:
-        """Keyword arguments of :class:`~femmag.physics.optics2d.PatternedFilmOptics2D` (SI).
+        """Keyword arguments of :class:`~femmag.physics.optics.patterned.PatternedFilmOptics2D` (SI).
 
         A grating gives ``pattern="grating"``, ``period``, ``stripe_width``, ``stripe_centre``
         and no ``half_width`` (the optics meshes one half period; its q̂ is periodic).
@@ -441,13 +441,13 @@ def patterned_optics(stack: Stack, pattern: LateralPattern, wavelength: Any, *,
             :class:`~femmag.pulse.Pulse` of 1/e-intensity radius r0 has w0 = √2 r0.
         polarization: ``"TE"`` (E along y, the lines) or ``"TM"`` (E along x, across the edge).
         comm: MPI communicator.
-        **options: further keywords of :class:`~femmag.physics.optics2d.PatternedFilmOptics2D`
+        **options: further keywords of :class:`~femmag.physics.optics.patterned.PatternedFilmOptics2D`
             (``cells_per_wavelength``, ``degree``, ...).
 
     Returns:
-        A solved :class:`~femmag.physics.optics2d.PatternedFilmOptics2D`.
+        A solved :class:`~femmag.physics.optics.patterned.PatternedFilmOptics2D`.
     """
-    from femmag.physics.optics2d import PatternedFilmOptics2D
+    from femmag.physics.optics.patterned import PatternedFilmOptics2D
 
     _check_stack(stack)
     if stack.substrate is None:

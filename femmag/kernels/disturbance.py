@@ -3,7 +3,7 @@
 Seed 003 adds to its deterministic LLB a small *disturbance field*: a constant field of 0.1–10 G
 opposing the outcome (Fig. 7) and a random field of RMS ≈ 6 G in multi-pulse runs (Fig. 8), see
 physics-spec §5.4. Both are offered here, usable with
-:meth:`femmag.physics.magnetization.Magnetization.add_field`:
+:meth:`femmag.physics.magnetization.module.Magnetization.add_field`:
 
 * :class:`ConstantDisturbance` — ``B = |B| d̂`` everywhere (d̂ = ±z by default).
 * :class:`RandomDisturbance` — every component an Ornstein–Uhlenbeck process in time with

@@ -12,7 +12,7 @@ and T is the electron temperature. With the mean-field scalings A(T) = A0 m_e²,
 * exchange ``H_ex = (2 A(T)/(M_s0 m_e²)) ∇²m = (2 A0/M_s0) ∇²m``: the mean-field prefactor is
   temperature independent (its T → T_c limit is used above T_c); the Laplacian is discrete, see
   :func:`exchange_field` (a lumped-mass P1 Laplacian on the mesh is built by
-  :mod:`femmag.physics.film_plane`).
+  :mod:`femmag.models.film_plane`).
 
 For a wall between ±z domains at T < T_c (|m| ≈ m_e, unit vector u = m/m_e) these terms are the
 micromagnetic ones of a film with M_s(T) = M_s0 m_e, A(T) and the effective anisotropy

@@ -1,7 +1,7 @@
 """Pointwise s-d model (Beens et al. 2020) and microscopic three-temperature model (M3TM).
 
 Pure, vectorised numpy (no dolfinx; numba optional for :func:`sd_advance`): every function works
-on arrays of points (any shape that broadcasts), so :mod:`femmag.physics.magnetization` can call it
+on arrays of points (any shape that broadcasts), so :mod:`femmag.physics.magnetization.module` can call it
 on all quadrature points of the magnetic layers at once. Equations and sign conventions: physics-spec §5.6 and §6.1.
 
 s-d model (spin ½ localized d system, Beens 2020 sign convention: μ_s < 0 during demagnetization)::

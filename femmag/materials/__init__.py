@@ -84,7 +84,7 @@ class PropertyInfo:
     nonnegative: bool = True
 
 
-_2TM = "the two-temperature model (femmag.physics.heat, spec §4)"
+_2TM = "the two-temperature model (femmag.physics.heat.module, spec §4)"
 _LLB = "the LLB magnetization (spec §5.1-5.5)"
 _M3TM = "the M3TM / s-d magnetization (spec §5.6, §6)"
 _SPIN = "spin diffusion (spec §7) and s-d transport (spec §6.2)"
@@ -93,7 +93,7 @@ _SPIN = "spin diffusion (spec §7) and s-d transport (spec §6.2)"
 PROPERTIES: dict[str, PropertyInfo] = {
     "ballistic_range": PropertyInfo(
         "m", "δ_b", "ballistic range of optically excited (hot) electrons",
-        "ballistic hot-electron energy transport (femmag.physics.ballistic)"),
+        "ballistic hot-electron energy transport (femmag.physics.optics.ballistic)"),
     "electron_heat_capacity_coefficient": PropertyInfo(
         "J/(m^3 K^2)", "γ_e", "Sommerfeld coefficient, C_e = γ_e T_e", _2TM),
     "electron_phonon_coupling": PropertyInfo(

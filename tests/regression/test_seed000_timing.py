@@ -1,4 +1,4 @@
-"""Seed-000 Fig. 3 timing with the calibrated set (issue 6 §4; femmag.physics.seed000_calibration).
+"""Seed-000 Fig. 3 timing with the calibrated set (issue 6 §4; femmag.studies.seed000.calibration).
 
 Lumped s-d model (ballistic spin transfer) driven by the 1D finite-volume 2TM with ballistic
 hot-electron energy transport; pure numpy/scipy, identical on every MPI rank.
@@ -14,7 +14,7 @@ seed's 0.3 ps (Fig. 1c, a measurement) is *not* reached within the allowed range
 import numpy as np
 import pytest
 
-from femmag.physics.seed000_calibration import (
+from femmag.studies.seed000.calibration import (
     SEED000_CALIBRATED,
     SESSION1_SET,
     CalibratedValue,
@@ -77,9 +77,9 @@ def test_fem_confirms_lumped(calibrated):
     spread (demo_spin_valve_fem: ≤ 20 fs); here 10 fs steps vs 5 fs in the lumped run: ±30 fs.
     """
     from femmag.geometry.stack import seed000_spin_valve
-    from femmag.kerr import switching_time
-    from femmag.physics.seed000_calibration import simulation_inputs
-    from femmag.physics.spin_transport import seed000_groups, spin_transport
+    from femmag.physics.optics.kerr import switching_time
+    from femmag.studies.seed000.calibration import simulation_inputs
+    from femmag.physics.spin.module import seed000_groups, spin_transport
     from femmag.pulse import Pulse
     from femmag.simulation import Simulation, TimeStepping
 
@@ -108,13 +108,13 @@ def test_fem_confirms_lumped(calibrated):
 
 def test_ballistic_source_conserves_the_absorbed_energy():
     """The ballistic redistribution moves the TMM energy between FV cells without loss."""
-    from femmag.physics.seed000_calibration import (
+    from femmag.studies.seed000.calibration import (
         SHORT_BALLISTIC_RANGES,
         _ballistic_cell_fractions,
         _fv_layers,
     )
-    from femmag.physics.spin_valve import SEED000_OPTICS, SEED000_THERMAL
-    from femmag.reference.transfer_matrix import tmm_stack
+    from femmag.models.spin_valve import SEED000_OPTICS, SEED000_THERMAL
+    from femmag.physics.optics.transfer_matrix import tmm_stack
 
     layers = _fv_layers({}, 2e-9)
     substrate = {"name": "glass", "thickness": 1e-6, "cells": 40, "n": SEED000_OPTICS["glass"],

@@ -10,9 +10,9 @@ from mpi4py import MPI
 import numpy as np
 import pytest
 
-from femmag.reference import induction_modal as modal
-from femmag.reference.scalar_model import scalar_time_grid
-from femmag.reference.seed003 import (
+from femmag.models import induction_modal as modal
+from femmag.models.beam_centre import scalar_time_grid
+from femmag.studies.seed003.scalar_maps import (
     DEMAGNETIZED,
     DISTURBANCE_DECIDED,
     NOT_SWITCHED,

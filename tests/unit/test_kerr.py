@@ -1,11 +1,11 @@
-"""Kerr read-out and seed-000 analysis (femmag.kerr; physics-spec §8)."""
+"""Kerr read-out and seed-000 analysis (femmag.physics.optics.kerr; physics-spec §8)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from femmag.kerr import (KerrTrace, eq1_spin_signal, normalized_changes, pap_decompose,
+from femmag.physics.optics.kerr import (KerrTrace, eq1_spin_signal, normalized_changes, pap_decompose,
                          read_kerr_csv, spin_signal, switching_time,
                          switching_time_sensitivity, write_kerr_csv)
 

@@ -396,7 +396,7 @@ def test_bad_inputs_are_rejected():
 def test_calibration_minimum_of_m_with_0d_two_temperature(
     fluence, m_min_spec, t_min_spec, tolerance
 ):
-    from femmag.reference.two_temperature_0d import solve_two_temperature_0d
+    from femmag.models.two_temperature_0d import solve_two_temperature_0d
 
     electron_temperature, _ = solve_two_temperature_0d(fluence * 10.0)  # mJ/cm² → J/m²
     times = np.arange(-0.5e-12, 1.2e-12, 2 * FS)

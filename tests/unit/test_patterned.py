@@ -20,7 +20,7 @@ from dolfinx import fem
 from femmag.geometry import Layer, Stack, build_1d, build_axisymmetric, seed003_film
 from femmag.geometry.domain import Domain, DomainError
 from femmag.geometry.patterned import LateralPattern, build_patterned, lateral_nodes
-from femmag.physics.patterned_absorption import PatternedAbsorption, PatternedAbsorptionError
+from femmag.physics.optics.patterned_absorption import PatternedAbsorption, PatternedAbsorptionError
 from femmag.pulse import Pulse
 from femmag.units import UnitError
 

@@ -1,10 +1,10 @@
-"""Transfer-matrix reference (femmag.reference.transfer_matrix) against the pip `tmm` package,
+"""Transfer-matrix reference (femmag.physics.optics.transfer_matrix) against the pip `tmm` package,
 the Airy formula, the semi-infinite metal and energy conservation (physics-spec §1.5-§1.7)."""
 
 import numpy as np
 import pytest
 
-from femmag.reference.transfer_matrix import airy_single_film, tmm_stack
+from femmag.physics.optics.transfer_matrix import airy_single_film, tmm_stack
 
 tmm = pytest.importorskip("tmm")
 

@@ -1,4 +1,4 @@
-"""Ballistic hot-electron energy transport (femmag.physics.ballistic): conservation, analytics.
+"""Ballistic hot-electron energy transport (femmag.physics.optics.ballistic): conservation, analytics.
 
 Analytic references are derived in the module docstring: the two-stream deposit in a homogeneous
 layer solves q − δ_b² q'' = f_b q_opt with q' = 0 at reflecting faces, so
@@ -23,8 +23,8 @@ from dolfinx import fem
 
 from femmag.geometry.stack import Layer, Stack, seed000_spin_valve
 from femmag.materials import Library
-from femmag.physics.absorption import stack_optics
-from femmag.physics.ballistic import (PROPOSED_BALLISTIC_RANGES, ballistic_absorption,
+from femmag.physics.optics.module import stack_optics
+from femmag.physics.optics.ballistic import (PROPOSED_BALLISTIC_RANGES, ballistic_absorption,
                                       ballistic_depth_profile, ballistic_ranges)
 from femmag.pulse import Pulse
 

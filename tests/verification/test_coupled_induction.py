@@ -17,7 +17,7 @@ from mpi4py import MPI
 
 from femmag.geometry import seed003_film
 from femmag.pulse import Pulse
-from femmag.reference.induction_modal import pulse_response_metrics, thin_sheet_centre_response
+from femmag.models.induction_modal import pulse_response_metrics, thin_sheet_centre_response
 from femmag.simulation import Simulation, TimeStepping
 
 
@@ -56,7 +56,7 @@ def test_helicity_decides_the_sign(sigma_minus):
     m_plus = tr_plus.column("magnetization_z_centre")[-1]
     assert m_minus < -1e-5 and m_plus > 1e-5, (m_minus, m_plus)
     # the same outcome in the scalar beam-centre model (thin-sheet kernel, 0D S003-A heat)
-    from femmag.reference.scalar_model import run_scalar_model
+    from femmag.models.beam_centre import run_scalar_model
 
     scalar = run_scalar_model(np.array([26.0]), diameter=10e-6, ife_coefficient=0.1,
                               helicity=np.array([-1.0, 1.0]), disturbance=0.0)

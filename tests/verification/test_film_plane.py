@@ -32,7 +32,7 @@ from femmag.kernels.micromagnetics import (
     inverse_perpendicular_susceptibility,
     wall_width,
 )
-from femmag.physics.film_plane import (
+from femmag.models.film_plane import (
     ElectronTemperatureTable,
     FilmPlaneMagnetization,
     GaussianBeamInducedField,
@@ -157,7 +157,7 @@ def test_uniform_state_is_fixed_point(comm):
 
 
 def test_induced_field_profile_matches_modal_centre():
-    from femmag.reference.induction_modal import thin_sheet_centre_response
+    from femmag.models.induction_modal import thin_sheet_centre_response
 
     provider = GaussianBeamInducedField(-0.096, 10e-6)
     times = np.array([-0.1e-12, 0.0, 0.2e-12, 1e-12, 5e-12])
@@ -171,7 +171,7 @@ def test_induced_field_profile_matches_modal_centre():
     from scipy.integrate import quad
     from scipy.special import j0
 
-    from femmag.reference.induction_modal import gaussian_exponential_convolution
+    from femmag.models.induction_modal import gaussian_exponential_convolution
 
     r0, tau_sheet = 10e-6, 4e-7 * np.pi * 8e6 * 10e-9 * 10e-6 / 2
     for r, t in ((10e-6, 0.5e-12), (14e-6, 2e-12)):
@@ -185,7 +185,7 @@ def test_induced_field_profile_matches_modal_centre():
 
 
 def test_temperature_table_against_direct_solve():
-    from femmag.reference.two_temperature_1d import solve_two_temperature_1d
+    from femmag.models.two_temperature_1d import solve_two_temperature_1d
 
     table = ElectronTemperatureTable.from_reference_2tm(32.0, 20e-12, n_fluences=33)
     layers, substrate = seed003_film_layers()

@@ -25,7 +25,7 @@ import femmag  # noqa: F401  (before dolfinx)
 
 from femmag.geometry import seed003_film
 from femmag.io.probes import PointProbe
-from femmag.physics.film_plane import ElectronTemperatureTable
+from femmag.models.film_plane import ElectronTemperatureTable
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping
 

@@ -32,7 +32,7 @@ from femmag.kernels import llb
 from femmag.kernels.disturbance import ConstantDisturbance, RandomDisturbance
 from femmag.kernels.llb import equilibrium_magnetization
 from femmag.kernels.micromagnetics import MicromagneticParameters
-from femmag.physics.film_plane import (
+from femmag.models.film_plane import (
     ElectronTemperatureTable,
     FilmPlaneMagnetization,
     GaussianBeamInducedField,

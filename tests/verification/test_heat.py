@@ -27,7 +27,7 @@ from dolfinx import fem, mesh as dmesh
 from femmag.geometry import Layer, Stack
 from femmag.geometry.domain import Domain
 from femmag.materials import Library
-from femmag.physics.heat import TwoTemperatureModel
+from femmag.physics.heat.module import TwoTemperatureModel
 
 T0 = 300.0
 L_METAL = 10e-9  # metal layer [m]

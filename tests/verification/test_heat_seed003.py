@@ -2,7 +2,7 @@
 
 Stack → transfer-matrix absorption → FEM two-temperature model on the 1D mesh; the film-averaged
 peak electron temperature must match the spec table at three fluences (±0.02 T_c) and the
-independent finite-volume reference (:mod:`femmag.reference.two_temperature_1d`) to 0.3%.
+independent finite-volume reference (:mod:`femmag.models.two_temperature_1d`) to 0.3%.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from mpi4py import MPI
 
 from femmag.geometry import seed003_film
 from femmag.pulse import Pulse
-from femmag.reference.two_temperature_1d import solve_two_temperature_1d
+from femmag.models.two_temperature_1d import solve_two_temperature_1d
 from femmag.simulation import Simulation, TimeStepping
 
 TC = 550.0

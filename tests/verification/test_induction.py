@@ -16,14 +16,14 @@ import femmag  # noqa: F401
 
 from mpi4py import MPI
 
-from femmag.physics.induction import (
+from femmag.physics.induction.axisymmetric import (
     AxisymmetricInduction,
     BesselImpressedFlux,
     GaussianImpressedFlux,
     pulse_time_grid,
     rz_film_mesh,
 )
-from femmag.reference import induction_modal as modal
+from femmag.models import induction_modal as modal
 from femmag.units import FS, MU0, NM, UM
 
 SIGMA = 8e6  # S/m, calibrated seed-003 film
@@ -327,7 +327,7 @@ def test_solver_rejects_bad_input(comm):
 def test_scalar_model_reproduces_llb_calibration():
     """0D S003-A temperatures + λ = 0.045: min m = 0.19 / 0.036 / 0.003 at 1.0 / 1.5 / 2.0 mJ/cm²
     at +250 / +368 / +558 fs after the pulse peak (physics-spec §5.5 table; κ_IFE = 0)."""
-    from femmag.reference.scalar_model import run_scalar_model
+    from femmag.models.beam_centre import run_scalar_model
 
     result = run_scalar_model(np.array([10.0, 15.0, 20.0]), ife_coefficient=0.0, helicity=0,
                               t_end=1.2e-12)
@@ -340,8 +340,8 @@ def test_scalar_model_reproduces_llb_calibration():
 def test_scalar_model_helicity_dependent_switching():
     """1D S003-A temperatures, thin-sheet B_i (D = 10 µm, κ = 1 T per mJ/cm², no disturbance):
     σ- switches M+ at 2.3-2.6 mJ/cm² and not at 2.0; σ+ never does (spec §5.5 scalar check)."""
-    from femmag.reference.scalar_model import induced_field_traces, run_scalar_model
-    from femmag.reference.two_temperature_1d import solve_two_temperature_1d
+    from femmag.models.beam_centre import induced_field_traces, run_scalar_model
+    from femmag.models.two_temperature_1d import solve_two_temperature_1d
 
     film = {"name": "CoPt", "thickness": 10e-9, "cells": 10, "n": 2.673 + 4.883j,
             "gamma_e": 700.0, "G": 3e18, "C_l": 3.0e6, "kappa_e0": 30.0, "kappa_l": 2.0}

@@ -35,8 +35,8 @@ from mpi4py import MPI
 import ufl
 from dolfinx import fem
 
-from femmag.physics.induction import AxisymmetricInduction, GaussianImpressedFlux, rz_film_mesh
-from femmag.physics.induction3d import Induction3D, disk_box_mesh
+from femmag.physics.induction.axisymmetric import AxisymmetricInduction, GaussianImpressedFlux, rz_film_mesh
+from femmag.physics.induction.nedelec3d import Induction3D, disk_box_mesh
 
 BEAM_RADIUS = 5e-6  # m
 THICKNESS = 0.4e-6  # m

@@ -14,8 +14,8 @@ are the same on any number of ranks.
 import numpy as np
 import pytest
 
-from femmag.physics.optics import PlanarOptics
-from femmag.physics.optics2d import LayeredBackground, PatternedFilmOptics2D
+from femmag.physics.optics.planar import PlanarOptics
+from femmag.physics.optics.patterned import LayeredBackground, PatternedFilmOptics2D
 
 LAM = 800e-9
 N_COPT, N_SIO2 = 2.673 + 4.883j, 1.4533

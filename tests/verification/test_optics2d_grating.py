@@ -11,8 +11,8 @@ The mesh is distributed over MPI.COMM_WORLD: the asserted numbers are the same o
 import numpy as np
 import pytest
 
-from femmag.physics.optics import PlanarOptics
-from femmag.physics.optics2d import PatternedFilmOptics2D
+from femmag.physics.optics.planar import PlanarOptics
+from femmag.physics.optics.patterned import PatternedFilmOptics2D
 from femmag.reference.rcwa import extrapolated, lamellar_grating
 
 LAM = 800e-9
@@ -137,7 +137,7 @@ def test_grating_heat_source_is_mapped_periodically():
 
     from femmag.geometry import seed003_film
     from femmag.geometry.patterned import LateralPattern, build_patterned
-    from femmag.physics.patterned_absorption import PatternedAbsorption, PatternedAbsorptionError
+    from femmag.physics.optics.patterned_absorption import PatternedAbsorption, PatternedAbsorptionError
     from femmag.pulse import Pulse
 
     stack = seed003_film(substrate_thickness="100 nm")
@@ -165,7 +165,7 @@ def test_grating_heats_in_the_two_temperature_model():
     """End to end: Simulation(absorption=PatternedAbsorption) on a grating mesh conserves energy."""
     from femmag.geometry import seed003_film
     from femmag.geometry.patterned import LateralPattern, build_patterned
-    from femmag.physics.patterned_absorption import PatternedAbsorption
+    from femmag.physics.optics.patterned_absorption import PatternedAbsorption
     from femmag.pulse import Pulse
     from femmag.simulation import Simulation, TimeStepping
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import tmm
 
-from femmag.physics.optics import PlanarOptics
+from femmag.physics.optics.planar import PlanarOptics
 
 LAM = 800e-9
 N = {  # spec §1.6, 800 nm
@@ -340,7 +340,7 @@ def test_from_stack_with_femmag_stack_materials_and_pulse():
 # ------------------------------------------------------------------------------------------ 2D
 def test_2d_uniform_stack_reproduces_1d():
     """Fill factor 1 (laterally uniform): R, T, A and the field equal the 1D result to 1e-3."""
-    from femmag.physics.optics import StripeGratingOptics2D
+    from femmag.physics.optics.planar import StripeGratingOptics2D
 
     grating = StripeGratingOptics2D(SEED003, LAM, 1.2e-6, 1.0, 1.0, N["SiO2"])
     planar = grating.planar
@@ -355,7 +355,7 @@ def test_2d_uniform_stack_reproduces_1d():
 @pytest.mark.parametrize("period, fill", [(1.2e-6, 0.5), (0.5e-6, 0.3)])
 def test_2d_grating_energy_balance(period, fill):
     """Lamellar CoPt grating on silica (with and without propagating diffraction orders)."""
-    from femmag.physics.optics import StripeGratingOptics2D
+    from femmag.physics.optics.planar import StripeGratingOptics2D
 
     grating = StripeGratingOptics2D(SEED003, LAM, period, fill, 1.0, N["SiO2"])
     assert grating.energy_balance_error < 1e-3
@@ -367,7 +367,7 @@ def test_2d_grating_energy_balance(period, fill):
 
 
 def test_2d_bad_input():
-    from femmag.physics.optics import StripeGratingOptics2D
+    from femmag.physics.optics.planar import StripeGratingOptics2D
 
     with pytest.raises(ValueError, match="fill_factor"):
         StripeGratingOptics2D(SEED003, LAM, 1e-6, 1.5, 1.0, N["SiO2"])
@@ -389,8 +389,8 @@ def test_depth_profile_fem_equals_tmm_in_pulsed_absorption():
 
     from femmag.geometry import build_1d, seed003_film
     from femmag.materials import Library
-    from femmag.physics.absorption import PulsedAbsorption
-    from femmag.physics.optics import depth_profile_from_stack
+    from femmag.physics.optics.module import PulsedAbsorption
+    from femmag.physics.optics.planar import depth_profile_from_stack
     from femmag.pulse import Pulse
 
     library = Library.default()
@@ -411,7 +411,7 @@ def test_depth_profile_fem_equals_tmm_in_pulsed_absorption():
 @pytest.mark.parametrize("backside", [False, True])
 def test_depth_profile_methods_agree_seed000(backside):
     from femmag.geometry import seed000_spin_valve
-    from femmag.physics.optics import depth_profile_from_stack
+    from femmag.physics.optics.planar import depth_profile_from_stack
 
     stack = seed000_spin_valve()
     fem_q = depth_profile_from_stack(stack, LAM, method="fem", from_substrate_side=backside)
@@ -430,7 +430,7 @@ def _pulse(helicity="sigma+", fluence="2 mJ/cm^2"):
 
 
 def test_ife_field_normalization_helicity_and_fluence():
-    from femmag.physics.optics import IFEField
+    from femmag.physics.optics.planar import IFEField
 
     points = np.array([[0.0, 0.0, -5e-9], [5e-6, 0.0, -5e-9], [3e-6, 4e-6, -1e-9]])
     t0 = 0.2e-12
@@ -451,7 +451,7 @@ def test_ife_field_normalization_helicity_and_fluence():
 
 
 def test_ife_field_kinds_susceptibility_and_depth_weight():
-    from femmag.physics.optics import IFEField
+    from femmag.physics.optics.planar import IFEField
 
     pulse = _pulse(fluence="1 mJ/cm^2")
     rz = IFEField(pulse, kind="rz")(np.array([[5e-6, -5e-9, 0.0]]), 0.2e-12)
@@ -477,8 +477,8 @@ def test_ife_field_as_magnetization_provider():
     from mpi4py import MPI
 
     from femmag.geometry import build_1d, seed003_film
-    from femmag.physics.magnetization import Magnetization
-    from femmag.physics.optics import IFEField
+    from femmag.physics.magnetization.module import Magnetization
+    from femmag.physics.optics.planar import IFEField
 
     domain = build_1d(seed003_film(), MPI.COMM_WORLD, max_cell_size="2 nm")
     magnetization = Magnetization(domain)

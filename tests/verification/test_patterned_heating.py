@@ -26,8 +26,8 @@ from mpi4py import MPI
 from femmag.fields import FieldRegistry
 from femmag.geometry import seed003_film
 from femmag.geometry.patterned import LateralPattern, build_patterned
-from femmag.physics.heat import TwoTemperatureModel
-from femmag.physics.patterned_absorption import PatternedAbsorption
+from femmag.physics.heat.module import TwoTemperatureModel
+from femmag.physics.optics.patterned_absorption import PatternedAbsorption
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping
 

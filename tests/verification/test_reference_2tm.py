@@ -1,11 +1,11 @@
-"""The independent 1D finite-volume two-temperature reference (femmag.reference.two_temperature_1d):
+"""The independent 1D finite-volume two-temperature reference (femmag.models.two_temperature_1d):
 the seed-003 S003-A table (physics-spec §4.5), energy conservation, the 0D relaxation rate, time
 and cell convergence, the Jacobian pattern and input errors."""
 
 import numpy as np
 import pytest
 
-from femmag.reference.two_temperature_1d import (
+from femmag.models.two_temperature_1d import (
     build_grid,
     solve_two_temperature_1d,
     two_temperature_system,

@@ -12,7 +12,7 @@ import ufl
 from dolfinx import fem
 from mpi4py import MPI
 
-from femmag.physics.spin_diffusion import (
+from femmag.physics.spin.diffusion import (
     MagnetizationRateSource,
     SpinDiffusion1D,
     SpinLayer,

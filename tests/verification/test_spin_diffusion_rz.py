@@ -14,8 +14,8 @@ import dolfinx
 from mpi4py import MPI
 
 from femmag.geometry import Layer, Stack, build_axisymmetric
-from femmag.physics.spin_diffusion import SpinDiffusion1D, SpinLayer
-from femmag.physics.spin_diffusion_rz import SpinDiffusionRZ, gaussian_lateral_source
+from femmag.physics.spin.diffusion import SpinDiffusion1D, SpinLayer
+from femmag.physics.spin.diffusion_rz import SpinDiffusionRZ, gaussian_lateral_source
 from femmag.reference.spin_diffusion import multilayer_steady_state
 from femmag.units import NM, PS
 

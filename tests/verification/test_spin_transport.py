@@ -1,6 +1,6 @@
 """s-d model at the quadrature points inside Simulation, coupled to spin transport (spec §6).
 
-femmag.physics.spin_transport.SpinTransport against the lumped SpinValveModel, the M3TM, spin
+femmag.physics.spin.module.SpinTransport against the lumped SpinValveModel, the M3TM, spin
 conservation, rank independence and bad input. Stack: the simplified seed-000 Co(3.2)/Cu(80)/Co(7)
 on 1 µm glass, 1D mesh (1 nm cells: the same transport mesh as SpinValveModel(cell_size=1 nm)).
 """
@@ -15,9 +15,9 @@ from scipy.integrate import solve_ivp
 
 from femmag.geometry.stack import Layer, Stack, seed000_spin_valve
 from femmag.kernels.sd import SdParameters, m3tm_rhs
-from femmag.physics.spin_diffusion import SpinLayer
-from femmag.physics.spin_transport import seed000_groups, spin_transport
-from femmag.physics.spin_valve import MagneticLayer, SpinValveModel, TemperatureTraces
+from femmag.physics.spin.diffusion import SpinLayer
+from femmag.physics.spin.module import seed000_groups, spin_transport
+from femmag.models.spin_valve import MagneticLayer, SpinValveModel, TemperatureTraces
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping
 

@@ -1,4 +1,4 @@
-"""Coupled s-d + spin transport of the spin valve (femmag.physics.spin_valve; spec §6)."""
+"""Coupled s-d + spin transport of the spin valve (femmag.models.spin_valve; spec §6)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from femmag.kernels.sd import SdParameters, equilibrium_magnetization, m3tm_rhs
-from femmag.physics.spin_diffusion import SpinLayer
-from femmag.physics.spin_valve import (MagneticLayer, SpinValveModel, TemperatureTraces,
+from femmag.physics.spin.diffusion import SpinLayer
+from femmag.models.spin_valve import (MagneticLayer, SpinValveModel, TemperatureTraces,
                                        initial_magnetization)
 
 EV = 1.602176634e-19

@@ -10,7 +10,7 @@ in dielectric layers and the substrate a single temperature, C ∂T/∂t = ∂_�
 absorbs). Interfaces (§4.2): metal/metal perfect contact for both baths; metal/dielectric blocks the
 electrons and couples the lattice perfectly or through a Kapitza conductance h_K; the top surface
 is adiabatic; the substrate bottom is held at T0 or adiabatic. The source is
-q(ζ, t) = (q/I)(ζ) I(0, t) with (q/I) from :mod:`femmag.reference.transfer_matrix`, averaged
+q(ζ, t) = (q/I)(ζ) I(0, t) with (q/I) from :mod:`femmag.physics.optics.transfer_matrix`, averaged
 exactly over each cell (Poynting-flux difference), and I(0, t) the Gaussian pulse of §1.4.
 
 Method of lines: cell-centred finite volumes (face conductance = series resistance of the two
@@ -43,7 +43,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 from scipy.special import erf
 
-from femmag.reference.transfer_matrix import TransferMatrixResult, tmm_stack
+from femmag.physics.optics.transfer_matrix import TransferMatrixResult, tmm_stack
 
 __all__ = [
     "StackGrid",

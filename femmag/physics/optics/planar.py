@@ -42,12 +42,12 @@ r, R, T, A, per-layer absorption, :meth:`PlanarOptics.field` (E/E_inc at any ζ)
 Beyond planar (issue 3 §2): :class:`StripeGratingOptics2D` solves the 2D (x, ζ) TE problem for a
 periodic lamellar grating (or, with fill factor 1, the uniform stack) under a normally incident
 plane wave (scattered field, PMLs above and below, one mirror-symmetric unit cell).
-:class:`femmag.physics.optics2d.PatternedFilmOptics2D` solves TE and TM for a film edge, a stripe
+:class:`femmag.physics.optics.patterned.PatternedFilmOptics2D` solves TE and TM for a film edge, a stripe
 or a uniform film under a plane wave or a Gaussian beam, on a distributed gmsh mesh with PMLs on
 all sides.
 
 Wire-ups: :func:`depth_profile_from_stack` (ζ → q/I_inc for
-:class:`femmag.physics.absorption.PulsedAbsorption`, FEM or transfer matrix) and :class:`IFEField`
+:class:`femmag.physics.optics.module.PulsedAbsorption`, FEM or transfer matrix) and :class:`IFEField`
 (the inverse-Faraday flux density as a ``Magnetization.add_field`` provider).
 
 Energy balance: with the exact quadrature used here (P_p × DG0 products), testing the discrete
@@ -708,7 +708,7 @@ def depth_profile_from_stack(stack: Any, wavelength: float, library: Any = None,
                              **options: Any) -> Callable[[npt.ArrayLike], np.ndarray]:
     """Absorption depth profile ζ ↦ q(ζ)/I_inc [1/m] of a femmag ``Stack`` (spec §1.4).
 
-    The callable plugs into :class:`femmag.physics.absorption.PulsedAbsorption` as
+    The callable plugs into :class:`femmag.physics.optics.module.PulsedAbsorption` as
     ``depth_profile=`` (the heat source then uses the FEM optics instead of its transfer-matrix
     default).
 
@@ -718,7 +718,7 @@ def depth_profile_from_stack(stack: Any, wavelength: float, library: Any = None,
         library: materials library (``femmag.materials.Library``, a mapping or ``None`` for the
             default library).
         method: ``"fem"`` (:class:`PlanarOptics`, P2 finite elements) or ``"tmm"`` (the
-            transfer-matrix reference, :func:`femmag.reference.transfer_matrix.tmm_stack`).
+            transfer-matrix reference, :func:`femmag.physics.optics.transfer_matrix.tmm_stack`).
         from_substrate_side: pump through the substrate (backside excitation).
         **options: passed to :class:`PlanarOptics` (``degree``, ``cells_per_skin_depth``, ...);
             the default resolution here is 32 cells per skin depth (profiles agree with the
@@ -740,7 +740,7 @@ def depth_profile_from_stack(stack: Any, wavelength: float, library: Any = None,
         optics = PlanarOptics.from_stack(stack, wavelength, library,
                                          from_substrate_side=from_substrate_side, **options)
         return optics.absorbed_power_density
-    from femmag.reference.transfer_matrix import tmm_stack
+    from femmag.physics.optics.transfer_matrix import tmm_stack
 
     resolve = _material_resolver(library)
 

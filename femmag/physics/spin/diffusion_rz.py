@@ -1,6 +1,6 @@
 """Transient spin diffusion on an axisymmetric r-z multilayer mesh (physics-spec §7.1-7.2).
 
-The r-z counterpart of :class:`femmag.physics.spin_diffusion.SpinDiffusion1D`. Per metal layer,
+The r-z counterpart of :class:`femmag.physics.spin.diffusion.SpinDiffusion1D`. Per metal layer,
 μ = spin accumulation μ_s [J], with the r-weight of the axisymmetric volume element::
 
     ∫(N/2) ∂_tμ v r + ∫(σ/2e²) ∇μ·∇v r + ∫(N/2) μ/τ_s v r = ∫(N/2) S v r
@@ -56,7 +56,7 @@ def gaussian_lateral_source(beam_radius: float, amplitude: Callable[[float], flo
     Args:
         beam_radius: 1/e radius r0 [m].
         amplitude: S on the axis as a function of time [s] → [J/s], e.g. a
-            :class:`~femmag.physics.spin_diffusion.MagnetizationRateSource`.
+            :class:`~femmag.physics.spin.diffusion.MagnetizationRateSource`.
 
     Returns:
         A callable S(r [m] array, t [s]) → S [J/s] array.
@@ -153,7 +153,7 @@ class SpinDiffusionRZ:
             coupling need no map); otherwise it is redistributed once with ghosts.
         layers: layer name → layer properties with ``conductivity`` σ [S/m], ``dos`` N
             [1/(J m³)] and ``tau_s`` or ``spin_relaxation_time`` τ_s [s] (e.g.
-            :class:`~femmag.physics.spin_diffusion.SpinLayer`). Only these layers carry μ.
+            :class:`~femmag.physics.spin.diffusion.SpinLayer`). Only these layers carry μ.
         interface_conductances: ``"A|B"`` (a Domain boundary name) → G_s [S/m²]. Every interface
             between the regions of two different listed layers must be given.
         regions: layer name → the Domain regions it covers (contiguous; an effective medium,
@@ -431,7 +431,7 @@ class SpinDiffusionRZ:
         cells; ghosts are filled here), added to the layer sources and held constant until the
         next call (both θ-ends of a step).
 
-        The pointwise coupling of :mod:`femmag.physics.spin_transport` feeds its −dM/dt cell by
+        The pointwise coupling of :mod:`femmag.physics.spin.module` feeds its −dM/dt cell by
         cell this way: cell c of :attr:`V0` is cell c of the Domain's mesh.
 
         Raises:

@@ -1,6 +1,6 @@
 r"""Ballistic hot-electron energy transport: redistribution of the absorbed power along the depth.
 
-The optics (:mod:`femmag.physics.absorption`) gives where the pump *photons* are absorbed,
+The optics (:mod:`femmag.physics.optics.module`) gives where the pump *photons* are absorbed,
 q_opt(ζ)/I_inc [1/m]. In noble metals the excited electrons first travel ballistically, close to the
 Fermi velocity (~1 nm/fs), over a "ballistic range" δ_b before they share their energy with the
 thermal electrons; in Au and Cu δ_b ≈ 100 nm (Hohlfeld et al., Chem. Phys. 251, 237 (2000), who
@@ -9,7 +9,7 @@ Brorson et al., PRL 59, 1962 (1987)). In a multilayer, part of the energy absorb
 electrode is thereby carried across a Cu spacer within ~100 fs — the superdiffusive picture of
 Battiato, Carva & Oppeneer (PRL 105, 027203 (2010)) in its simplest, energy-only and
 time-integrated form. This module returns the *thermalized* source q_b(ζ)/I_inc that replaces
-q_opt in :class:`~femmag.physics.absorption.PulsedAbsorption`:
+q_opt in :class:`~femmag.physics.optics.module.PulsedAbsorption`:
 
     >>> profile = ballistic_depth_profile(optics.absorbed_power_density, stack,   # doctest: +SKIP
     ...                                   {"Cu": "70 nm", "Pt": "2 nm", "Co": "3 nm", "Ta": "2 nm"})
@@ -384,7 +384,7 @@ def _layer_ranges(stack: Any, library_or_ranges: Any, library: Any) -> tuple[NDA
         raise ValueError(f"ballistic_depth_profile: no ballistic range for the metal layer(s) "
                          f"{', '.join(missing)}; give one per material or layer name, e.g. "
                          f"{{'Cu': '70 nm'}} (0 for no transport), or see "
-                         f"femmag.physics.ballistic.ballistic_ranges() for proposed values")
+                         f"femmag.physics.optics.ballistic.ballistic_ranges() for proposed values")
     return np.asarray(ranges), np.asarray(transports)
 
 
@@ -435,7 +435,7 @@ def ballistic_depth_profile(depth_profile: Callable[[NDArray], NDArray] | None, 
     lib = library if library is not None else (
         library_or_ranges if isinstance(library_or_ranges, Library) else Library.default())
     if depth_profile is None:
-        from femmag.physics.absorption import stack_optics
+        from femmag.physics.optics.module import stack_optics
 
         depth_profile = stack_optics(stack, to_si(wavelength, "length", "wavelength"),
                                      lib).absorbed_power_density
@@ -467,7 +467,7 @@ def ballistic_absorption(library_or_ranges: Any, *, scale: float = 1.0,
         raise ValueError(f"ballistic_absorption: scale = {scale!r} must be > 0")
 
     def factory(domain: Any, pulse: Any, library: Any) -> Any:
-        from femmag.physics.absorption import PulsedAbsorption, stack_optics
+        from femmag.physics.optics.module import PulsedAbsorption, stack_optics
 
         base = getattr(pulse, "pulse", pulse)
         optics = stack_optics(domain.stack, base.wavelength, library)

@@ -552,7 +552,7 @@ class SpinDiffusion1D:
         added to the layer sources and held constant until the next call (both θ-ends of a step).
 
         This is how a pointwise coupled model (e.g. the s-d model at the quadrature points of
-        :mod:`femmag.physics.spin_transport`) feeds its −dM/dt cell by cell.
+        :mod:`femmag.physics.spin.module`) feeds its −dM/dt cell by cell.
         """
         if self._cell_source is None:
             self._cell_source = fem.Function(self.V0, name="spin_source_density")

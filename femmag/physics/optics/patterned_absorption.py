@@ -6,7 +6,7 @@ r"""Absorbed power density of a line focus on a laterally structured film (2D op
 
 with :math:`\hat q = q/I_0` [1/m] the absorbed power density per unit peak intensity of the 2D
 (x, ζ = −z) harmonic-Maxwell solution of the patterned stack under a Gaussian line focus
-(:class:`~femmag.physics.optics2d.PatternedFilmOptics2D`: TE or TM, edge or stripe, the beam's
+(:class:`~femmag.physics.optics.patterned.PatternedFilmOptics2D`: TE or TM, edge or stripe, the beam's
 lateral profile included), and :math:`I_{pk}` the peak intensity of the :class:`~femmag.pulse.Pulse`
 (or of each pulse of a :class:`~femmag.pulse.PulseTrain`). The consistent heat problem is 2D
 Cartesian (x, z) per unit length along y: a Domain of kind ``"xz"``
@@ -17,8 +17,8 @@ w0 describe the same line focus when w0 = √2 r0 (intensity exp(−x²/r0²) = 
 wavelength is the pulse's. A ready optics object is checked against both.
 
 Quadrature. :math:`\hat q` is evaluated once, at the quadrature points of the heat forms (degree
-:data:`~femmag.physics.heat.HEAT_QUADRATURE_DEGREE`), and stored in a quadrature-element function
-(like :class:`~femmag.physics.absorption.PulsedAbsorption`), so that the layer interfaces and the
+:data:`~femmag.physics.heat.module.HEAT_QUADRATURE_DEGREE`), and stored in a quadrature-element function
+(like :class:`~femmag.physics.optics.module.PulsedAbsorption`), so that the layer interfaces and the
 pattern edges, which are mesh lines of both meshes, are never smeared. The optics' point
 evaluation is collective: every rank evaluates the points of all ranks (gathered), then keeps its
 own.
@@ -56,8 +56,8 @@ import numpy as np
 import ufl
 from dolfinx import fem
 
-from femmag.physics.absorption import pulse_envelope_ufl
-from femmag.physics.heat import HEAT_QUADRATURE_DEGREE
+from femmag.physics.optics.module import pulse_envelope_ufl
+from femmag.physics.heat.module import HEAT_QUADRATURE_DEGREE
 
 __all__ = ["PatternedAbsorption", "PatternedAbsorptionError"]
 
@@ -75,7 +75,7 @@ class PatternedAbsorption:
         pulse: :class:`~femmag.pulse.Pulse` or :class:`~femmag.pulse.PulseTrain`; its wavelength
             and radius fix the optics' wavelength and beam waist (w0 = √2 r0).
         library: materials library (refractive indices), default the packaged one.
-        optics: a solved :class:`~femmag.physics.optics2d.PatternedFilmOptics2D` (checked against
+        optics: a solved :class:`~femmag.physics.optics.patterned.PatternedFilmOptics2D` (checked against
             the pulse and the mesh), or a dict of options for
             :func:`~femmag.geometry.patterned.patterned_optics` (``polarization``,
             ``cells_per_wavelength``, ...), or None (TE, default options).

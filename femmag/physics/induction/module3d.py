@@ -1,9 +1,9 @@
 r"""The induced field acting on a film on a 3D mesh: IFE impressed flux + eddy currents (N1curl).
 
-The 3D counterpart of :class:`femmag.physics.film_induction.FilmInduction` for
+The 3D counterpart of :class:`femmag.physics.induction.module.FilmInduction` for
 ``Simulation(mesh="3d", induction={...})``: the same interface (field provider
 ``__call__(points, t)``, ``early_fields/setup/step/commit/reject/summary/centre_field``), with the
-eddy currents computed by :class:`femmag.physics.induction3d.Induction3D` (physics-spec §3.4) on
+eddy currents computed by :class:`femmag.physics.induction.nedelec3d.Induction3D` (physics-spec §3.4) on
 its own 3D disk-in-box mesh:
 
 - the conducting film is the chosen magnetic layer, resolved (``film_layers`` prism layers across
@@ -38,8 +38,8 @@ from mpi4py import MPI
 
 import numpy as np
 
-from femmag.physics.induction import GaussianImpressedFlux
-from femmag.physics.induction3d import Induction3D, _PointProbe, disk_box_mesh
+from femmag.physics.induction.axisymmetric import GaussianImpressedFlux
+from femmag.physics.induction.nedelec3d import Induction3D, _PointProbe, disk_box_mesh
 from femmag.units import MJ_PER_CM2, to_si
 
 __all__ = ["FilmInduction3D"]
@@ -89,7 +89,7 @@ class FilmInduction3D:
         layer_growth: growth of the z-layers away from the film.
         far_cell_factor: in-plane cell size at the box edge, in r0.
         scheme: ``"bdf2"`` (default), ``"euler"`` or ``"cn"`` (see
-            :class:`~femmag.physics.induction3d.Induction3D`).
+            :class:`~femmag.physics.induction.nedelec3d.Induction3D`).
         air_conductivity_ratio: σ_air/σ of the gauge.
     """
 

@@ -7,7 +7,7 @@ e^{−iωt}, fields invariant along y. Two scalar problems:
 * **TM** (H = H_y ŷ):  ∇·(ε⁻¹ ∇H) + k0² H = 0.
 
 Mesh coordinates are (x, ζ) with ζ = −z the depth below the stack top (as in
-:class:`femmag.physics.optics.StripeGratingOptics2D`); the stack occupies 0 < ζ < D.
+:class:`femmag.physics.optics.planar.StripeGratingOptics2D`); the stack occupies 0 < ζ < D.
 
 **Sample.** A planar stack whose *patterned* layers (default: all) are present only in a
 footprint — ``pattern="edge"``: x < x_edge (a film that ends at x_edge, bare substrate beyond);
@@ -35,7 +35,7 @@ is the integral over the meshed half period. The cells of the gaps next to the s
 (ratio 1.15) from the film's cell size: the near field of the line corners (TM) needs them.
 Point evaluation takes any x (mapped onto the half period by :meth:`fold`). A Gaussian beam on a
 grating would break the periodicity and is refused (``beam_waist`` must be None); see
-:class:`~femmag.physics.patterned_absorption.PatternedAbsorption` for a wide beam (local plane
+:class:`~femmag.physics.optics.patterned_absorption.PatternedAbsorption` for a wide beam (local plane
 wave). Measured (10 nm CoPt lines on silica, 800 nm, w = p/2, default mesh): R + T + A = 1 to
 ≤ 1e-5 (TE, TM; p = 0.4 and 2 µm); against the Fourier modal method of
 :mod:`femmag.reference.rcwa`: TE 1.5e-5 in R, 5e-6 in A; TM 5e-4 (converging at rate ~1.3 in h
@@ -45,7 +45,7 @@ to ~3e-5 after extrapolation).
 planar stack with the patterned layers removed* ("bare" background: for the default, the top
 medium over the substrate). Its field E_b is known in closed form for every plane wave of the
 incident angular spectrum (exact characteristic-matrix solution of the oblique-incidence planar
-problem — the same 1D problem :class:`~femmag.physics.optics.PlanarOptics` solves by FEM at normal
+problem — the same 1D problem :class:`~femmag.physics.optics.planar.PlanarOptics` solves by FEM at normal
 incidence). The total field is E = E_b + E_s and the scattered field obeys
 
     TE: ∇·(∇E_s) + k0² ε E_s = −k0² (ε − ε_b) E_b,
@@ -96,7 +96,7 @@ import numpy as np
 import numpy.typing as npt
 
 import femmag  # noqa: F401  (dolfinx_solver before dolfinx)
-from femmag.physics.optics import PlanarOptics, _skin_depth
+from femmag.physics.optics.planar import PlanarOptics, _skin_depth
 
 __all__ = ["LayeredBackground", "PatternedFilmOptics2D"]
 

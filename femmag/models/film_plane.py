@@ -7,7 +7,7 @@ State and discretization (decision):
     The reduced magnetization ``m = M/M_s(0 K)`` lives at the **nodes of a P1 mesh** of the film
     plane (``dolfinx.mesh.create_rectangle``; lengths in m). With the lumped (nodal-quadrature) mass
     matrix the nodes *are* the quadrature points of the mass form, so this is the same "LLB at the
-    quadrature points" model as :mod:`femmag.physics.magnetization`, with the rule chosen so that
+    quadrature points" model as :mod:`femmag.physics.magnetization.module`, with the rule chosen so that
     the exchange Laplacian needs no projection:
     ``∇²m ≈ −M_L⁻¹ K m`` (K: P1 stiffness, M_L: lumped mass, both assembled once, natural
     (Neumann) boundary). Each node is advanced by :func:`femmag.kernels.llb.llb_advance` with the
@@ -46,7 +46,7 @@ Thermal noise (``thermal_noise=True``):
 Temperature (shortcut, stated error):
     T_e(x, y, t) = T_e^{1D}(F(r), t): a table of the film-averaged electron temperature versus
     fluence and time, computed once with the 1D (depth) reference two-temperature model
-    (:mod:`femmag.reference.two_temperature_1d`, set S003-A by default), interpolated linearly in
+    (:mod:`femmag.models.two_temperature_1d`, set S003-A by default), interpolated linearly in
     √F (T_e,peak ∝ √F) and in t. Lateral heat flow is neglected: the lateral diffusion lengths
     over the 100-200 ps of a pulse window are √(κ_l t/C_l) ≈ 8-12 nm (lattice) and
     √(κ_e/G) ≈ 3 nm (hot electrons, before they equilibrate), against a beam radius of 10 µm:
@@ -75,7 +75,7 @@ Temperature (shortcut, stated error):
 Induced field:
     :class:`GaussianBeamInducedField` is the total flux density at the sheet of a thin conducting
     film driven by the impressed IFE flux ``h κ_IFE F0 exp(-r²/r0²) exp(-4 ln2 t²/τ_p²)`` (§3.6,
-    the r-dependent version of :func:`femmag.reference.induction_modal.thin_sheet_centre_response`):
+    the r-dependent version of :func:`femmag.models.induction_modal.thin_sheet_centre_response`):
     ``B_i(r, t) = h κ F0 Σ_j w_j J0(2 p_j r/r0) (f ⊗ g_{τ_j})(t)``, ``τ_j = τ_sheet/(2 p_j)``.
     The magnetization does not feed back (as in seed 003 Fig. 8c).
 
@@ -122,7 +122,7 @@ from femmag.kernels.micromagnetics import (
     demagnetizing_field,
     exchange_prefactor,
 )
-from femmag.reference.induction_modal import gaussian_exponential_convolution, sheet_time
+from femmag.models.induction_modal import gaussian_exponential_convolution, sheet_time
 
 __all__ = [
     "ElectronTemperatureTable",
@@ -223,13 +223,13 @@ class ElectronTemperatureTable:
             peak_fluence: F0 [J/m²] (1 mJ/cm² = 10 J/m²).
             t_end: last time after the pulse peak [s] (e.g. 150e-12).
             n_fluences: grid size (33 gives < 1 K interpolation error at 3.2 mJ/cm²).
-            layers, substrate: layer dicts of :func:`~femmag.reference.two_temperature_1d.
+            layers, substrate: layer dicts of :func:`~femmag.models.two_temperature_1d.
                 solve_two_temperature_1d` (default :func:`seed003_film_layers`).
             duration: pulse FWHM τ_p [s].
             ambient_temperature: T0 [K].
             film: name of the magnetic layer whose T_e is averaged (default the first layer).
         """
-        from femmag.reference.two_temperature_1d import solve_two_temperature_1d
+        from femmag.models.two_temperature_1d import solve_two_temperature_1d
 
         if not (peak_fluence > 0 and t_end > 0 and n_fluences >= 2):
             raise ValueError(f"ElectronTemperatureTable: need peak_fluence > 0 J/m² (got "

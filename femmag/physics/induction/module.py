@@ -1,6 +1,6 @@
 r"""The induced field acting on the film: IFE impressed flux + eddy (loop) currents + M variations.
 
-Wraps :class:`femmag.physics.induction.AxisymmetricInduction` as a physics module of a
+Wraps :class:`femmag.physics.induction.axisymmetric.AxisymmetricInduction` as a physics module of a
 :class:`~femmag.simulation.Simulation` (physics-spec §2.3, §3):
 
 - the impressed inverse-Faraday flux :math:`B_{IFE} = h\,\kappa_{IFE} F_0\, e^{-r^2/r_0^2} g(t)\,\hat z`
@@ -31,7 +31,7 @@ import numpy as np
 
 from mpi4py import MPI
 
-from femmag.physics.induction import AxisymmetricInduction, GaussianImpressedFlux, rz_film_mesh
+from femmag.physics.induction.axisymmetric import AxisymmetricInduction, GaussianImpressedFlux, rz_film_mesh
 from femmag.units import MJ_PER_CM2, to_si
 
 

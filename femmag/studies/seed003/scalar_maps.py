@@ -1,10 +1,10 @@
 """Seed-003 helpers for the scalar beam-centre model (physics-spec §3.8, §4.5, §5.5, §9.1).
 
 * The S003-A stack (CoPt 10 nm on fused silica) in one place, as the plain-SI dicts of
-  :mod:`femmag.reference.two_temperature_1d`.
+  :mod:`femmag.models.two_temperature_1d`.
 * :class:`ElectronTemperatureTable`: film-averaged T_e(F, t) from the 1D reference, solved once per
   distinct fluence and cached, usable as ``electron_temperature=`` of
-  :func:`femmag.reference.scalar_model.run_scalar_model` (a phase diagram then needs one 1D solve
+  :func:`femmag.models.beam_centre.run_scalar_model` (a phase diagram then needs one 1D solve
   per fluence of its grid, not one per point).
 * :func:`final_states`: the scalar model over a whole grid of (F, D, κ_IFE, helicity, B0, λ) points,
   in memory-bounded chunks and optionally split over MPI ranks (gathered on every rank).
@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from femmag.kernels.llb import LLBParameters
-from femmag.reference.scalar_model import S003_LLB, run_scalar_model
-from femmag.reference.two_temperature_1d import solve_two_temperature_1d
+from femmag.models.beam_centre import S003_LLB, run_scalar_model
+from femmag.models.two_temperature_1d import solve_two_temperature_1d
 from femmag.units import MU0
 
 __all__ = [

@@ -5,17 +5,17 @@ ferromagnets:
 
 * **Temperatures** T_e, T_l(t) of every ferromagnetic (FM) layer come from a
   :class:`TemperatureTraces` object: precomputed traces, e.g. from the 1D finite-volume 2TM
-  reference (:func:`seed000_temperatures`, :mod:`femmag.reference.two_temperature_1d`, with Cu
+  reference (:func:`seed000_temperatures`, :mod:`femmag.models.two_temperature_1d`, with Cu
   electron transport heating the reference layer, §6.3). The 2TM does not depend on the
   magnetization, so it is solved once, before the spin dynamics. The FEM heat module
-  (:mod:`femmag.physics.heat`) can replace it: anything that gives layer-averaged T_e(t), T_l(t)
+  (:mod:`femmag.physics.heat.module`) can replace it: anything that gives layer-averaged T_e(t), T_l(t)
   on a time grid fits :class:`TemperatureTraces`.
 * **Local s-d model** (§6.1, :mod:`femmag.kernels.sd`) per FM layer: one d magnetization m_d and the
   layer-averaged spin accumulation μ_s (the FM layers are 3-7 nm thick, below the spin-diffusion
   length of the transport model; a per-z-point version would carry one m_d per DG node).
 * **Transport** of μ_s (§6.2), one of
 
-  - ``"diffusive"``: μ_s(z, t) lives in :class:`~femmag.physics.spin_diffusion.SpinDiffusion1D`
+  - ``"diffusive"``: μ_s(z, t) lives in :class:`~femmag.physics.spin.diffusion.SpinDiffusion1D`
     (DG in z, interface conductances, relaxation τ_s per layer). Each time step is split
     (Lie splitting, first order in dt):
     (1) *local s-d step*: every FM layer advances (m_d, μ_s) with :func:`sd_advance` from the
@@ -56,7 +56,7 @@ import femmag  # noqa: F401  (dolfinx_solver before dolfinx)
 from mpi4py import MPI
 
 from femmag.kernels.sd import SdParameters, equilibrium_magnetization, sd_advance
-from femmag.physics.spin_diffusion import SpinDiffusion1D, SpinLayer
+from femmag.physics.spin.diffusion import SpinDiffusion1D, SpinLayer
 
 __all__ = [
     "FM_CU_CONTROL_LAYERS",
@@ -152,7 +152,7 @@ def layer_temperatures(result: Any, labels: Mapping[str, str]) -> TemperatureTra
     """Thickness-averaged T_e, T_l of groups of 2TM layers → :class:`TemperatureTraces`.
 
     Args:
-        result: a :class:`femmag.reference.two_temperature_1d.TwoTemperature1DResult`.
+        result: a :class:`femmag.models.two_temperature_1d.TwoTemperature1DResult`.
         labels: FM layer name of the spin model → prefix of the 2TM layer names it averages
             (e.g. ``{"free": "free_"}`` averages all layers whose name starts with "free_").
 
@@ -211,7 +211,7 @@ def seed000_temperatures(fluence: float = 200.0, duration: float = 50e-15,
     Returns:
         :class:`TemperatureTraces` of the FM layers, starting at t = 0.
     """
-    from femmag.reference.two_temperature_1d import solve_two_temperature_1d
+    from femmag.models.two_temperature_1d import solve_two_temperature_1d
 
     params = {k: dict(v) for k, v in SEED000_THERMAL.items()}
     for material, values in (thermal or {}).items():

@@ -12,8 +12,8 @@ physics-spec (§4.4, §6.2, §6.4) or the literature allows, and builders for
 * the lumped model (:func:`calibrated_temperatures` → :func:`calibrated_model`): the 1D
   finite-volume 2TM of the stack with per-group thermal parameters (the ref Co/Pt multilayer may
   have its own e-ph coupling) and, optionally, ballistic hot-electron energy transport
-  (:mod:`femmag.physics.ballistic`, range δ_b per material) → layer-averaged T_e, T_l →
-  :class:`~femmag.physics.spin_valve.SpinValveModel` with ballistic spin transfer;
+  (:mod:`femmag.physics.optics.ballistic`, range δ_b per material) → layer-averaged T_e, T_l →
+  :class:`~femmag.models.spin_valve.SpinValveModel` with ballistic spin transfer;
 * the FEM chain (:func:`simulation_inputs`): the materials library, the absorption factory and the
   ``spin_transport(...)`` options for ``Simulation``.
 
@@ -38,7 +38,7 @@ import numpy as np
 
 import femmag  # noqa: F401  (dolfinx_solver before dolfinx)
 from femmag.kernels.sd import SdParameters
-from femmag.physics.spin_valve import (
+from femmag.models.spin_valve import (
     SEED000_LAYERS,
     SEED000_OPTICS,
     SEED000_THERMAL,
@@ -107,9 +107,9 @@ def _ballistic_cell_fractions(layers: list[dict], substrate: dict, cu_range: flo
                               short_ranges: Mapping[str, float]) -> np.ndarray:
     """Absorbed fraction per FV cell after ballistic transport (δ_b(Cu) = ``cu_range`` [m])."""
     from femmag.geometry.stack import seed000_spin_valve
-    from femmag.physics.ballistic import ballistic_depth_profile
-    from femmag.reference.transfer_matrix import tmm_stack
-    from femmag.reference.two_temperature_1d import build_grid
+    from femmag.physics.optics.ballistic import ballistic_depth_profile
+    from femmag.physics.optics.transfer_matrix import tmm_stack
+    from femmag.models.two_temperature_1d import build_grid
 
     grid = build_grid(layers, substrate)
     # the same transfer matrix as the FV reference's own source (its optical indices)
@@ -148,7 +148,7 @@ def calibrated_temperatures(params: Mapping[str, float], *, t_end: float = 3 * P
     Returns:
         :class:`TemperatureTraces` of "free" and "ref" from t = 0.
     """
-    from femmag.reference.two_temperature_1d import solve_two_temperature_1d
+    from femmag.models.two_temperature_1d import solve_two_temperature_1d
 
     thermal = {"ref": {"Co": {"G": params["G_Co_ref"]}, "Pt": {"G": params["G_Pt_ref"]}},
                "spacer": {"Cu": {"kappa_e0": params["kappa_e_Cu"]}}}
@@ -288,7 +288,7 @@ SEED000_CALIBRATED: dict[str, CalibratedValue] = {
                                   "into the ref than the bulk value, more ref demag than 245)"),
     "ballistic_range_Cu": CalibratedValue(150.0, "nm", (0.0, 150.0),
                                           "[LIT order: Hohlfeld et al. 2000, δ_b ~ 100 nm in noble "
-                                          "metals] femmag.physics.ballistic scan range (top)"),
+                                          "metals] femmag.physics.optics.ballistic scan range (top)"),
 }
 
 #: Session-1 set (demos/demo_spin_valve.py, demo_spin_valve_fem.py), for comparison.
@@ -325,10 +325,10 @@ def simulation_inputs(params: Mapping[str, float] | None = None) -> dict[str, An
         ``{"library", "absorption", "spin_transport", "absorption_scale"}``: the materials library
         (FV thermal set, Cu κ_e0), the absorption factory (ballistic ranges and scale; None for the
         plain optics — then scale the pulse fluence by ``absorption_scale``) and the options of
-        :func:`femmag.physics.spin_transport.spin_transport` (ballistic spin transfer).
+        :func:`femmag.physics.spin.module.spin_transport` (ballistic spin transfer).
     """
-    from femmag.physics.ballistic import ballistic_absorption
-    from femmag.physics.spin_transport import seed000_thermal_library
+    from femmag.physics.optics.ballistic import ballistic_absorption
+    from femmag.physics.spin.module import seed000_thermal_library
 
     p = plain() if params is None else dict(params)
     if p["G_Co_ref"] != SEED000_THERMAL["Co"]["G"] or p["G_Pt_ref"] != SEED000_THERMAL["Pt"]["G"]:

@@ -2,7 +2,7 @@
 
 At the beam centre, with m ∥ z::
 
-    T_e(t), T_l(t):  0D two-temperature model (S003-A, :mod:`femmag.reference.two_temperature_0d`)
+    T_e(t), T_l(t):  0D two-temperature model (S003-A, :mod:`femmag.models.two_temperature_0d`)
                      or any supplied electron-temperature trace per fluence (e.g. the 1D reference);
     B_i(t) = B0 + (f ⊗ g)(t),   f(t) = h κ_IFE F0 exp(-4 ln2 (t - t0)²/τ_p²)            [T]
              g = thin-sheet kernel of §3.6 (default; D, σ, d enter) or the seed's single
@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from femmag.kernels.llb import LLBParameters, equilibrium_magnetization, llb_advance
-from femmag.reference import induction_modal as modal
-from femmag.reference.two_temperature_0d import S003A, TwoTemperature0D, solve_two_temperature_0d
+from femmag.models import induction_modal as modal
+from femmag.models.two_temperature_0d import S003A, TwoTemperature0D, solve_two_temperature_0d
 from femmag.units import MU_B
 
 __all__ = ["S003_LLB", "ScalarModelResult", "induced_field_traces", "run_scalar_model",

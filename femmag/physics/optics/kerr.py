@@ -2,7 +2,7 @@
 
 Synthesis (§8.1, §8.3). The complex polar Kerr angle Θ_K = θ_K + i ε_K is, to first order in the
 off-diagonal permittivity ε_xy(ζ), Θ_K = ∫ w(ζ) ε_xy(ζ) dζ with the depth weight w(ζ) of
-:meth:`femmag.physics.optics.PlanarOptics.kerr_weight`. Per layer:
+:meth:`femmag.physics.optics.planar.PlanarOptics.kerr_weight`. Per layer:
 
 * magnetization (Voigt): ε_xy = i ε_xx Q m  → sub-vector (a + ib) m per FM layer;
 * spin accumulation: ε_xy = c_μ μ_s           → (a' + ib') μ_s in FM layers, (a'' + ib'') μ_s in Cu.
@@ -40,10 +40,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from femmag.physics.spin_diffusion import pap_decompose
+from femmag.physics.spin.diffusion import pap_decompose
 
 if TYPE_CHECKING:  # pragma: no cover
-    from femmag.physics.optics import PlanarOptics
+    from femmag.physics.optics.planar import PlanarOptics
 
 __all__ = [
     "KerrSynthesizer",
@@ -168,7 +168,7 @@ class KerrSynthesizer:
     """Kerr angle of simulated M(z, t) and μ_s(z, t) through the optics depth weight (§8.3).
 
     Args:
-        optics: a solved :class:`femmag.physics.optics.PlanarOptics` of the probe (wavelength,
+        optics: a solved :class:`femmag.physics.optics.planar.PlanarOptics` of the probe (wavelength,
             side: ``from_substrate_side=True`` for probing through the substrate).
         voigt: optics layer name → Voigt parameter Q (ε_xy = i ε_xx Q m); layers with M.
         spin_mo: optics layer name → c_μ [1/J] (ε_xy = c_μ μ_s); layers whose μ_s is seen.

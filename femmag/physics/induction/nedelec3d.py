@@ -7,7 +7,7 @@ Unknown: the induced vector potential A ∈ H(curl) (N1curl, degree 1 or 2), tem
     ∫ σ\,D_tA·v + ∫ ν_0\,∇×A^{θ}·∇×v = -∫ σ_c\,D_tA_{IFE}·v + ∫ M^{θ}·∇×v ,
     \qquad B = ∇×A + B_{IFE},\quad E = -D_t(A + χ_c A_{IFE}),\quad j = σE .
 
-Time schemes (``scheme=``, as :class:`~femmag.physics.induction.AxisymmetricInduction`):
+Time schemes (``scheme=``, as :class:`~femmag.physics.induction.axisymmetric.AxisymmetricInduction`):
 ``"euler"``, variable-step ``"bdf2"`` (default; first step Euler) and Crank–Nicolson ``"cn"``
 (θ = 1/2, exact discrete energy balance). The *same* discrete derivative D_t is applied to the
 separable impressed potential A_IFE = g(t)·a_h, so the scheme is exact for the total potential
@@ -75,7 +75,7 @@ import ufl
 from dolfinx import fem
 from dolfinx.fem import petsc as fem_petsc
 
-from femmag.physics.induction import time_derivative_weights
+from femmag.physics.induction.axisymmetric import time_derivative_weights
 from femmag.solvers import check_ksp, lu_solver
 from femmag.units import MU0
 
@@ -437,14 +437,14 @@ class Induction3D:
             ``cell_tags`` and ``markers[conductor]``.
         conductivity: conductor conductivity σ [S/m].
         source: impressed flux with ``amplitude(t)``, ``vector_potential(ρ)`` [T m] and
-            ``flux_density(ρ)`` [T] (e.g. :class:`~femmag.physics.induction.GaussianImpressedFlux`
+            ``flux_density(ρ)`` [T] (e.g. :class:`~femmag.physics.induction.axisymmetric.GaussianImpressedFlux`
             or :class:`UniformStepField`), centred on the z axis; None for no IFE. Its EMF acts
             on the conductor only.
         air_conductivity_ratio: σ_air/σ of the gauging conductivity (spec §3.4 option 1).
         degree: N1curl degree (1 or 2).
         scheme: ``"bdf2"`` (default, variable step, first step Euler), ``"euler"`` or ``"cn"``
             (Crank–Nicolson, exact discrete energy balance), as
-            :class:`~femmag.physics.induction.AxisymmetricInduction`.
+            :class:`~femmag.physics.induction.axisymmetric.AxisymmetricInduction`.
         conductor: the cell-tag name of the conducting region (``"film"``, ``"sphere"``).
         quadrature_degree: of the volume forms (default: exact for affine cells; 2·degree + 2 on
             curved, quadratic-geometry cells).

@@ -6,9 +6,9 @@ instead of precomputed layer traces.
 
 * **State.** Every *ferromagnet* (FM) of the spin model — a named group of contiguous stack
   regions, e.g. ``"free"`` = the four layers of [Pt(1)/Co(0.6)]₂ treated as one effective
-  [Co/Pt] medium, as the lumped :class:`~femmag.physics.spin_valve.SpinValveModel` does — carries
+  [Co/Pt] medium, as the lumped :class:`~femmag.models.spin_valve.SpinValveModel` does — carries
   a d magnetization m_d and an s spin accumulation μ_s at each quadrature point of its cells
-  (the Domain's rule, the points of :mod:`femmag.physics.magnetization`; ids
+  (the Domain's rule, the points of :mod:`femmag.physics.magnetization.module`; ids
   :meth:`~femmag.geometry.domain.Domain.global_point_ids`).
 * **Temperatures.** T_e, T_l at the points are the FEM heat functions evaluated with
   ``fem.Expression``: the committed state at t and the trial state at t + Δt (heat is stepped
@@ -17,7 +17,7 @@ instead of precomputed layer traces.
   μ_s < 0 while m_d > 0 demagnetizes).
 * **Transport** (§6.2), one of
 
-  - ``"diffusive"``: μ_s(z, t) in :class:`~femmag.physics.spin_diffusion.SpinDiffusion1D` on a
+  - ``"diffusive"``: μ_s(z, t) in :class:`~femmag.physics.spin.diffusion.SpinDiffusion1D` on a
     private 1D mesh (``MPI.COMM_SELF``, identical on every rank) whose vertices are the heat
     mesh's vertices across the transport stack, so each heat cell is one diffusion cell. The FM
     groups are single :class:`SpinLayer` entries (σ, N, τ_s of the effective medium), the
@@ -51,7 +51,7 @@ reduced over ranks; μ_s is the transport layer average in diffusive mode), and 
 
 On r-z meshes (``mesh="rz"``, a laterally Gaussian beam) every radius has its own state:
 
-  - ``"diffusive"`` runs :class:`~femmag.physics.spin_diffusion_rz.SpinDiffusionRZ` on the
+  - ``"diffusive"`` runs :class:`~femmag.physics.spin.diffusion_rz.SpinDiffusionRZ` on the
     Domain's own mesh (the builders ghost the shared facets, so no redistribution): heat cell c
     *is* diffusion cell c on every rank and the coupling is local, without a cell map. Source:
     S_c = Σ_{p∈c} w_p ρ Δm_{d,p}/Δt / V_c (V_c = 2π∫_c r dA); feedback: the DG μ_s at the
@@ -80,7 +80,7 @@ from dolfinx import fem
 from mpi4py import MPI
 
 from femmag.kernels.sd import SdParameters, equilibrium_magnetization, sd_advance
-from femmag.physics.spin_diffusion import (TAG_BOTTOM, TAG_BULK_FACET, TAG_INTERFACE0, TAG_TOP,
+from femmag.physics.spin.diffusion import (TAG_BOTTOM, TAG_BULK_FACET, TAG_INTERFACE0, TAG_TOP,
                                            LayeredMesh, SpinDiffusion1D, SpinLayer)
 from femmag.units import to_si
 
@@ -116,8 +116,8 @@ _THERMAL_KEYS = {"gamma_e": ("electron_heat_capacity_coefficient", "J/(m^3 K^2)"
 def seed000_thermal_library(library: Any = None) -> Any:
     """The materials library with the thermal set of the finite-volume seed-000 reference.
 
-    :data:`femmag.physics.spin_valve.SEED000_THERMAL` (the choices of bench/bench_2tm_1d.py, used
-    by :func:`~femmag.physics.spin_valve.seed000_temperatures`) replaces γ_e, G, C_l, κ_e0, κ_l of
+    :data:`femmag.models.spin_valve.SEED000_THERMAL` (the choices of bench/bench_2tm_1d.py, used
+    by :func:`~femmag.models.spin_valve.seed000_temperatures`) replaces γ_e, G, C_l, κ_e0, κ_l of
     Co, Pt, Cu, Ta and C, κ of glass, so that the FEM 2TM solves the same problem as the FV
     reference (e.g. G_Co 4e18 instead of the library's 4.5e18 W/m³K, κ_e0,Cu 245 vs 256 W/mK).
 
@@ -125,7 +125,7 @@ def seed000_thermal_library(library: Any = None) -> Any:
         library: the library to start from (default: the packaged one).
     """
     from femmag.materials import Library
-    from femmag.physics.spin_valve import SEED000_THERMAL
+    from femmag.models.spin_valve import SEED000_THERMAL
 
     lib = Library.default() if library is None else library
     for material, values in SEED000_THERMAL.items():
@@ -141,7 +141,7 @@ def spin_transport(**options: Any) -> Callable[[Any], SpinTransport]:
 
 def _layered_mesh_from_vertices(z_vertices: np.ndarray, faces: np.ndarray) -> LayeredMesh:
     """A COMM_SELF interval mesh with the given vertices (top first) and the tags of
-    :func:`femmag.physics.spin_diffusion.build_layered_interval_mesh`."""
+    :func:`femmag.physics.spin.diffusion.build_layered_interval_mesh`."""
     n = z_vertices.size - 1
     msh = dolfinx.mesh.create_interval(MPI.COMM_SELF, n, [0.0, float(n)])
     x = msh.geometry.x
@@ -197,9 +197,9 @@ class SpinTransport:
         initial: ``"P"``, ``"AP"`` or group → m_d(0).
         reversed_layer: the group reversed in AP (default: the lowest group).
         temperatures: ``None`` (default: the FEM heat solution at the points) or a
-            :class:`~femmag.physics.spin_valve.TemperatureTraces` with T_e(t), T_l(t) per group,
+            :class:`~femmag.models.spin_valve.TemperatureTraces` with T_e(t), T_l(t) per group,
             uniform over the group (e.g. the finite-volume reference of
-            :func:`~femmag.physics.spin_valve.seed000_temperatures`): separates the effect of the
+            :func:`~femmag.models.spin_valve.seed000_temperatures`): separates the effect of the
             heat model from that of the pointwise s-d state.
         rtol: tolerance of the pointwise s-d integrator.
         lateral_spin_diffusion: diffusive on r-z: False switches the radial spin transport off
@@ -529,7 +529,7 @@ class SpinTransport:
 
     def _setup_diffusion_rz(self) -> None:
         """SpinDiffusionRZ on the Domain's mesh: identity cell map (see the module docstring)."""
-        from femmag.physics.spin_diffusion_rz import SpinDiffusionRZ
+        from femmag.physics.spin.diffusion_rz import SpinDiffusionRZ
 
         outer = self._outer
         if not isinstance(outer, str):

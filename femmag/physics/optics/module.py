@@ -6,8 +6,8 @@ r"""Absorbed power density of the pump pulse (planar optics × Gaussian envelope
                       e^{-4\ln 2\,(t-t_0)^2/\tau^2},\qquad \zeta = -z,
 
 (physics-spec §1.4). The depth profile :math:`q(\zeta)/I_{inc}` [1/m] comes from a planar-stack optics
-solver: by default the transfer-matrix reference (:mod:`femmag.reference.transfer_matrix`); the FEM
-Maxwell solver of :mod:`femmag.physics.optics` plugs in behind the same ``depth_profile`` callable.
+solver: by default the transfer-matrix reference (:mod:`femmag.physics.optics.transfer_matrix`); the FEM
+Maxwell solver of :mod:`femmag.physics.optics.planar` plugs in behind the same ``depth_profile`` callable.
 
 The depth profile is stored *at the quadrature points* of the heat forms (a quadrature-element
 function), so it is exact where the heat equation integrates it: no interpolation across the
@@ -27,14 +27,14 @@ import basix.ufl
 import ufl
 from dolfinx import fem
 
-from femmag.physics.heat import HEAT_QUADRATURE_DEGREE
+from femmag.physics.heat.module import HEAT_QUADRATURE_DEGREE
 
 FOUR_LN2 = 4.0 * np.log(2.0)
 
 
 def stack_optics(stack: Any, wavelength: float, library: Any):
     """Transfer-matrix solution of a :class:`~femmag.geometry.stack.Stack` at one wavelength."""
-    from femmag.reference.transfer_matrix import tmm_stack
+    from femmag.physics.optics.transfer_matrix import tmm_stack
 
     n_layers = [library.get(layer.material).refractive_index(wavelength) for layer in stack.layers]
     d_layers = [layer.thickness for layer in stack.layers]
