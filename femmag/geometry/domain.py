@@ -38,6 +38,11 @@ KINDS = ("1d", "rz", "3d", "xz")
 _Z_INDEX = {"1d": 0, "rz": 1, "3d": 2, "xz": 1}
 
 
+# Quadrature degree of the heat forms (P1 fields; the Sommerfeld energy γT²/2 is quadratic); the
+# absorbed power density is held at these points too,
+# so that the optics and heat modules agree on them without importing each other.
+HEAT_QUADRATURE_DEGREE = 4
+
 class MissingRegionError(LookupError):
     """The mesh has no region (cell group) or boundary (facet group) of the requested name."""
 

@@ -50,11 +50,9 @@ import dolfinx
 import ufl
 from dolfinx import fem
 
+from femmag.geometry.domain import HEAT_QUADRATURE_DEGREE
 from femmag.solvers import NewtonSolver, iterative_options, lu_options
 from femmag.units import to_si
-
-#: quadrature degree of the heat forms (P1 fields; the Sommerfeld energy γT²/2 is quadratic)
-HEAT_QUADRATURE_DEGREE = 4
 
 
 def comm_sum(comm: MPI.Comm, value: Any) -> Any:
@@ -277,7 +275,7 @@ class TwoTemperatureModel:
         return ufl.Measure("dx", domain=self.domain.mesh, subdomain_data=self.domain.cell_tags,
                            subdomain_id=ids[0] if len(ids) == 1 else ids,
                            metadata={"quadrature_degree": HEAT_QUADRATURE_DEGREE,
-                                     "quadrature_scheme": "default"})
+                                     "quadrature_rule": "default"})
 
     def _groups(self, regions: list[str]) -> list[tuple[str, ...]]:
         """Regions grouped by material."""
@@ -361,7 +359,7 @@ class TwoTemperatureModel:
         values = np.full(n_cells, 2, dtype=np.int32)
         values[thermal] = 1
         tags = dolfinx.mesh.meshtags(mesh, tdim, np.arange(n_cells, dtype=np.int32), values)
-        metadata = {"quadrature_degree": HEAT_QUADRATURE_DEGREE, "quadrature_scheme": "default"}
+        metadata = {"quadrature_degree": HEAT_QUADRATURE_DEGREE, "quadrature_rule": "default"}
         self._dx_thermal = ufl.Measure("dx", domain=mesh, subdomain_data=tags, subdomain_id=1,
                                        metadata=metadata)
         self._dx_inert = ufl.Measure("dx", domain=mesh, subdomain_data=tags, subdomain_id=2,

@@ -27,7 +27,7 @@ import basix.ufl
 import ufl
 from dolfinx import fem
 
-from femmag.physics.heat.module import HEAT_QUADRATURE_DEGREE
+from femmag.geometry.domain import HEAT_QUADRATURE_DEGREE
 
 FOUR_LN2 = 4.0 * np.log(2.0)
 

@@ -57,7 +57,7 @@ import ufl
 from dolfinx import fem
 
 from femmag.physics.optics.module import pulse_envelope_ufl
-from femmag.physics.heat.module import HEAT_QUADRATURE_DEGREE
+from femmag.geometry.domain import HEAT_QUADRATURE_DEGREE
 
 __all__ = ["PatternedAbsorption", "PatternedAbsorptionError"]
 
@@ -277,7 +277,7 @@ class PatternedAbsorption:
         dx = ufl.Measure("dx", domain=self.domain.mesh, subdomain_data=self.domain.cell_tags,
                          subdomain_id=self.domain.regions[region],
                          metadata={"quadrature_degree": HEAT_QUADRATURE_DEGREE,
-                                   "quadrature_scheme": "default"})
+                                   "quadrature_rule": "default"})
         local = fem.assemble_scalar(fem.form(self.weight * dx))
         return float(self.domain.mesh.comm.allreduce(local, op=MPI.SUM))
 
