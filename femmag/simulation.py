@@ -15,7 +15,6 @@ from __future__ import annotations
 import shutil
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,57 +25,15 @@ from mpi4py import MPI
 from femmag.fields import FieldRegistry
 from femmag.io.probes import PointProbe
 from femmag.io.traces import TraceRecorder
-from femmag.physics.optics.module import PulsedAbsorption
+from femmag.physics.base import PhysicsModule, check_module
 from femmag.physics.heat.module import TwoTemperatureModel
 from femmag.physics.magnetization.module import Magnetization
+from femmag.physics.optics.module import PulsedAbsorption
 from femmag.step import StepRejected, advance
+from femmag.timestepping import StepController, TimeStepping
 from femmag.units import to_si
 
-
-@dataclass
-class TimeStepping:
-    """Adaptive time-step policy.
-
-    Args:
-        dt_pulse: step inside the pulse windows (t0 ± ``window`` FWHM), e.g. ``"2 fs"``.
-        dt_max: largest step after the pulses, e.g. ``"1 ps"``.
-        growth: factor by which Δt grows per step after a pulse.
-        window: half-width of a pulse window in units of the pulse FWHM.
-        min_dt: smallest step allowed after repeated rejections, e.g. ``"0.01 fs"``.
-        tolerance: optional local error tolerance of the temperatures, e.g. ``"0.5 K"``. Given,
-            Δt follows the heat module's error indicator (max |T − T_predicted|) everywhere,
-            Δt_new = Δt·clip(0.9 √(tol/err), 0.3, 2), starting each pulse window at ``dt_pulse``
-            and rejecting a step whose indicator exceeds 4·tol; without it (default), Δt is
-            ``dt_pulse`` inside pulse windows and grows geometrically outside. With a
-            tolerance, ``heat_options={"newton_tolerance": <1e-3 × tolerance>}`` makes most steps
-            one Newton iteration (~1.2× faster in 1D; energy then conserved to ~1e-5 instead of
-            ~1e-10; see ``bench/bench_2tm_1d.py``).
-    """
-
-    dt_pulse: Any = "2 fs"
-    dt_max: Any = "1 ps"
-    growth: float = 1.08
-    window: float = 2.5
-    min_dt: Any = "0.01 fs"
-    tolerance: Any = None
-
-    def __post_init__(self) -> None:
-        self.dt_pulse_s = to_si(self.dt_pulse, "time", "TimeStepping.dt_pulse")
-        self.dt_max_s = to_si(self.dt_max, "time", "TimeStepping.dt_max")
-        self.min_dt_s = to_si(self.min_dt, "time", "TimeStepping.min_dt")
-        if not 0 < self.dt_pulse_s <= self.dt_max_s:
-            raise ValueError(f"TimeStepping: need 0 < dt_pulse ≤ dt_max, got dt_pulse = "
-                             f"{self.dt_pulse!r}, dt_max = {self.dt_max!r}")
-        if self.dt_pulse_s > 20e-15:
-            raise ValueError(f"TimeStepping.dt_pulse = {self.dt_pulse!r} is too coarse to resolve "
-                             f"a fs pulse and the electron-temperature rise; use ≤ 20 fs "
-                             f"(2-5 fs recommended)")
-        if not 1.0 < self.growth <= 2.0:
-            raise ValueError(f"TimeStepping.growth = {self.growth}: use 1 < growth ≤ 2")
-        self.tolerance_s = (None if self.tolerance is None else
-                            to_si(self.tolerance, "temperature", "TimeStepping.tolerance"))
-        if self.tolerance_s is not None and not self.tolerance_s > 0:
-            raise ValueError(f"TimeStepping.tolerance = {self.tolerance!r} must be > 0 K")
+__all__ = ["Simulation", "TimeStepping"]
 
 
 class Simulation:
@@ -97,8 +54,8 @@ class Simulation:
             :class:`femmag.physics.induction.module.FilmInduction` options, e.g.
             ``{"ife_coefficient": "1 T/(mJ/cm^2)"}``: the IFE impressed flux and the eddy
             currents it drives act on the magnetization.
-        fields: extra field providers for the magnetization, ``{name: callable(points, t)}``
-            (e.g. a disturbance field).
+        fields: extra field providers acting on the magnetization, ``{name: callable(points,
+            t) -> B (n, 3) [T]}`` (e.g. a disturbance field), declared in the field registry.
         optics: ``{"method": "fem" | "tmm", "from_substrate_side": False}``: the absorption depth
             profile from the FEM harmonic-Maxwell solver (:mod:`femmag.physics.optics.planar`) or the
             transfer matrix (default), pumped from the top or through the substrate; with
@@ -112,14 +69,14 @@ class Simulation:
         substrate_bottom: ``"fixed"`` or ``"adiabatic"``.
         time_stepping: :class:`TimeStepping`.
         comm: MPI communicator.
-        absorption: a ready source of ``absorbed_power_density`` (an object with ``setup``,
-            ``ufl(x, t, region)``, ``step``, ``commit``, ``summary``), or a factory
-            ``(domain, pulse, library) -> source``, replacing the planar optics (e.g. the
-            patterned-film absorption of a 2D Maxwell solve).
+        absorption: a ready source of ``absorbed_power_density`` (a
+            :class:`~femmag.physics.base.PhysicsModule` named ``"optics"`` that declares it), or
+            a factory ``(domain, pulse, library) -> module``, replacing the planar optics (e.g.
+            the patterned-film absorption of a 2D Maxwell solve).
         modules: further physics modules stepped after the built-in chain, in order (see
-            :mod:`femmag.step`): objects, or factories ``(simulation) -> module`` called at
-            setup, after the heat and magnetization modules exist. A module may define
-            ``add_traces(traces)`` to add its own trace columns.
+            :mod:`femmag.step`): :class:`~femmag.physics.base.PhysicsModule` objects, or
+            factories ``(simulation) -> module`` called at setup, after the built-in modules
+            exist. Modules exchange data only through the field registry ``simulation.fields``.
         verbose: print the setup summary and a progress bar (rank 0).
     """
 
@@ -238,7 +195,7 @@ class Simulation:
         elif self._absorption is None:
             self.optics = PulsedAbsorption(self.domain, self.pulse, self.library,
                                            depth_profile=profile)
-        elif hasattr(self._absorption, "ufl"):
+        elif isinstance(self._absorption, PhysicsModule):
             self.optics = self._absorption
         else:  # a factory (domain, pulse, library) -> absorption object
             self.optics = self._absorption(self.domain, self.pulse, self.library)
@@ -259,21 +216,26 @@ class Simulation:
             self.induction = Induction(self.domain, self.pulse, self.library,
                                        **self._induction_options)
         # further modules (spin transport, ...): objects, or factories called with the Simulation
-        self.extra_modules = [spec if hasattr(spec, "step") else spec(self)
+        self.extra_modules = [check_module(spec if isinstance(spec, PhysicsModule) else spec(self))
                               for spec in self._extra_module_specs]
-        self.modules = [m for m in (self.optics, self.heat, self.magnetization, self.induction,
-                                    *self.extra_modules) if m is not None]
+        # the coupling order (femmag.step.CHAIN), then the further modules in the order given
+        self.modules = [check_module(m) for m in (self.optics, self.heat, self.magnetization,
+                                                  self.induction, *self.extra_modules)
+                        if m is not None]
         for module in self.modules:  # fields read during another module's setup
-            if hasattr(module, "early_fields"):
-                module.early_fields(self.fields)
+            module.declare(self.fields)
+        for name, provider in self._extra_fields.items():  # user fields acting on the spins
+            self.fields.declare(name, "T", "field provider given to Simulation(fields=...)",
+                                "user", provider, provider=True)
         for module in self.modules:
             module.setup(self.fields)
-        if self.induction is not None:
-            self.magnetization.add_field("induced", self.induction)
-        for name, provider in self._extra_fields.items():
-            self.magnetization.add_field(name, provider)
         self.fields.check()
-        self._setup_probes()
+        base = getattr(self.pulse, "pulse", self.pulse)
+        self.controller = StepController(
+            self.time_stepping, list(getattr(self.pulse, "arrivals", [base.arrival])),
+            base.duration, lambda: self.heat.error_estimate,
+            ladder=self.induction is not None)  # the induction factorizes once per distinct Δt
+        self._setup_traces()
         self.setup_time = time.perf_counter() - t0
         self._setup_done = True
         if self.verbose:
@@ -289,37 +251,19 @@ class Simulation:
         return np.array([z]) if kind == "1d" else np.array([0.0, z]) if kind in ("rz", "xz") \
             else np.array([0.0, 0.0, z])
 
-    def _setup_probes(self) -> None:
+    def _setup_traces(self) -> None:
+        """Trace columns: each module adds its own; the energy bookkeeping is the run's."""
+        base = getattr(self.pulse, "pulse", self.pulse)
         self.centre = PointProbe(self.domain.mesh, self._probe_point())
-        self.traces = TraceRecorder()
-        self.traces.add("electron_temperature_centre", "K",
-                        lambda: self.centre(self.heat.electron_temperature)[0])
-        self.traces.add("lattice_temperature_centre", "K",
-                        lambda: self.centre(self.heat.lattice_temperature)[0])
+        self.traces = TraceRecorder(centre=self.centre, centre_radius=0.02 * base.radius)
+        self.optics.add_traces(self.traces)
+        self.heat.add_traces(self.traces)
         energy_unit = {"1d": "J/m^2", "xz": "J/m"}.get(self.domain.kind, "J")  # per area/length
         self.traces.add("absorbed_energy", energy_unit, lambda: self._absorbed)
         self.traces.add("internal_energy_change", energy_unit,
                         lambda: self.heat.internal_energy() - self._E0)
-        if self.magnetization is not None:
-            mag = self.magnetization
-            kind = self.domain.kind
-            if kind == "1d":
-                self._centre_mask = np.ones(mag.num_points, dtype=bool)
-            else:
-                r = np.hypot(mag.points[:, 0], mag.points[:, 1] if kind == "3d" else 0.0)
-                rmin = self.comm.allreduce(r.min() if len(r) else np.inf, op=MPI.MIN)
-                base = getattr(self.pulse, "pulse", self.pulse)
-                radius = max(0.02 * base.radius, 1.01 * rmin)
-                self._centre_mask = r <= radius
-            self.traces.add("magnetization_z_centre", "1",
-                            lambda: mag.average(self._centre_mask)[2])
-            self.traces.add("magnetization_norm_centre", "1",
-                            lambda: np.linalg.norm(mag.average(self._centre_mask)))
-            self.traces.add("magnetization_z_mean", "1", lambda: mag.average()[2])
-        if self.induction is not None:
-            self.traces.add("induced_field_centre", "T", self.induction.centre_field)
-        for module in self.extra_modules:  # a module may add its own trace columns
-            if hasattr(module, "add_traces"):
+        for module in self.modules:
+            if module is not self.optics and module is not self.heat:
                 module.add_traces(self.traces)
         self._absorbed = 0.0
         self._E0 = self.heat.internal_energy()
@@ -338,47 +282,6 @@ class Simulation:
             print(*args, flush=True)
 
     # -- time loop -------------------------------------------------------------------------------
-    def _pulse_windows(self) -> list[tuple[float, float]]:
-        base = getattr(self.pulse, "pulse", self.pulse)
-        arrivals = getattr(self.pulse, "arrivals", [base.arrival])
-        w = self.time_stepping.window * base.duration
-        return [(t0 - w, t0 + w) for t0 in arrivals]
-
-    def _next_dt(self, t: float, dt_prev: float) -> float:
-        ts = self.time_stepping
-        if ts.tolerance_s is not None:
-            dt = self._controlled_dt(t, dt_prev)
-        else:
-            for a, b in self._pulse_windows():
-                if a - 1e-21 <= t < b:
-                    self._dt_target = ts.dt_pulse_s
-                    return ts.dt_pulse_s
-            self._dt_target = min(max(self._dt_target, dt_prev) * ts.growth, ts.dt_max_s)
-            dt = self._dt_target
-        if self.induction is not None:
-            # a ladder of dt_pulse·2^k: the induction solver factorizes once per distinct Δt
-            dt = ts.dt_pulse_s * 2.0 ** np.floor(np.log2(dt / ts.dt_pulse_s) + 1e-9)
-        for a, _ in self._pulse_windows():  # do not step over the start of a pulse window
-            if t < a < t + dt:
-                dt = max(a - t, ts.dt_pulse_s)
-        return dt
-
-    def _controlled_dt(self, t: float, dt_prev: float) -> float:
-        """Error-controlled Δt from the heat module's local error indicator."""
-        ts = self.time_stepping
-        error = self.heat.error_estimate
-        base = max(self._dt_target, dt_prev)  # a step cut short by an output time keeps its size
-        if error is None:
-            dt = min(base, ts.dt_pulse_s)
-        else:
-            factor = 2.0 if error <= 0 else min(2.0, max(0.3, 0.9 * np.sqrt(ts.tolerance_s / error)))
-            dt = min(max(base * factor, ts.min_dt_s), ts.dt_max_s)
-        for a, _ in self._pulse_windows():  # enter every pulse window with dt_pulse
-            if abs(t - a) <= 1e-21 + 1e-9 * ts.dt_pulse_s:
-                dt = min(dt, ts.dt_pulse_s)
-        self._dt_target = dt
-        return dt
-
     def run(self, t_end: Any, *, out: str | Path | None = None, field_times: list[Any] = (),
             progress: bool | None = None) -> TraceRecorder:
         """Integrate to ``t_end``; write traces (CSV), fields (XDMF) and figures (PNG) to ``out``.
@@ -434,7 +337,7 @@ class Simulation:
     def _loop(self, t_end: float, stops: list[float], writer: Any, progress: bool) -> None:
         ts = self.time_stepping
         dt = ts.dt_pulse_s
-        self._dt_target = dt
+        self.controller.reset()
         if not self.traces.rows:
             self.traces.sample(self.t)
             if writer is not None and stops and stops[0] <= self.t:
@@ -446,7 +349,7 @@ class Simulation:
         last_print = -1.0
         retry = None  # after a rejected step: retry with half the step, bypassing the policy
         while self.t < t_end * (1 - 1e-12):
-            dt = retry if retry is not None else self._next_dt(self.t, dt)
+            dt = retry if retry is not None else self.controller.next_dt(self.t, dt)
             retry = None
             dt = min(dt, t_end - self.t)
             if pending and self.t + dt > pending[0]:
@@ -456,8 +359,7 @@ class Simulation:
                 info = advance(self, self.t, dt)
             except StepRejected as err:
                 self.timings["rejected"] += 1
-                dt *= 0.5
-                retry = self._dt_target = dt
+                dt = retry = self.controller.rejected(dt)
                 if dt < ts.min_dt_s:
                     raise RuntimeError(f"time step fell below min_dt = {ts.min_dt!r} at t = "
                                        f"{self.t * 1e12:.4g} ps; last failure: {err}") from err

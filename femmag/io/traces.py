@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -14,14 +15,25 @@ class TraceRecorder:
 
     Columns are ``name [unit]``; each sampler is a callable returning the *same* float on every rank
     (samplers reduce over ranks themselves), so rank 0 can write without further communication.
+
+    Args:
+        centre: the beam-centre :class:`~femmag.io.probes.PointProbe` that physics modules use
+            for their ``*_centre`` columns (``None`` outside a simulation).
+        centre_radius: radius [m] within which quadrature points count as the beam centre.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, centre: Any = None, centre_radius: float = 0.0) -> None:
         self.columns: list[tuple[str, str, Callable[[], float]]] = []
         self.rows: list[list[float]] = []
+        self.centre = centre
+        self.centre_radius = centre_radius
 
     def add(self, name: str, unit: str, sampler: Callable[[], float]) -> None:
         self.columns.append((name, unit, sampler))
+
+    def names(self) -> list[str]:
+        """Column names (without units)."""
+        return [n for n, _, _ in self.columns]
 
     def header(self) -> list[str]:
         return ["time [ps]"] + [f"{n} [{u}]" for n, u, _ in self.columns]

@@ -1,8 +1,10 @@
 """Field files and end-of-run figures.
 
-Fields are written to XDMF (``fields.xdmf`` + ``.h5``; ParaView and ``dolfinx.io.XDMFFile`` reopen
-them): the temperatures as P1 point data and the magnetization as DG0 cell data (cell averages of the
-quadrature-point state). Each written time also gets a PNG picture of T_e.
+The writer iterates the output fields registered in the simulation's field registry
+(:meth:`femmag.fields.FieldRegistry.outputs`): each is written to XDMF (``fields.xdmf`` + ``.h5``;
+ParaView reopens them) at every field time (the temperatures as P1 point data, the magnetization
+as DG0 cell averages of the quadrature state, further modules' fields), and on r-z meshes those
+with a ``picture`` get a PNG at each field time.
 """
 
 from __future__ import annotations
@@ -26,36 +28,44 @@ class FieldWriter:
         mesh = sim.domain.mesh
         self.xdmf = io.XDMFFile(mesh.comm, self.folder / "fields.xdmf", "w")
         self.xdmf.write_mesh(mesh)
-        self.functions = [sim.heat.electron_temperature, sim.heat.lattice_temperature]
-        self.mz = None
-        if sim.magnetization is not None:
-            self.functions.append(sim.magnetization.magnetization)
+        # fields on other meshes (e.g. a module's own 1D transport mesh) are not written here
+        self.outputs = [o for o in sim.fields.outputs() if o.function.function_space.mesh is mesh]
+        self.functions = [o.function for o in self.outputs]
+        self._components: dict[str, Any] = {}  # scalar DG0/P1 copies of picture components
+        self.times: list[float] = []
+
+    def _picture_function(self, output: Any) -> Any:
+        component = output.picture.get("component")
+        u = output.function
+        if component is None:
+            return u
+        if output.name not in self._components:
             from dolfinx import fem
 
-            self.mz = fem.Function(fem.functionspace(mesh, ("DG", 0)), name="m_z")
-        for module in getattr(sim, "extra_modules", ()):  # e.g. the s-d magnetization m_d
-            self.functions += [u for u in getattr(module, "output_functions", ())
-                               if u.function_space.mesh is mesh]
-        self.times: list[float] = []
+            V, dofs = u.function_space.sub(component).collapse()
+            name = output.picture.get("file", f"{u.name}_{component}")
+            self._components[output.name] = (fem.Function(V, name=name), np.asarray(dofs))
+        scalar, dofs = self._components[output.name]
+        scalar.x.array[:] = u.x.array[dofs]
+        return scalar
 
     def write(self, t: float) -> None:
         for u in self.functions:
             self.xdmf.write_function(u, t)
         self.times.append(t)
-        if self.sim.domain.kind == "rz":
-            zmin = -self.sim.stack.total_thickness * 1e9 * 3
+        if self.sim.domain.kind != "rz":
+            return
+        thickness_nm = self.sim.stack.total_thickness * 1e9
+        for output in self.outputs:
+            if output.picture is None:
+                continue
+            pic = output.picture
+            stem = pic.get("file", output.name)
             plotting.field_picture(
-                self.sim.heat.electron_temperature,
-                self.folder / f"electron_temperature_{t * 1e12:08.3f}ps.png",
-                title=f"electron temperature T_e [K] at t = {t * 1e12:.3g} ps",
-                zlim=(zmin, 0.5), comm=self.sim.comm)
-            if self.mz is not None:
-                self.mz.x.array[:] = self.sim.magnetization.magnetization.x.array.reshape(-1, 3)[:, 2]
-                film = self.sim.stack.total_thickness * 1e9
-                plotting.field_picture(
-                    self.mz, self.folder / f"magnetization_z_{t * 1e12:08.3f}ps.png",
-                    title=f"m_z = M_z/M_s(0 K) at t = {t * 1e12:.3g} ps", cmap="gray",
-                    clim=(-0.8, 0.8), zlim=(-film, 0.0), comm=self.sim.comm)
+                self._picture_function(output), self.folder / f"{stem}_{t * 1e12:08.3f}ps.png",
+                title=f"{pic.get('title', output.name)} at t = {t * 1e12:.3g} ps",
+                zlim=(-pic.get("depth", 1.0) * thickness_nm, pic.get("top", 0.0)),
+                comm=self.sim.comm, **{k: pic[k] for k in ("cmap", "clim") if k in pic})
 
     def close(self) -> None:
         if self.xdmf is not None:
@@ -70,10 +80,10 @@ class FieldWriter:
             "T_e (centre)": (t, tr.column("electron_temperature_centre"), "temperature [K]"),
             "T_l (centre)": (t, tr.column("lattice_temperature_centre"), "temperature [K]"),
         }
-        if sim.magnetization is not None:
+        if "magnetization_z_centre" in tr.names():
             series["m_z (centre)"] = (t, tr.column("magnetization_z_centre"), "m = M/M_s(0 K)")
             series["|m| (centre)"] = (t, tr.column("magnetization_norm_centre"), "m = M/M_s(0 K)")
-        if getattr(sim, "induction", None) is not None:
+        if "induced_field_centre" in tr.names():
             series["B_i,z (centre)"] = (t, tr.column("induced_field_centre"), "induced field [T]")
         plotting.trace_figure(series, self.folder / "traces.png",
                               title="beam centre", xlog=bool(np.max(t) > 10))

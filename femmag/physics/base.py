@@ -48,11 +48,16 @@ class OutputField:
         function: a ``dolfinx.fem.Function`` on the simulation's mesh.
         unit: SI unit string (``"K"``, ``"1"``, ``"T"``).
         description: one line, written beside the field.
+        picture: options of the PNG picture made at each field time on r-z meshes (``None``:
+            no picture): ``title``, ``cmap``, ``clim``, ``component`` (of a vector field),
+            ``file`` (file-name stem, default the function's name), ``depth`` (depth shown, in
+            units of the stack thickness) and ``top`` (height above the surface shown, nm).
     """
 
     function: Any
     unit: str
     description: str = ""
+    picture: dict | None = None
 
     @property
     def name(self) -> str:

@@ -51,6 +51,7 @@ import ufl
 from dolfinx import fem
 
 from femmag.geometry.domain import HEAT_QUADRATURE_DEGREE
+from femmag.physics.base import OutputField, PhysicsModule
 from femmag.solvers import NewtonSolver, iterative_options, lu_options
 from femmag.units import to_si
 
@@ -72,7 +73,7 @@ class HeatSetupError(ValueError):
     """The heat problem cannot be set up as given (missing parameters, regions or tags)."""
 
 
-class TwoTemperatureModel:
+class TwoTemperatureModel(PhysicsModule):
     """Electron/lattice temperatures on a :class:`~femmag.geometry.domain.Domain`.
 
     Args:
@@ -255,6 +256,19 @@ class TwoTemperatureModel:
             fields.declare("lattice_temperature", "K",
                            "lattice temperature T_l (P1; the only temperature in dielectrics)",
                            self.name, self.lattice_temperature)
+            fields.add_output(OutputField(self.electron_temperature, "K",
+                                          "electron temperature T_e", picture=dict(
+                                              title="electron temperature T_e [K]", depth=3.0,
+                                              top=0.5)), self.name)
+            fields.add_output(OutputField(self.lattice_temperature, "K",
+                                          "lattice temperature T_l"), self.name)
+
+    def add_traces(self, traces: Any) -> None:
+        """T_e and T_l at the beam-centre probe point."""
+        traces.add("electron_temperature_centre", "K",
+                   lambda: traces.centre(self.electron_temperature)[0])
+        traces.add("lattice_temperature_centre", "K",
+                   lambda: traces.centre(self.lattice_temperature)[0])
 
     @staticmethod
     def _dofs_in_cells(V: fem.FunctionSpace, cells: np.ndarray, tdim: int) -> np.ndarray:

@@ -33,7 +33,9 @@ import basix.ufl
 import ufl
 from dolfinx import fem
 
+from femmag.fields import QuadratureField
 from femmag.kernels import llb
+from femmag.physics.base import OutputField, PhysicsModule, StepFailure
 from femmag.units import to_si
 
 FieldProvider = Callable[[np.ndarray, float], np.ndarray]
@@ -63,7 +65,11 @@ def _direction(initial: Any) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
-class Magnetization:
+class MagnetizationStepFailure(StepFailure):
+    """The LLB / s-d / M3TM integration at the quadrature points refused this Δt."""
+
+
+class Magnetization(PhysicsModule):
     """LLB magnetization on the quadrature points of the magnetic layers.
 
     Args:
@@ -217,6 +223,9 @@ class Magnetization:
         temps = fields["temperatures"] if fields is not None else None
         if fields is not None:
             fields.read("temperatures", self.name)
+            for entry in fields.providers("T"):  # fields acting on the spins (induced, user)
+                fields.read(entry.name, self.name)
+                self.field_providers.append((entry.name, entry.value))
         self._Te_expr = fem.Expression(temps[0], self.points_ref) if temps is not None else None
         self._Tl_expr = fem.Expression(temps[1], self.points_ref) if temps is not None else None
         for _, provider in self.field_providers:
@@ -244,9 +253,21 @@ class Magnetization:
         self.magnetization = fem.Function(self.V0, name="magnetization")
         self._cell_w = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
         self._update_output()
+        self.field = QuadratureField(
+            values=lambda: self.m, points=self.points, cells=self.cells,
+            points_ref=self.points_ref, volume_weights=self.volume_weights, owned=self._owned,
+            global_ids=self.global_ids,
+            parameters={"saturation_magnetization": self.saturation_magnetization})
         if fields is not None:
             fields.declare("magnetization", "1", "reduced magnetization m = M/M_s(0 K) "
-                           "(quadrature state; DG0 cell averages for output)", self.name, self)
+                           "(quadrature state; DG0 cell averages for output)", self.name,
+                           self.field)
+            fields.add_output(OutputField(self.magnetization, "1",
+                                          "reduced magnetization m = M/M_s(0 K), cell averages",
+                                          picture=dict(title="m_z = M_z/M_s(0 K)", component=2,
+                                                       file="magnetization_z", cmap="gray",
+                                                       clim=(-0.8, 0.8), depth=1.0, top=0.0)),
+                              self.name)
 
     # -- stepping --------------------------------------------------------------------------------
     def electron_temperature_at_points(self) -> np.ndarray:
@@ -265,7 +286,16 @@ class Magnetization:
         return B
 
     def step(self, t: float, dt: float) -> int:
-        """Advance the trial state from the committed one over [t, t+dt]; returns sub-steps."""
+        """Advance the trial state from the committed one over [t, t+dt]; returns sub-steps.
+
+        Raises :class:`MagnetizationStepFailure` when a kernel refuses Δt (too many sub-steps).
+        """
+        try:
+            return self._step(t, dt)
+        except llb.LLBStepError as err:
+            raise MagnetizationStepFailure(str(err)) from err
+
+    def _step(self, t: float, dt: float) -> int:
         Te = self.electron_temperature_at_points()
         B = self.field_at_points(t + dt)
         if self.num_points == 0:
@@ -324,6 +354,22 @@ class Magnetization:
         arr[dofs] = m_cells
 
     # -- diagnostics -----------------------------------------------------------------------------
+    def add_traces(self, traces: Any) -> None:
+        """m_z and |m| averaged over the beam centre (points within ``traces.centre_radius`` of
+        the axis, at least the innermost ring), and m_z averaged over the magnetic layers."""
+        kind = self.domain.kind
+        if kind == "1d":
+            centre = np.ones(self.num_points, dtype=bool)
+        else:
+            r = np.hypot(self.points[:, 0], self.points[:, 1] if kind == "3d" else 0.0)
+            rmin = self.domain.mesh.comm.allreduce(r.min() if len(r) else np.inf, op=MPI.MIN)
+            centre = r <= max(traces.centre_radius, 1.01 * rmin)
+        self._centre_mask = centre
+        traces.add("magnetization_z_centre", "1", lambda: self.average(centre)[2])
+        traces.add("magnetization_norm_centre", "1",
+                   lambda: np.linalg.norm(self.average(centre)))
+        traces.add("magnetization_z_mean", "1", lambda: self.average()[2])
+
     def average(self, mask: np.ndarray | None = None) -> np.ndarray:
         """Volume average of m over the owned points selected by ``mask`` (all ranks)."""
         sel = self._owned if mask is None else (self._owned & mask)

@@ -28,6 +28,7 @@ import ufl
 from dolfinx import fem
 
 from femmag.geometry.domain import HEAT_QUADRATURE_DEGREE
+from femmag.physics.base import PhysicsModule
 
 FOUR_LN2 = 4.0 * np.log(2.0)
 
@@ -69,7 +70,7 @@ def lateral_ufl(pulse: Any, x: Any, kind: str):
     return ufl.exp(-r2 / base.radius**2)
 
 
-class PulsedAbsorption:
+class PulsedAbsorption(PhysicsModule):
     """Writes ``absorbed_power_density`` for the heat module.
 
     Args:
@@ -149,7 +150,10 @@ class PulsedAbsorption:
         """Nothing to do: q is an explicit function of time evaluated inside the heat forms."""
 
     def commit(self) -> None:
-        pass
+        """Nothing to commit: q is an explicit function of time."""
+
+    def reject(self) -> None:
+        """Nothing to undo."""
 
     def summary(self) -> str:
         A = self.absorptance()

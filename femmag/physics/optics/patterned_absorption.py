@@ -58,6 +58,7 @@ from dolfinx import fem
 
 from femmag.physics.optics.module import pulse_envelope_ufl
 from femmag.geometry.domain import HEAT_QUADRATURE_DEGREE
+from femmag.physics.base import PhysicsModule
 
 __all__ = ["PatternedAbsorption", "PatternedAbsorptionError"]
 
@@ -66,7 +67,7 @@ class PatternedAbsorptionError(ValueError):
     """The mesh, the pulse and the 2D optics do not describe the same patterned problem."""
 
 
-class PatternedAbsorption:
+class PatternedAbsorption(PhysicsModule):
     """Writes ``absorbed_power_density`` from a 2D patterned-film optics solution.
 
     Args:
@@ -308,7 +309,10 @@ class PatternedAbsorption:
         """Nothing to do: q is an explicit function of time evaluated inside the heat forms."""
 
     def commit(self) -> None:
-        pass
+        """Nothing to commit: q is an explicit function of time."""
+
+    def reject(self) -> None:
+        """Nothing to undo."""
 
     def summary(self) -> str:
         mismatch = ", ".join(f"{m:+.1e}" for m in getattr(self, "transfer_mismatch", []))
