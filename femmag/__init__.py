@@ -18,6 +18,11 @@ import mpi4py.MPI  # noqa: E402, F401
 
 __version__ = "0.1.0"
 
+if mpi4py.MPI.COMM_WORLD.size > 1:  # an uncaught exception on one rank ends every rank
+    from femmag.parallel import abort_on_uncaught_exception
+
+    abort_on_uncaught_exception()
+
 from femmag import units  # noqa: E402
 from femmag.units import Q, to_si  # noqa: E402
 

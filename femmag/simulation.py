@@ -1,18 +1,25 @@
 """Simulation: a stack, a pulse and the materials → domain, physics modules, outputs; ``run``.
 
->>> from femmag import Simulation, Pulse, seed003_film                      # doctest: +SKIP
->>> sim = Simulation(seed003_film(), Pulse("2.6 mJ/cm^2", "140 fs", "10 um", arrival="0.2 ps"),
-...                  mesh="rz")
->>> result = sim.run("100 ps", out="out/film")
+>>> from femmag.geometry import Layer, Stack
+>>> from femmag.pulse import Pulse
+>>> from femmag.simulation import Simulation
+>>> stack = Stack([Layer("film", "CoPt_S003A", "10 nm")],
+...               substrate=Layer("substrate", "fused_silica", "5 um"))
+>>> pulse = Pulse("2.6 mJ/cm^2", "140 fs", "10 um", arrival="0.2 ps")
+>>> sim = Simulation(stack, pulse, mesh="1d", verbose=False)
+>>> traces = sim.run("0.5 ps")
+>>> print(f"T_e,max = {traces.column('electron_temperature_centre').max():.0f} K")
+T_e,max = 1286 K
 
-Everything a user can get wrong (units, stack, materials, mesh groups, time steps) is checked in
-the constructor and in :meth:`setup`, before the first solve. Outputs go to ``<out>.partial`` while
-running and are renamed to ``<out>`` at the end, so a failed run leaves no half-written results.
+Everything a user can get wrong (units, stack, materials, mesh groups, time steps, the output
+directory) is checked in the constructor, in :meth:`setup` and at the start of :meth:`run`, before
+the first solve. The modules are built in the coupling order of :mod:`femmag.step`; they exchange
+data only through the field registry ``sim.fields``.
 """
 
 from __future__ import annotations
 
-import shutil
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -33,7 +40,38 @@ from femmag.step import StepRejected, advance
 from femmag.timestepping import StepController, TimeStepping
 from femmag.units import to_si
 
-__all__ = ["Simulation", "TimeStepping"]
+__all__ = ["RunFailure", "Simulation", "TimeStepping"]
+
+
+class RunFailure(RuntimeError):
+    """The run cannot go on (e.g. the time step fell below ``min_dt``); every rank agrees."""
+
+
+def _now() -> str:
+    import datetime
+
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """Within the block, SIGTERM raises KeyboardInterrupt (the run is marked interrupted and its
+    files are kept) instead of killing the process silently. Main thread only."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class Simulation:
@@ -283,56 +321,126 @@ class Simulation:
 
     # -- time loop -------------------------------------------------------------------------------
     def run(self, t_end: Any, *, out: str | Path | None = None, field_times: list[Any] = (),
-            progress: bool | None = None) -> TraceRecorder:
+            progress: bool | None = None, overwrite: bool = False) -> TraceRecorder:
         """Integrate to ``t_end``; write traces (CSV), fields (XDMF) and figures (PNG) to ``out``.
 
         Args:
             t_end: e.g. ``"100 ps"``.
-            out: output directory (None: keep results in memory only).
+            out: output directory (None: keep results in memory only): a new or empty directory,
+                or one holding a previous femmag run (replaced only with ``overwrite=True``); see
+                :mod:`femmag.io.rundir`. It is checked before the mesh is built.
             field_times: times at which fields are written (XDMF) and pictured (PNG).
             progress: show a progress line on rank 0 (default: ``verbose``).
+            overwrite: replace the files of a previous femmag run in ``out``.
 
         Returns:
             The :class:`~femmag.io.traces.TraceRecorder` with all time traces.
+
+        ``out/run.toml`` records the case, every material value used, the versions and the status:
+        ``running``, then ``complete`` once every file is closed, or ``failed``/``interrupted``
+        with the reason and the last committed time. ``traces.csv`` grows as the run goes, so an
+        interrupted run keeps every committed step.
         """
         t_end_s = to_si(t_end, "time", "t_end")
         if not t_end_s > self.t:
             raise ValueError(f"t_end = {t_end!r} must be later than the current time "
                              f"{self.t * 1e12:g} ps")
         stops = sorted(to_si(t, "time", "field_times") for t in field_times)
-        out_path = Path(out) if out is not None else None
-        partial = out_path.with_name(out_path.name + ".partial") if out_path else None
-        if partial is not None and self.comm.rank == 0:
-            shutil.rmtree(partial, ignore_errors=True)
-            partial.mkdir(parents=True)
-        self.comm.Barrier()
+        rundir = None
+        if out is not None:
+            from femmag.io.rundir import RunDirectory
+
+            rundir = RunDirectory(out, self.comm, overwrite=overwrite)
+            rundir.check()  # before the mesh: a refused path costs nothing
         self.setup()
         progress = self.verbose if progress is None else progress
         writer = None
+        if rundir is not None:
+            rundir.check(estimated_bytes=self._estimated_output_bytes(len(stops)))
+            rundir.open(self.describe(t_end_s, stops))
         try:
-            if partial is not None:
+            if rundir is not None:
                 from femmag.io.writers import FieldWriter
 
-                writer = FieldWriter(partial, self)
-            self._loop(t_end_s, stops, writer, progress)
-            if partial is not None:
-                self.traces.write(partial / "traces.csv", self.comm)
-                if writer is not None:
-                    writer.close()
-                    writer.figures(self)
-        except BaseException:
-            if writer is not None:
+                writer = FieldWriter(rundir.path, self)
+                rundir.add_file("fields.xdmf")
+                rundir.add_file("fields.h5")
+                self.traces.open_stream(rundir.path / "traces.csv", self.comm,
+                                        comment="femmag time traces; case, parameters, versions "
+                                                "and status in run.toml")
+                rundir.add_file("traces.csv")
+            with _terminate_as_interrupt():
+                self._loop(t_end_s, stops, writer, progress)
+            if rundir is not None:
+                self.traces.close_stream()
                 writer.close()
-            if partial is not None and self.comm.rank == 0:
-                shutil.rmtree(partial, ignore_errors=True)
+                writer.figures(self)
+                self.comm.Barrier()
+                if self.comm.rank == 0:
+                    for picture in sorted(rundir.path.glob("*.png")):
+                        rundir.add_file(picture.name)
+                    rundir.update(status="complete", finished=_now(),
+                                  last_time_ps=self.t * 1e12, steps=self.timings["steps"],
+                                  rejected_steps=self.timings["rejected"],
+                                  wall_seconds=self.timings["wall"])
+                self.comm.Barrier()
+        except BaseException as err:
+            # rank-local clean-up only: another rank may be inside a collective call
+            self.traces.close_stream()
+            if rundir is not None:
+                interrupted = isinstance(err, KeyboardInterrupt)
+                rundir.update(status="interrupted" if interrupted else "failed",
+                              reason=f"{type(err).__name__}: {err}", finished=_now(),
+                              last_time_ps=self.t * 1e12, failed_on_rank=self.comm.rank)
+                if isinstance(err, RunFailure) and writer is not None:
+                    writer.close()  # a failure all ranks agreed on: the collective close is safe
             raise
-        if out_path is not None:
-            self.comm.Barrier()
-            if self.comm.rank == 0:
-                shutil.rmtree(out_path, ignore_errors=True)
-                partial.rename(out_path)
-            self.comm.Barrier()
         return self.traces
+
+    def _estimated_output_bytes(self, n_field_times: int) -> float:
+        """Rough size of the field output: 8 bytes per value and time, ×2 for mesh and PNGs."""
+        values = sum(o.function.x.array.size for o in self.fields.outputs())
+        values = self.comm.allreduce(values, op=MPI.SUM)
+        return 2.0 * 8.0 * values * max(n_field_times, 1) + 2**20
+
+    def describe(self, t_end: float | None = None, field_times: list[float] = ()) -> dict:
+        """The resolved case: every option, every material value used (with unit and source),
+        the modules, versions and MPI size (the ``run.toml`` manifest's content)."""
+        from femmag.io.rundir import provenance
+
+        layers = list(self.stack.all_layers())
+        materials = {}
+        for layer in layers:
+            mat = self.library.get(layer.material)
+            entry = {"kind": mat.kind, "description": mat.description}
+            for prop in mat.properties.values():
+                entry[prop.name] = {"value": prop.describe(), "source": prop.source}
+            if mat.optics is not None:
+                entry["refractive_index"] = str(mat.optics)
+            materials[mat.name] = entry
+        ts = self.time_stepping
+        case = {
+            "stack": [{"name": layer.name, "material": layer.material,
+                       "thickness": f"{layer.thickness * 1e9:.6g} nm"} for layer in layers],
+            "pulse": repr(self.pulse),
+            "mesh": self._mesh_spec if isinstance(self._mesh_spec, str) else "domain",
+            "mesh_options": {k: str(v) for k, v in self._mesh_options.items()},
+            "magnetization": self._magnetization_options,
+            "induction": self._induction_options,
+            "optics": self._optics_options,
+            "heat_options": {k: str(v) for k, v in self._heat_options.items()},
+            "initial_temperature": str(self.initial_temperature),
+            "time_stepping": {k: str(getattr(ts, k)) for k in
+                              ("dt_pulse", "dt_max", "growth", "window", "min_dt", "tolerance")
+                              if getattr(ts, k) is not None},
+            "fields": sorted(self._extra_fields),
+        }
+        if t_end is not None:
+            case["t_end"] = f"{t_end * 1e12:.6g} ps"
+            case["field_times"] = [f"{t * 1e12:.6g} ps" for t in field_times]
+        return {"case": case, "materials": materials,
+                "modules": [m.summary() for m in self.modules] if self._setup_done else [],
+                "versions": provenance(), "mpi_size": self.comm.size}
 
     def _loop(self, t_end: float, stops: list[float], writer: Any, progress: bool) -> None:
         ts = self.time_stepping
@@ -361,7 +469,7 @@ class Simulation:
                 self.timings["rejected"] += 1
                 dt = retry = self.controller.rejected(dt)
                 if dt < ts.min_dt_s:
-                    raise RuntimeError(f"time step fell below min_dt = {ts.min_dt!r} at t = "
+                    raise RunFailure(f"time step fell below min_dt = {ts.min_dt!r} at t = "
                                        f"{self.t * 1e12:.4g} ps; last failure: {err}") from err
                 continue
             self._absorbed += absorbed
@@ -373,7 +481,9 @@ class Simulation:
             self.traces.sample(self.t)
             self.module_seconds["traces"] = self.module_seconds.get("traces", 0.0) + \
                 time.perf_counter() - s0
+            self.traces.flush()  # at most every few seconds of wall time (rank 0, no comm.)
             if pending and abs(self.t - pending[0]) <= 1e-9 * max(dt, 1e-18):
+                self.traces.flush(force=True)
                 if writer is not None:
                     s0 = time.perf_counter()
                     writer.write(self.t)

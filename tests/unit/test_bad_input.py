@@ -66,7 +66,10 @@ def test_newton_divergence_reason_in_words():
         sim.heat.step(0.1e-12, 2e-15)
 
 
-def test_failed_run_leaves_no_output(tmp_path):
+def test_failed_run_keeps_its_traces_and_says_failed(tmp_path):
+    from femmag.io.rundir import read_manifest
+    from femmag.io.traces import read_trace
+
     out = Path(MPI.COMM_WORLD.bcast(str(tmp_path), root=0)) / "run"
     pulse = Pulse("2.6 mJ/cm^2", "140 fs", "10 um", arrival="0.1 ps")
     sim = Simulation(seed003_film(), pulse, mesh="1d", verbose=False)
@@ -81,8 +84,14 @@ def test_failed_run_leaves_no_output(tmp_path):
     with pytest.raises(RuntimeError, match="field provider failed"):
         sim.run("1 ps", out=out, field_times=["0.02 ps"])
     MPI.COMM_WORLD.Barrier()
-    assert not out.exists()
-    assert not out.with_name("run.partial").exists()
+    manifest = read_manifest(out)
+    assert manifest["status"] == "failed"
+    assert "field provider failed" in manifest["reason"]
+    assert manifest["last_time_ps"] == pytest.approx(0.05, abs=0.003)
+    # every committed step is in traces.csv, up to the last committed time
+    time_ps = read_trace(out / "traces.csv")["time [ps]"]
+    assert time_ps[-1] == pytest.approx(manifest["last_time_ps"], rel=1e-9)
+    assert len(time_ps) == len(sim.traces.rows)
 
 
 def test_case_unknown_key(tmp_path):
