@@ -43,6 +43,10 @@ from femmag.units import to_si
 __all__ = ["RunFailure", "Simulation", "TimeStepping"]
 
 
+#: the checkpoint file of a run directory
+CHECKPOINT = "checkpoint.npz"
+
+
 class RunFailure(RuntimeError):
     """The run cannot go on (e.g. the time step fell below ``min_dt``); every rank agrees."""
 
@@ -148,8 +152,8 @@ class Simulation:
         if mesh == "xz" and "pattern" not in (mesh_options or {}):
             raise ValueError("mesh='xz' (a patterned film under a line focus) needs "
                              "mesh_options={'pattern': femmag.geometry.LateralPattern(...)}")
-        self._magnetization_options = ({} if magnetization is True else
-                                       dict(magnetization) if magnetization else None)
+        self._magnetization_options = (None if magnetization is None or magnetization is False
+                                       else {} if magnetization is True else dict(magnetization))
         self._induction_options = None if induction is None else dict(induction)
         if self._induction_options is not None and self._magnetization_options is None:
             raise ValueError("induction needs the magnetization (it acts on the spins): "
@@ -173,6 +177,8 @@ class Simulation:
         self.modules: list[Any] = []
         self.fields = FieldRegistry()
         self._setup_done = False
+        self._resumed = False
+        self._dt_prev = self.time_stepping.dt_pulse_s
 
     # -- setup -----------------------------------------------------------------------------------
     def build_domain(self):
@@ -321,7 +327,8 @@ class Simulation:
 
     # -- time loop -------------------------------------------------------------------------------
     def run(self, t_end: Any, *, out: str | Path | None = None, field_times: list[Any] = (),
-            progress: bool | None = None, overwrite: bool = False) -> TraceRecorder:
+            progress: bool | None = None, overwrite: bool = False,
+            checkpoint_every: Any = None, resume: bool = False) -> TraceRecorder:
         """Integrate to ``t_end``; write traces (CSV), fields (XDMF) and figures (PNG) to ``out``.
 
         Args:
@@ -332,6 +339,11 @@ class Simulation:
             field_times: times at which fields are written (XDMF) and pictured (PNG).
             progress: show a progress line on rank 0 (default: ``verbose``).
             overwrite: replace the files of a previous femmag run in ``out``.
+            checkpoint_every: e.g. ``"10 ps"``: after the first step past each multiple of it,
+                write the whole state to ``out/checkpoint.npz`` (replacing the previous one).
+            resume: continue the run in ``out`` from its checkpoint (this simulation must be
+                built from the same case); the traces go on in ``traces.csv``, the fields in a
+                new ``fields_from_<t>ps.xdmf``. A resumed run equals the uninterrupted one.
 
         Returns:
             The :class:`~femmag.io.traces.TraceRecorder` with all time traces.
@@ -346,31 +358,47 @@ class Simulation:
             raise ValueError(f"t_end = {t_end!r} must be later than the current time "
                              f"{self.t * 1e12:g} ps")
         stops = sorted(to_si(t, "time", "field_times") for t in field_times)
+        every = None if checkpoint_every is None else \
+            to_si(checkpoint_every, "time", "checkpoint_every")
+        if every is not None and not every > 0:
+            raise ValueError(f"checkpoint_every = {checkpoint_every!r} must be > 0")
+        if (every is not None or resume) and out is None:
+            raise ValueError("checkpoints and resume need an output directory: give out=...")
         rundir = None
         if out is not None:
             from femmag.io.rundir import RunDirectory
 
-            rundir = RunDirectory(out, self.comm, overwrite=overwrite)
+            rundir = RunDirectory(out, self.comm, overwrite=overwrite, resume=resume)
             rundir.check()  # before the mesh: a refused path costs nothing
         self.setup()
         progress = self.verbose if progress is None else progress
         writer = None
+        if resume:
+            self.restore(rundir.path / CHECKPOINT)
+            if not t_end_s > self.t:
+                raise ValueError(f"t_end = {t_end!r} must be later than the checkpoint's time "
+                                 f"{self.t * 1e12:g} ps")
         if rundir is not None:
             rundir.check(estimated_bytes=self._estimated_output_bytes(len(stops)))
-            rundir.open(self.describe(t_end_s, stops))
+            description = self.describe(t_end_s, stops)
+            if resume:
+                description["resumed_from_ps"] = self.t * 1e12
+            rundir.open(description)
         try:
             if rundir is not None:
                 from femmag.io.writers import FieldWriter
 
-                writer = FieldWriter(rundir.path, self)
-                rundir.add_file("fields.xdmf")
-                rundir.add_file("fields.h5")
+                fields_file = f"fields_from_{self.t * 1e12:g}ps.xdmf" if resume else "fields.xdmf"
+                writer = FieldWriter(rundir.path, self, filename=fields_file)
+                rundir.add_file(fields_file)
+                rundir.add_file(fields_file.replace(".xdmf", ".h5"))
                 self.traces.open_stream(rundir.path / "traces.csv", self.comm,
                                         comment="femmag time traces; case, parameters, versions "
                                                 "and status in run.toml")
                 rundir.add_file("traces.csv")
             with _terminate_as_interrupt():
-                self._loop(t_end_s, stops, writer, progress)
+                self._loop(t_end_s, stops, writer, progress,
+                           checkpoint=None if every is None else (every, rundir))
             if rundir is not None:
                 self.traces.close_stream()
                 writer.close()
@@ -442,10 +470,72 @@ class Simulation:
                 "modules": [m.summary() for m in self.modules] if self._setup_done else [],
                 "versions": provenance(), "mpi_size": self.comm.size}
 
-    def _loop(self, t_end: float, stops: list[float], writer: Any, progress: bool) -> None:
+    # -- checkpoints -------------------------------------------------------------------------------
+    def checkpoint(self, path: str | Path) -> None:
+        """Write the whole committed state (every module, the time, the step controller, the
+        traces so far) to ``path`` (collective); see :mod:`femmag.io.checkpoint`."""
+        from femmag.io.checkpoint import CheckpointError, write_checkpoint
+
+        self.setup()
+        distributed: dict[str, Any] = {}
+        replicated: dict[str, Any] = {}
+        for module in self.modules:
+            if not module.checkpointable:
+                raise CheckpointError(f"module '{module.name}' ({type(module).__name__}) does not "
+                                      f"support checkpoints yet: run without checkpoint_every")
+            for name, value in module.state().items():
+                target = distributed if hasattr(value, "collect") else replicated
+                target[f"{module.name}::{name}"] = value
+        replicated.update({
+            "simulation::t": self.t, "simulation::dt_prev": self._dt_prev,
+            "simulation::controller_target": self.controller.target,
+            "simulation::absorbed": self._absorbed, "simulation::E0": self._E0,
+            "simulation::trace_header": np.array(self.traces.header()),
+            "simulation::trace_rows": np.array(self.traces.rows, dtype=float).reshape(
+                len(self.traces.rows), len(self.traces.columns) + 1),
+            "simulation::modules": np.array([m.name for m in self.modules]),
+        })
+        write_checkpoint(path, self.comm, distributed, replicated)
+
+    def restore(self, path: str | Path) -> None:
+        """Set the state of this (freshly built, same case) simulation from a checkpoint; the next
+        :meth:`run` continues the checkpointed run's step sequence exactly."""
+        from femmag.io.checkpoint import CheckpointError, read_checkpoint
+
+        self.setup()
+        entries = read_checkpoint(path, self.comm)
+        names = [m.name for m in self.modules]
+        if list(np.atleast_1d(entries["simulation::modules"])) != names:
+            raise CheckpointError(f"the checkpoint '{path}' was written with the modules "
+                                  f"{list(entries['simulation::modules'])}, this simulation has "
+                                  f"{names}: resume with the same case")
+        header = [str(h) for h in np.atleast_1d(entries["simulation::trace_header"])]
+        if header != self.traces.header():
+            raise CheckpointError(f"the checkpoint '{path}' has other trace columns: resume with "
+                                  f"the same case")
+        for module in self.modules:
+            prefix = f"{module.name}::"
+            module.restore({k[len(prefix):]: v for k, v in entries.items()
+                            if k.startswith(prefix)})
+        self.t = float(entries["simulation::t"])
+        self._dt_prev = float(entries["simulation::dt_prev"])
+        self.controller.target = float(entries["simulation::controller_target"])
+        self._absorbed = float(entries["simulation::absorbed"])
+        self._E0 = float(entries["simulation::E0"])
+        self.traces.rows = [list(row) for row in np.atleast_2d(entries["simulation::trace_rows"])]
+        self._resumed = True
+
+    def _loop(self, t_end: float, stops: list[float], writer: Any, progress: bool,
+              checkpoint: tuple[float, Any] | None = None) -> None:
         ts = self.time_stepping
-        dt = ts.dt_pulse_s
-        self.controller.reset()
+        if self._resumed:  # continue the step sequence of the checkpointed run exactly
+            dt = self._dt_prev
+            self._resumed = False
+        else:
+            dt = ts.dt_pulse_s
+            self.controller.reset()
+        every, rundir = checkpoint if checkpoint is not None else (None, None)
+        next_checkpoint = None if every is None else (np.floor(self.t / every) + 1) * every
         if not self.traces.rows:
             self.traces.sample(self.t)
             if writer is not None and stops and stops[0] <= self.t:
@@ -474,6 +564,7 @@ class Simulation:
                 continue
             self._absorbed += absorbed
             self.t += dt
+            self._dt_prev = dt
             self.timings["steps"] += 1
             for name, seconds in info["seconds"].items():
                 self.module_seconds[name] = self.module_seconds.get(name, 0.0) + seconds
@@ -482,6 +573,12 @@ class Simulation:
             self.module_seconds["traces"] = self.module_seconds.get("traces", 0.0) + \
                 time.perf_counter() - s0
             self.traces.flush()  # at most every few seconds of wall time (rank 0, no comm.)
+            if next_checkpoint is not None and self.t >= next_checkpoint * (1 - 1e-12):
+                self.checkpoint(rundir.path / CHECKPOINT)
+                if self.comm.rank == 0:
+                    rundir.add_file(CHECKPOINT)
+                    rundir.update(checkpoint_time_ps=self.t * 1e12)
+                next_checkpoint = (np.floor(self.t / every * (1 + 1e-12)) + 1) * every
             if pending and abs(self.t - pending[0]) <= 1e-9 * max(dt, 1e-18):
                 self.traces.flush(force=True)
                 if writer is not None:

@@ -57,14 +57,24 @@ def _existing_ancestor(path: Path) -> Path:
     return p
 
 
-def check_output_path(out: str | Path, *, overwrite: bool = False,
+def check_output_path(out: str | Path, *, overwrite: bool = False, resume: bool = False,
                       estimated_bytes: float = 0.0) -> dict[str, Any] | None:
     """Check that ``out`` may receive a femmag run; return the previous run's manifest (if any).
+
+    With ``resume``, ``out`` must hold a femmag run with a checkpoint.
 
     Raises:
         OutputPathError: with a message that names the path and says what to do.
     """
     path = Path(out).expanduser()
+    if resume:
+        previous = read_manifest(path)
+        if previous is None:
+            raise OutputPathError(f"cannot resume: '{out}' holds no femmag run ({MANIFEST})")
+        if not (path / "checkpoint.npz").is_file():
+            raise OutputPathError(f"cannot resume '{out}': it has no checkpoint (run with "
+                                  f"checkpoint_every=..., CLI --checkpoint-every, to write one)")
+        return previous
     resolved = path.resolve()
     cwd = Path.cwd().resolve()
     forbidden = {Path("/"): "the root directory", Path.home().resolve(): "your home directory",
@@ -113,10 +123,12 @@ class RunDirectory:
         overwrite: replace a previous femmag run in ``path`` (only the files it wrote).
     """
 
-    def __init__(self, path: str | Path, comm: Any, *, overwrite: bool = False) -> None:
+    def __init__(self, path: str | Path, comm: Any, *, overwrite: bool = False,
+                 resume: bool = False) -> None:
         self.path = Path(path)
         self.comm = comm
         self.overwrite = overwrite
+        self.resume = resume
         self.manifest: dict[str, Any] = {}
         self.files: list[str] = []
         self._previous: dict[str, Any] | None = None
@@ -127,6 +139,7 @@ class RunDirectory:
         if self.comm.rank == 0:
             try:
                 self._previous = check_output_path(self.path, overwrite=self.overwrite,
+                                                   resume=self.resume,
                                                    estimated_bytes=estimated_bytes)
             except OutputPathError as err:
                 message = str(err)
@@ -140,15 +153,23 @@ class RunDirectory:
         error = None
         if self.comm.rank == 0:
             try:
-                if self._previous is not None:
+                if self.resume:  # keep everything; the manifest goes on
+                    self.files = list(self._previous.get("files", []))
+                    self.manifest = {**self._previous, **manifest, "status": "running",
+                                     "resumed": _now()}
+                    for stale in ("reason", "finished", "failed_on_rank"):
+                        self.manifest.pop(stale, None)
+                    self._write()
+                elif self._previous is not None:
                     for name in self._previous.get("files", []) + [MANIFEST]:
                         target = (self.path / name).resolve()
                         if target.parent == self.path.resolve() and target.is_file():
                             target.unlink()
-                self.path.mkdir(parents=True, exist_ok=True)
-                self.manifest = {"kind": SIGNATURE, "status": "running", "started": _now(),
-                                 **manifest}
-                self._write()
+                if not self.resume:
+                    self.path.mkdir(parents=True, exist_ok=True)
+                    self.manifest = {"kind": SIGNATURE, "status": "running", "started": _now(),
+                                     **manifest}
+                    self._write()
             except OSError as err:
                 error = f"cannot write the run directory '{self.path}': {err}"
         error = self.comm.bcast(error, root=0)

@@ -22,11 +22,12 @@ from femmag.io import plotting
 class FieldWriter:
     """Writes the registered output fields of a simulation at chosen times."""
 
-    def __init__(self, folder: Path, sim: Any) -> None:
+    def __init__(self, folder: Path, sim: Any, filename: str = "fields.xdmf") -> None:
         self.folder = Path(folder)
         self.sim = sim
+        self.filename = filename
         mesh = sim.domain.mesh
-        self.xdmf = io.XDMFFile(mesh.comm, self.folder / "fields.xdmf", "w")
+        self.xdmf = io.XDMFFile(mesh.comm, self.folder / filename, "w")
         self.xdmf.write_mesh(mesh)
         # fields on other meshes (e.g. a module's own 1D transport mesh) are not written here
         self.outputs = [o for o in sim.fields.outputs() if o.function.function_space.mesh is mesh]

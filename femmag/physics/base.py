@@ -10,6 +10,8 @@ forms, PETSc objects, fields declared in the registry), and stepped many times::
     reject()           drop the trial state (some module failed; the step is retried)
     add_traces(traces) optional: columns of the time-trace table
     outputs()          optional: fields for the field writer (P1/DG functions on the main mesh)
+    state()            optional: the committed state for checkpoints (``checkpointable = True``)
+    restore(entries)   optional: set the state from a read checkpoint
     summary()          one or a few lines for the run log
     destroy()          optional: free PETSc objects collectively (on all ranks)
 
@@ -76,6 +78,9 @@ class PhysicsModule(ABC):
     name: str = ""
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
+    #: the module implements :meth:`state` / :meth:`restore_values` (or has no state), so a run
+    #: with it can be checkpointed and resumed
+    checkpointable: bool = False
 
     def declare(self, fields: FieldRegistry) -> None:  # noqa: B027 - optional hook
         """Declare fields that other modules read during their own :meth:`setup` (before this
@@ -111,6 +116,17 @@ class PhysicsModule(ABC):
     @abstractmethod
     def summary(self) -> str:
         """A short human-readable description (parameters, sizes)."""
+
+    def state(self) -> dict[str, Any]:
+        """The committed state for a checkpoint: name → :class:`~femmag.io.checkpoint.
+        FunctionState` / :class:`~femmag.io.checkpoint.PointState` (distributed, written with
+        rank-independent keys) or a value identical on every rank. Default: no state."""
+        return {}
+
+    def restore(self, entries: dict[str, Any]) -> None:  # noqa: B027 - optional hook
+        """Set the committed (and trial) state from a read checkpoint: ``entries[name]`` is
+        ``(keys, values)`` for a distributed entry of :meth:`state` (assign it with the same
+        state object's ``assign``) or the value of a replicated one."""
 
     def destroy(self) -> None:  # noqa: B027 - optional hook
         """Free PETSc objects (collective: call on all ranks). Default: nothing."""

@@ -263,6 +263,47 @@ class TwoTemperatureModel(PhysicsModule):
             fields.add_output(OutputField(self.lattice_temperature, "K",
                                           "lattice temperature T_l"), self.name)
 
+    # -- checkpoints -----------------------------------------------------------------------------
+    checkpointable = True
+
+    def state(self) -> dict[str, Any]:
+        """Committed temperatures, the two previous steps (Newton guess and error indicator),
+        and the Newton solver's predicted-stop memory."""
+        from femmag.io.checkpoint import FunctionState
+
+        entries: dict[str, Any] = {
+            "temperatures": FunctionState(self.temperatures_n),
+            "history_steps": np.array([h for _, h in self._history]),
+            "dt_last": self._dt_last,
+            "error_estimate": np.nan if self.error_estimate is None else self.error_estimate,
+            "newton_constant": np.nan if self.newton._newton_constant is None
+            else self.newton._newton_constant,
+            "newton_predicted_solves": self.newton._predicted_solves,
+        }
+        for k in range(len(self._history)):
+            entries[f"history_{k}"] = FunctionState(
+                self.temperatures_n, array=lambda k=k: self._history[k][0])
+        return entries
+
+    def restore(self, entries: dict[str, Any]) -> None:
+        from femmag.io.checkpoint import FunctionState
+
+        FunctionState(self.temperatures_n).assign(*entries["temperatures"])
+        self._history = []
+        for k, h in enumerate(np.atleast_1d(entries["history_steps"])):
+            values = np.zeros_like(self.temperatures_n.x.array)
+            FunctionState(self.temperatures_n, array=lambda v=values: v).assign(
+                *entries[f"history_{k}"])
+            self._history.append((values, float(h)))
+        self._dt_last = float(entries["dt_last"])
+        error = float(entries["error_estimate"])
+        self.error_estimate = None if np.isnan(error) else error
+        constant = float(entries["newton_constant"])
+        self.newton._newton_constant = None if np.isnan(constant) else constant
+        self.newton._predicted_solves = int(entries["newton_predicted_solves"])
+        self.temperatures.x.array[:] = self.temperatures_n.x.array
+        self._update_outputs()
+
     def add_traces(self, traces: Any) -> None:
         """T_e and T_l at the beam-centre probe point."""
         traces.add("electron_temperature_centre", "K",

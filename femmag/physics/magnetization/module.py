@@ -353,6 +353,28 @@ class Magnetization(PhysicsModule):
         dofs = self.V0.dofmap.list[self.cells][:, 0]
         arr[dofs] = m_cells
 
+    # -- checkpoints -----------------------------------------------------------------------------
+    checkpointable = True
+
+    def _point_state(self) -> Any:
+        from femmag.io.checkpoint import PointState
+
+        def assign(values: np.ndarray) -> None:
+            self.m_committed = np.asarray(values, dtype=float).reshape(-1, 3).copy()
+
+        return PointState(lambda: self.m_committed, assign, self.global_ids, self._owned)
+
+    def state(self) -> dict[str, Any]:
+        """Committed m at the quadrature points (keyed by the rank-independent point ids) and
+        the step counter of the stochastic noise."""
+        return {"m": self._point_state(), "step_index": self.step_index}
+
+    def restore(self, entries: dict[str, Any]) -> None:
+        self._point_state().assign(*entries["m"])
+        self.step_index = int(entries["step_index"])
+        self.m = self.m_committed.copy()
+        self._update_output()
+
     # -- diagnostics -----------------------------------------------------------------------------
     def add_traces(self, traces: Any) -> None:
         """m_z and |m| averaged over the beam centre (points within ``traces.centre_radius`` of

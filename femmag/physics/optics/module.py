@@ -83,6 +83,7 @@ class PulsedAbsorption(PhysicsModule):
     name = "optics"
     reads: tuple[str, ...] = ()
     writes = ("absorbed_power_density",)
+    checkpointable = True  # q is an explicit function of time: no state
 
     def __init__(self, domain: Any, pulse: Any, library: Any = None, *,
                  depth_profile: Callable[[np.ndarray], np.ndarray] | None = None) -> None:

@@ -98,6 +98,7 @@ class PatternedAbsorption(PhysicsModule):
     name = "optics"
     reads: tuple[str, ...] = ()
     writes = ("absorbed_power_density",)
+    checkpointable = True  # q is an explicit function of time: no state
 
     def __init__(self, domain: Any, pulse: Any, library: Any = None, optics: Any = None, *,
                  normalize: bool = True, beam_tolerance: float = 1e-4) -> None:
