@@ -460,7 +460,7 @@ class PatternedFilmOptics2D:
         import dolfinx.io.gmsh as gmshio
         import dolfinx.mesh
 
-        from femmag.geometry.builders import gmsh_session
+        from femmag.geometry.gmsh_io import gmsh_session
 
         lam, n0, ns, L = self.wavelength, self.n_in, self.n_sub, self.half_width
         D = self.planar.thickness
