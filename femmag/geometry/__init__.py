@@ -19,8 +19,11 @@ from femmag.geometry.stack import (
 def __getattr__(name: str):
     # builders and domain import dolfinx: load them on first use, so that `femmag.geometry.Stack`
     # stays importable (and fast) without touching dolfinx.
-    if name in ("build_1d", "build_axisymmetric", "build_3d", "MeshBuildError", "gmsh_session",
-                "thickness_grid", "graded_sizes"):
+    if name in ("MeshBuildError", "gmsh_session"):
+        from femmag.geometry import gmsh_io
+
+        return getattr(gmsh_io, name)
+    if name in ("build_1d", "build_axisymmetric", "build_3d", "thickness_grid", "graded_sizes"):
         from femmag.geometry import builders
 
         return getattr(builders, name)

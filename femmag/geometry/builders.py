@@ -27,26 +27,22 @@ layers and substrate, 2D/3D), ``"air_boundary"`` (outer boundary of the air boxe
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from femmag.geometry.gmsh_io import MeshBuildError, gmsh_session
 from femmag.geometry.stack import Stack
 from femmag.units import to_si
 
 # gmsh element type ids
 _GMSH_POINT, _GMSH_LINE, _GMSH_TRIANGLE, _GMSH_QUAD, _GMSH_HEX = 15, 1, 2, 3, 5
-
-
-class MeshBuildError(RuntimeError):
-    """gmsh or the mesh distribution failed (the message carries the reason from rank 0)."""
 
 
 # -- node distributions -----------------------------------------------------------------------
@@ -244,41 +240,6 @@ def radial_nodes(
         r += list(r_uniform + np.cumsum(sizes))
         r[-1] = radius
     return np.asarray(r)
-
-
-# -- gmsh plumbing ----------------------------------------------------------------------------
-_model_counter = itertools.count()
-
-
-@contextlib.contextmanager
-def gmsh_session(name: str = "femmag") -> Iterator[Any]:
-    """A fresh gmsh model; initialises gmsh if needed and finalises only what it initialised.
-
-    Yields:
-        the ``gmsh`` module, with a new current model.
-    """
-    import gmsh
-
-    owner = not gmsh.isInitialized()
-    if owner:
-        gmsh.initialize(interruptible=False)
-    terminal = gmsh.option.getNumber("General.Terminal")
-    gmsh.option.setNumber("General.Terminal", 0)
-    previous = None if owner else gmsh.model.getCurrent()
-    model_name = f"{name}_{next(_model_counter)}"
-    gmsh.model.add(model_name)
-    try:
-        yield gmsh
-    finally:
-        with contextlib.suppress(Exception):
-            gmsh.model.setCurrent(model_name)
-            gmsh.model.remove()
-        if owner:
-            gmsh.finalize()
-        else:
-            gmsh.option.setNumber("General.Terminal", terminal)
-            with contextlib.suppress(Exception):
-                gmsh.model.setCurrent(previous)
 
 
 @dataclass

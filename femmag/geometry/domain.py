@@ -138,7 +138,7 @@ class Domain:
         """
         from dolfinx.io import gmsh as gmshio
 
-        from femmag.geometry.builders import MeshBuildError, gmsh_session
+        from femmag.geometry.gmsh_io import MeshBuildError, gmsh_session
 
         comm = MPI.COMM_WORLD if comm is None else comm
         path = Path(path)

@@ -6,7 +6,7 @@ patterned layers are* and the lateral window |x| < L that is modelled; the same 
 
 * the heat/magnetization mesh, :func:`build_patterned` → a :class:`~femmag.geometry.domain.Domain`
   of kind ``"xz"`` (x[0] = x, x[1] = z, stack top at z = 0, no r weighting), and
-* the optics, :func:`patterned_optics` → a
+* the optics, :func:`femmag.physics.optics.patterned.patterned_optics` → a
   :class:`~femmag.physics.optics.patterned.PatternedFilmOptics2D` with the same footprint, layers and
   window (its physical window |x| < L is the mesh's lateral extent),
 
@@ -65,8 +65,7 @@ from femmag.geometry.builders import (
 from femmag.geometry.stack import Stack
 from femmag.units import to_si
 
-__all__ = ["PATTERN_KINDS", "LateralPattern", "build_patterned", "lateral_nodes",
-           "patterned_optics"]
+__all__ = ["PATTERN_KINDS", "LateralPattern", "build_patterned", "lateral_nodes"]
 
 PATTERN_KINDS = ("edge", "stripe", "grating", "uniform")
 
@@ -422,53 +421,3 @@ def build_patterned(
     domain = _finish(data, "xz", stack, comm, timings, quadrature_degree, info)
     domain.pattern = pattern
     return domain
-
-
-# -- optics --------------------------------------------------------------------------------------
-def patterned_optics(stack: Stack, pattern: LateralPattern, wavelength: Any, *,
-                     library: Any = None, beam_waist: Any = None, polarization: str = "TE",
-                     comm: Any = None, **options: Any) -> Any:
-    """The 2D optics of the same patterned stack (layers, footprint and window as the mesh).
-
-    Args:
-        stack: layers (refractive indices from the library at ``wavelength``), substrate
-            (transparent) and ambient (the incident medium; vacuum if None).
-        pattern: the footprint and window; ``pattern.half_width`` is the optics' physical window.
-        wavelength: vacuum wavelength, with unit (``"800 nm"``) or in metres as a float.
-        library: materials library (default: the packaged one).
-        beam_waist: 1/e *field* radius w0 of the Gaussian line focus (|E|² ∝ exp(−2x²/w0²)), with
-            unit or in metres; None: a plane wave (the only choice for a grating). A
-            :class:`~femmag.pulse.Pulse` of 1/e-intensity radius r0 has w0 = √2 r0.
-        polarization: ``"TE"`` (E along y, the lines) or ``"TM"`` (E along x, across the edge).
-        comm: MPI communicator.
-        **options: further keywords of :class:`~femmag.physics.optics.patterned.PatternedFilmOptics2D`
-            (``cells_per_wavelength``, ``degree``, ...).
-
-    Returns:
-        A solved :class:`~femmag.physics.optics.patterned.PatternedFilmOptics2D`.
-    """
-    from femmag.physics.optics.patterned import PatternedFilmOptics2D
-
-    _check_stack(stack)
-    if stack.substrate is None:
-        raise ValueError("patterned_optics: the stack needs a substrate (the medium below)")
-    if library is None:
-        from femmag.materials import Library
-
-        library = Library.default()
-    lam = float(wavelength) if isinstance(wavelength, float) else \
-        to_si(wavelength, "wavelength", "wavelength")
-    w0 = beam_waist if beam_waist is None or isinstance(beam_waist, float) else \
-        to_si(beam_waist, "length", "beam_waist")
-    layers = [(layer.name, complex(library.get(layer.material).refractive_index(lam)),
-               layer.thickness) for layer in stack.layers]
-    n_sub = complex(library.get(stack.substrate.material).refractive_index(lam))
-    n_inc = complex(library.get(stack.ambient).refractive_index(lam)) if stack.ambient else 1.0
-    for label, n in (("substrate", n_sub), ("ambient", n_inc)):
-        if abs(n.imag) > 0:
-            raise ValueError(f"patterned_optics: the {label} index {n:.4g} is absorbing; the 2D "
-                             f"optics needs a transparent {label}")
-    pattern.patterned_mask(stack)
-    kwargs = {**pattern.optics_options(), **options}
-    return PatternedFilmOptics2D(layers, lam, n_inc.real, n_sub.real, beam_waist=w0,
-                                 polarization=polarization, comm=comm, **kwargs)

@@ -148,7 +148,7 @@ def test_absorption_rejects_wrong_mesh_and_wide_beam():
 @pytest.fixture(scope="module")
 def small_optics():
     """Plane wave on the uniform film in a ±1 µm window (a cheap solved optics object)."""
-    from femmag.geometry.patterned import patterned_optics
+    from femmag.physics.optics.patterned import patterned_optics
 
     return patterned_optics(FILM, LateralPattern("uniform", "1 um"), "800 nm",
                             cells_per_wavelength=8)

@@ -338,11 +338,17 @@ def test_from_stack_with_femmag_stack_materials_and_pulse():
 
 
 # ------------------------------------------------------------------------------------------ 2D
+def grating_2d(period, fill, n_substrate=N["SiO2"], **options):
+    """The lamellar grating of the 2D optics: lines of width fill·period, one centred at x = 0."""
+    from femmag.physics.optics.patterned import PatternedFilmOptics2D
+
+    return PatternedFilmOptics2D(SEED003, LAM, 1.0, n_substrate, pattern="grating", period=period,
+                                 stripe_width=fill * period, **options)
+
+
 def test_2d_uniform_stack_reproduces_1d():
     """Fill factor 1 (laterally uniform): R, T, A and the field equal the 1D result to 1e-3."""
-    from femmag.physics.optics.planar import StripeGratingOptics2D
-
-    grating = StripeGratingOptics2D(SEED003, LAM, 1.2e-6, 1.0, 1.0, N["SiO2"])
+    grating = grating_2d(1.2e-6, 1.0)
     planar = grating.planar
     assert grating.R == pytest.approx(planar.R, abs=1e-3)
     assert grating.T == pytest.approx(planar.T, abs=1e-3)
@@ -355,9 +361,7 @@ def test_2d_uniform_stack_reproduces_1d():
 @pytest.mark.parametrize("period, fill", [(1.2e-6, 0.5), (0.5e-6, 0.3)])
 def test_2d_grating_energy_balance(period, fill):
     """Lamellar CoPt grating on silica (with and without propagating diffraction orders)."""
-    from femmag.physics.optics.planar import StripeGratingOptics2D
-
-    grating = StripeGratingOptics2D(SEED003, LAM, period, fill, 1.0, N["SiO2"])
+    grating = grating_2d(period, fill)
     assert grating.energy_balance_error < 1e-3
     assert grating.A < grating.planar.A  # less metal, less absorption
     # Field is even and periodic in x.
@@ -367,15 +371,12 @@ def test_2d_grating_energy_balance(period, fill):
 
 
 def test_2d_bad_input():
-    from femmag.physics.optics.planar import StripeGratingOptics2D
-
-    with pytest.raises(ValueError, match="fill_factor"):
-        StripeGratingOptics2D(SEED003, LAM, 1e-6, 1.5, 1.0, N["SiO2"])
+    with pytest.raises(ValueError, match="stripe_width ≤"):
+        grating_2d(1e-6, 1.5)
     with pytest.raises(ValueError, match="n_substrate must be real"):
-        StripeGratingOptics2D(SEED003, LAM, 1e-6, 0.5, 1.0, 1.5 + 0.1j)
-    grating = StripeGratingOptics2D(SEED003, LAM, 1e-6, 0.5, 1.0, N["SiO2"],
-                                    cells_per_wavelength=10, cells_per_wavelength_x=4)
-    with pytest.raises(ValueError, match="outside the meshed depth range"):
+        grating_2d(1e-6, 0.5, n_substrate=1.5 + 0.1j)
+    grating = grating_2d(1e-6, 0.5, cells_per_wavelength=10)
+    with pytest.raises(ValueError, match="outside the mesh"):
         grating.field(0.0, 10e-6)
 
 

@@ -89,7 +89,7 @@ def test_uniform_film_energy(uniform_runs):
 def test_magnetization_on_the_xz_mesh():
     """Simulation(..., magnetization=True) on an x-z mesh: under a plane wave on a uniform film
     the LLB magnetization at the beam centre follows the 1D stack."""
-    from femmag.geometry.patterned import patterned_optics
+    from femmag.physics.optics.patterned import patterned_optics
 
     pattern = LateralPattern("uniform", "0.5 um")
     pulse = Pulse("0.5 mJ/cm^2", "140 fs", "10 um", arrival="0.2 ps")

@@ -40,8 +40,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from femmag.physics.spin.diffusion import pap_decompose
-
 if TYPE_CHECKING:  # pragma: no cover
     from femmag.physics.optics.planar import PlanarOptics
 
@@ -83,12 +81,6 @@ class KerrTrace:
     def complex_angle(self) -> np.ndarray:
         """Θ_K = θ_K + i ε_K [rad]."""
         return np.asarray(self.rotation) + 1j * np.asarray(self.ellipticity)
-
-    @classmethod
-    def from_complex(cls, time: np.ndarray, angle: np.ndarray) -> KerrTrace:
-        """From Θ_K(t) [rad] (complex)."""
-        angle = np.asarray(angle, dtype=complex)
-        return cls(np.asarray(time, dtype=float), angle.real.copy(), angle.imag.copy())
 
 
 def _unit(header: str, table: Mapping[str, float], what: str, path: Path) -> float:
@@ -247,6 +239,27 @@ class KerrSynthesizer:
 # ------------------------------------------------------------------------------------------------
 # analysis
 # ------------------------------------------------------------------------------------------------
+def pap_decompose(parallel: np.ndarray, antiparallel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split P and AP signals into free- and ref-layer parts (physics-spec §8.2).
+
+    With Δμ = Δμ^Free + p Δμ^Ref (p = +1 for P, −1 for AP):
+    Δμ^Free = ½(Δμ^P + Δμ^AP), Δμ^Ref = ½(Δμ^P − Δμ^AP).
+
+    Args:
+        parallel: signal measured/simulated in the P state (any shape).
+        antiparallel: the same in the AP state (same shape).
+
+    Returns:
+        (free-layer part, ref-layer part).
+    """
+    p = np.asarray(parallel, dtype=float)
+    ap = np.asarray(antiparallel, dtype=float)
+    if p.shape != ap.shape:
+        raise ValueError(f"pap_decompose: P and AP signals must have the same shape, got "
+                         f"{p.shape} and {ap.shape}; resample them on a common time axis first")
+    return 0.5 * (p + ap), 0.5 * (p - ap)
+
+
 def normalized_changes(change: np.ndarray, static: complex) -> tuple[np.ndarray, np.ndarray]:
     """Δθ̄ = Δθ_K/θ_K^{Ms}, Δε̄ = Δε_K/ε_K^{Ms} (§8.1).
 

@@ -7,7 +7,7 @@ e^{−iωt}, fields invariant along y. Two scalar problems:
 * **TM** (H = H_y ŷ):  ∇·(ε⁻¹ ∇H) + k0² H = 0.
 
 Mesh coordinates are (x, ζ) with ζ = −z the depth below the stack top (as in
-:class:`femmag.physics.optics.planar.StripeGratingOptics2D`); the stack occupies 0 < ζ < D.
+:class:`femmag.physics.optics.planar.PlanarOptics`); the stack occupies 0 < ζ < D.
 
 **Sample.** A planar stack whose *patterned* layers (default: all) are present only in a
 footprint — ``pattern="edge"``: x < x_edge (a film that ends at x_edge, bare substrate beyond);
@@ -96,9 +96,14 @@ import numpy as np
 import numpy.typing as npt
 
 import femmag  # noqa: F401  (dolfinx_solver before dolfinx)
+from femmag.geometry.optics_meshes import segment_cell_counts, structured_quadrilateral_mesh
+from femmag.geometry.patterned import LateralPattern
+from femmag.geometry.stack import Stack
+from femmag.materials import Library
 from femmag.physics.optics.planar import PlanarOptics, _skin_depth
+from femmag.units import to_si
 
-__all__ = ["LayeredBackground", "PatternedFilmOptics2D"]
+__all__ = ["LayeredBackground", "PatternedFilmOptics2D", "patterned_optics"]
 
 _POLARIZATIONS = {"te": "TE", "s": "TE", "e_y": "TE", "tm": "TM", "p": "TM", "h_y": "TM"}
 _PATTERNS = ("edge", "stripe", "grating", "uniform")
@@ -449,19 +454,8 @@ class PatternedFilmOptics2D:
         return np.where(removed, self.n_in**2 + 0j, eps)
 
     # ------------------------------------------------------------------ mesh
-    @staticmethod
-    def _nodes(edges: Sequence[float], sizes: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-        counts = np.array([max(1, math.ceil((b - a) / h - 1e-9))
-                           for a, b, h in zip(edges[:-1], edges[1:], sizes, strict=True)])
-        return np.asarray(edges, dtype=float), counts
-
     def _build_mesh(self, per_wavelength: float, per_skin: float, edge_per_skin: float,
                     pml_wavelengths: float) -> None:
-        import dolfinx.io.gmsh as gmshio
-        import dolfinx.mesh
-
-        from femmag.geometry.builders import gmsh_session
-
         lam, n0, ns, L = self.wavelength, self.n_in, self.n_sub, self.half_width
         D = self.planar.thickness
         # ζ: PML | gap | layers | gap | PML ; flux lines on the PML interfaces.
@@ -501,8 +495,8 @@ class PatternedFilmOptics2D:
         if self.pml_side > 0:
             x_edges.append(L + self.pml_side)
             x_sizes.append(h_x)
-        xe, nxc = self._nodes(x_edges, x_sizes)
-        ze, nzc = self._nodes(z_edges, z_sizes)
+        xe, nxc = np.asarray(x_edges, dtype=float), segment_cell_counts(x_edges, x_sizes)
+        ze, nzc = np.asarray(z_edges, dtype=float), segment_cell_counts(z_edges, z_sizes)
         # Grating: the near field of the line corners decays over ~ the film thickness into the
         # gaps above and below; grade the gap cells geometrically (ratio 1.15) from the film's
         # cell size (segments 1 and L + 2 of ζ, ordered along +ζ).
@@ -517,41 +511,8 @@ class PatternedFilmOptics2D:
         self._x_edges, self._z_edges = xe, ze
         self.num_cells_xz = (int(nxc.sum()), int(nzc.sum()))
 
-        comm = self.comm
-        partitioner = dolfinx.mesh.create_cell_partitioner(dolfinx.mesh.GhostMode.shared_facet, 2)
-        if comm.rank == 0:
-            with gmsh_session("optics2d") as gmsh:
-                geo = gmsh.model.geo
-                P = [[geo.addPoint(x, z, 0.0) for z in ze] for x in xe]
-                H = [[geo.addLine(P[i][j], P[i + 1][j]) for j in range(ze.size)]
-                     for i in range(xe.size - 1)]
-                V = [[geo.addLine(P[i][j], P[i][j + 1]) for j in range(ze.size - 1)]
-                     for i in range(xe.size)]
-                surfaces = []
-                for i in range(xe.size - 1):
-                    for j in range(ze.size - 1):
-                        loop = geo.addCurveLoop([H[i][j], V[i + 1][j], -H[i][j + 1], -V[i][j]])
-                        surfaces.append(geo.addPlaneSurface([loop]))
-                geo.synchronize()
-                for i in range(xe.size - 1):
-                    for j in range(ze.size):
-                        gmsh.model.mesh.setTransfiniteCurve(H[i][j], int(nxc[i]) + 1)
-                for i in range(xe.size):
-                    for j in range(ze.size - 1):
-                        if z_progression[j] != 1.0:
-                            gmsh.model.mesh.setTransfiniteCurve(V[i][j], int(nzc[j]) + 1,
-                                                                "Progression", z_progression[j])
-                        else:
-                            gmsh.model.mesh.setTransfiniteCurve(V[i][j], int(nzc[j]) + 1)
-                for s in surfaces:
-                    gmsh.model.mesh.setTransfiniteSurface(s)
-                    gmsh.model.mesh.setRecombine(2, s)
-                gmsh.model.addPhysicalGroup(2, surfaces, 1, name="optics2d")
-                gmsh.model.mesh.generate(2)
-                data = gmshio.model_to_mesh(gmsh.model, comm, 0, gdim=2, partitioner=partitioner)
-        else:
-            data = gmshio.model_to_mesh(None, comm, 0, gdim=2, partitioner=partitioner)
-        self.mesh = data.mesh
+        self.mesh = structured_quadrilateral_mesh(xe, nxc, ze, nzc, self.comm,
+                                                  z_progression=z_progression, name="optics2d")
 
     # ------------------------------------------------------------------ solve
     def _pml(self, xc: Any) -> tuple[_Cx, _Cx]:
@@ -853,3 +814,52 @@ class PatternedFilmOptics2D:
                 f"{self.num_dofs} dofs\n  R = {self.R:.5f}  T = {self.T:.5f}  A = {self.A:.5f}  "
                 f"lateral = {self.lateral_loss:.2e}  |R+T+A+lat−1| = "
                 f"{self.energy_balance_error:.2e}")
+
+
+# ------------------------------------------------------------------ from a Stack and a pattern
+def patterned_optics(stack: Stack, pattern: LateralPattern, wavelength: Any, *,
+                     library: Any = None, beam_waist: Any = None, polarization: str = "TE",
+                     comm: Any = None, **options: Any) -> PatternedFilmOptics2D:
+    """The 2D optics of the same patterned stack (layers, footprint and window as the mesh).
+
+    Args:
+        stack: layers (refractive indices from the library at ``wavelength``), substrate
+            (transparent) and ambient (the incident medium; vacuum if None).
+        pattern: the footprint and window; ``pattern.half_width`` is the optics' physical window.
+        wavelength: vacuum wavelength, with unit (``"800 nm"``) or in metres as a float.
+        library: materials library (default: the packaged one).
+        beam_waist: 1/e *field* radius w0 of the Gaussian line focus (|E|² ∝ exp(−2x²/w0²)), with
+            unit or in metres; None: a plane wave (the only choice for a grating). A
+            :class:`~femmag.pulse.Pulse` of 1/e-intensity radius r0 has w0 = √2 r0.
+        polarization: ``"TE"`` (E along y, the lines) or ``"TM"`` (E along x, across the edge).
+        comm: MPI communicator.
+        **options: further keywords of :class:`PatternedFilmOptics2D` (``cells_per_wavelength``,
+            ``degree``, ...).
+
+    Returns:
+        A solved :class:`PatternedFilmOptics2D`.
+    """
+    if not isinstance(stack, Stack):
+        raise TypeError(f"patterned_optics: expected a femmag.geometry.Stack, got "
+                        f"{type(stack).__name__}; build one with Stack([...]) or "
+                        f"Stack.from_spec([...])")
+    if stack.substrate is None:
+        raise ValueError("patterned_optics: the stack needs a substrate (the medium below)")
+    if library is None:
+        library = Library.default()
+    lam = float(wavelength) if isinstance(wavelength, float) else \
+        to_si(wavelength, "wavelength", "wavelength")
+    w0 = beam_waist if beam_waist is None or isinstance(beam_waist, float) else \
+        to_si(beam_waist, "length", "beam_waist")
+    layers = [(layer.name, complex(library.get(layer.material).refractive_index(lam)),
+               layer.thickness) for layer in stack.layers]
+    n_sub = complex(library.get(stack.substrate.material).refractive_index(lam))
+    n_inc = complex(library.get(stack.ambient).refractive_index(lam)) if stack.ambient else 1.0
+    for label, n in (("substrate", n_sub), ("ambient", n_inc)):
+        if abs(n.imag) > 0:
+            raise ValueError(f"patterned_optics: the {label} index {n:.4g} is absorbing; the 2D "
+                             f"optics needs a transparent {label}")
+    pattern.patterned_mask(stack)
+    kwargs = {**pattern.optics_options(), **options}
+    return PatternedFilmOptics2D(layers, lam, n_inc.real, n_sub.real, beam_waist=w0,
+                                 polarization=polarization, comm=comm, **kwargs)

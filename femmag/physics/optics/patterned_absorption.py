@@ -128,7 +128,7 @@ class PatternedAbsorption(PhysicsModule):
                     "PatternedAbsorption: the Domain carries no LateralPattern to build the optics "
                     "from; build the mesh with build_patterned(stack, pattern) or pass a solved "
                     "PatternedFilmOptics2D as optics=")
-            from femmag.geometry.patterned import patterned_optics
+            from femmag.physics.optics.patterned import patterned_optics
 
             options = dict(optics or {})
             self._check_beam(w0_pulse, pattern.half_width, beam_tolerance)

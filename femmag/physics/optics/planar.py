@@ -39,12 +39,9 @@ r, R, T, A, per-layer absorption, :meth:`PlanarOptics.field` (E/E_inc at any ζ)
 :meth:`PlanarOptics.kerr_layer_integrals` (spec §8.3), :meth:`PlanarOptics.ife_depth_weight` and
 :meth:`PlanarOptics.ife_flux_density` (spec §2.3).
 
-Beyond planar (issue 3 §2): :class:`StripeGratingOptics2D` solves the 2D (x, ζ) TE problem for a
-periodic lamellar grating (or, with fill factor 1, the uniform stack) under a normally incident
-plane wave (scattered field, PMLs above and below, one mirror-symmetric unit cell).
-:class:`femmag.physics.optics.patterned.PatternedFilmOptics2D` solves TE and TM for a film edge, a stripe
-or a uniform film under a plane wave or a Gaussian beam, on a distributed gmsh mesh with PMLs on
-all sides.
+Beyond planar: :class:`femmag.physics.optics.patterned.PatternedFilmOptics2D` solves the 2D
+(x, ζ) TE and TM problems for a film edge, a stripe, a periodic grating or a uniform film under a
+plane wave or a Gaussian beam, on a distributed gmsh mesh with PMLs.
 
 Wire-ups: :func:`depth_profile_from_stack` (ζ → q/I_inc for
 :class:`femmag.physics.optics.module.PulsedAbsorption`, FEM or transfer matrix) and :class:`IFEField`
@@ -76,8 +73,7 @@ from mpi4py import MPI
 
 from femmag.kernels import ife as _ife
 
-__all__ = ["IFEField", "OpticalLayer", "PlanarOptics", "StripeGratingOptics2D",
-           "depth_profile_from_stack"]
+__all__ = ["IFEField", "OpticalLayer", "PlanarOptics", "depth_profile_from_stack"]
 
 #: Layers thinner than this [m] (a quarter of an atomic monolayer) are meshed but trigger a warning.
 MIN_RESOLVABLE_THICKNESS = 0.05e-9
@@ -299,27 +295,17 @@ class PlanarOptics:
 
     def _build_mesh(self, per_skin: float, per_wavelength: float, min_cells: int,
                     buffer: float) -> None:
-        import femmag  # noqa: F401  (dolfinx_solver before dolfinx)
-
-        import basix.ufl
-        import dolfinx.mesh
+        from femmag.geometry.optics_meshes import interval_mesh, segment_nodes
 
         lam = self.wavelength
         indices = self._region_indices()
         self.zeta_a = -buffer * lam / self.n_top.real
         self.zeta_b = self.thickness + buffer * lam / self.n_substrate.real
         edges = np.concatenate([[self.zeta_a], self._region_bounds(), [self.zeta_b]])
-        nodes = [np.array([self.zeta_a])]
-        for j in range(len(edges) - 1):
-            n = indices[j]
-            h = min(lam / (abs(n) * per_wavelength), _skin_depth(n, lam) / per_skin)
-            length = edges[j + 1] - edges[j]
-            ncell = max(min_cells, math.ceil(length / h - 1e-9))
-            nodes.append(np.linspace(edges[j], edges[j + 1], ncell + 1)[1:])
-        x = np.concatenate(nodes)
-        cells = np.stack([np.arange(x.size - 1), np.arange(1, x.size)], axis=1).astype(np.int64)
-        coord_el = basix.ufl.element("Lagrange", "interval", 1, shape=(1,))
-        self.mesh = dolfinx.mesh.create_mesh(MPI.COMM_SELF, cells, coord_el, x.reshape(-1, 1))
+        # cells resolve the wavelength in every medium and the skin depth in absorbing ones
+        sizes = [min(lam / (abs(n) * per_wavelength), _skin_depth(n, lam) / per_skin)
+                 for n in indices]
+        self.mesh = interval_mesh(segment_nodes(edges, sizes, min_cells), MPI.COMM_SELF)
         self._edges = edges
 
     def _solve(self) -> None:
@@ -844,284 +830,3 @@ class IFEField:
     def __repr__(self) -> str:
         return (f"IFEField(h={self.helicity:+d}, κ={self.coefficient / 0.1:.4g} T/(mJ/cm²), "
                 f"kind={self.kind!r}, depth weight={'|E|²' if self.optics else 'uniform'})")
-
-
-# ====================================================================================== 2D
-class StripeGratingOptics2D:
-    r"""2D (x, ζ) TE optics of a stack whose layers are patterned into stripes (normal incidence).
-
-    Scope (first 2D slice of issue 3 §2): plane-wave incidence at normal incidence, E = E_y
-    (TE, field along the stripes), a lamellar grating of period P whose patterned layers are
-    present for |x| < w/2 (w = fill_factor·P) and replaced by the top medium elsewhere. A fill
-    factor of 1 is the laterally uniform stack (reproduces :class:`PlanarOptics`).
-
-    Formulation. Scattered field with respect to the background "top medium above ζ = D,
-    substrate below" (one Fresnel interface, field E_b known in closed form): E = E_b + E_s with
-
-        ∂x(s ∂x E_s) + ∂ζ(s⁻¹ ∂ζ E_s) + k0² ε s E_s = −k0² (ε − ε_b) E_b,
-
-    s(ζ) = 1 + iσ(ζ) a complex stretching in the perfectly matched layers (PML, one wavelength
-    thick, quadratic profile) above and below; the source is confined to the stack, so E_s is
-    outgoing in both half-spaces. Normal incidence on a mirror-symmetric unit cell makes the
-    field even about x = 0 and x = P/2, so the computational cell is [0, P/2] with natural
-    (zero-flux) conditions on its sides; the PML ends carry natural conditions too. Real/imaginary
-    split and LU as in :class:`PlanarOptics`, P_p Lagrange on a tensor-product quadrilateral mesh
-    (nodes on every interface and on the stripe edge), built on ``MPI.COMM_SELF``.
-
-    Outputs: R and T summed over the propagating diffraction orders (the field on a line in the
-    top medium / substrate is projected onto cos(2πm x/P)), A of the stack and per layer from
-    (k0/n_in)⟨∫ ε''|E|² dζ⟩_x, and :meth:`intensity_weight` |E/E_inc|² at (x, ζ) points.
-    Mesh coordinates are (x, ζ) with ζ = −z the depth.
-
-    Args:
-        layers: ``(name, n + ik, thickness_m)`` tuples, top to bottom.
-        wavelength: vacuum wavelength [m].
-        period: grating period P [m].
-        fill_factor: w/P in (0, 1]; 1 = laterally uniform.
-        n_incident: real index above the stack.
-        n_substrate: real index of the substrate (transparent, so that T is a flux).
-        patterned: layer names or indices that are patterned (default: all).
-        degree: Lagrange degree.
-        cells_per_skin_depth, cells_per_wavelength: depth resolution (as in PlanarOptics).
-        cells_per_wavelength_x: lateral cells per λ/|n|max.
-    """
-
-    def __init__(
-        self,
-        layers: Sequence[tuple[str, complex, float]],
-        wavelength: float,
-        period: float,
-        fill_factor: float = 0.5,
-        n_incident: float = 1.0,
-        n_substrate: float = 1.5,
-        *,
-        patterned: Sequence[str] | Sequence[int] | None = None,
-        degree: int = 2,
-        cells_per_skin_depth: float = 4.0,
-        cells_per_wavelength: float = 20.0,
-        cells_per_wavelength_x: float = 8.0,
-    ) -> None:
-        # Reuse the 1D validation (indices, thicknesses, wavelength) and the 1D answer.
-        self.planar = PlanarOptics(layers, wavelength, n_incident, n_substrate, degree=degree)
-        if complex(n_substrate).imag != 0:
-            raise ValueError("StripeGratingOptics2D: n_substrate must be real (transparent) so "
-                             "that the transmitted flux is defined.")
-        if not 0 < fill_factor <= 1:
-            raise ValueError(f"StripeGratingOptics2D: fill_factor = {fill_factor!r} must be in "
-                             f"(0, 1].")
-        if not period > 0:
-            raise ValueError(f"StripeGratingOptics2D: period = {period!r} m must be positive.")
-        self.layers = self.planar.layers
-        self.wavelength, self.k0 = self.planar.wavelength, self.planar.k0
-        self.period, self.fill_factor = float(period), float(fill_factor)
-        self.n_in, self.n_sub = float(np.real(n_incident)), float(np.real(n_substrate))
-        self.degree = int(degree)
-        self.patterned = self.planar._layer_mask(patterned)
-        self._build(cells_per_skin_depth, cells_per_wavelength, cells_per_wavelength_x)
-        self._solve()
-        self._postprocess()
-
-    # ------------------------------------------------------------------ mesh
-    def _build(self, per_skin: float, per_wavelength: float, per_wavelength_x: float) -> None:
-        import basix.ufl
-        import dolfinx.mesh
-
-        lam, n0, ns = self.wavelength, self.n_in, self.n_sub
-        D = self.planar.thickness
-        # ζ: PML | gap (flux line in the middle) | stack | gap | PML
-        self.pml_top, self.pml_bottom = lam / n0, lam / ns
-        gap_top, gap_bottom = 0.5 * lam / n0, 0.5 * lam / ns
-        self.zeta_reflect = -0.5 * gap_top
-        self.zeta_transmit = D + 0.5 * gap_bottom
-        self.pml_top_start, self.pml_bottom_start = -gap_top, D + gap_bottom
-        edges = [-gap_top - self.pml_top, -gap_top, 0.0] + [lay.bottom for lay in self.layers] \
-            + [D + gap_bottom, D + gap_bottom + self.pml_bottom]
-        media = [n0, n0] + [lay.index for lay in self.layers] + [ns, ns]
-        zeta_nodes = [np.array([edges[0]])]
-        for j, n in enumerate(media):
-            n = complex(n)
-            h = min(lam / (abs(n) * per_wavelength), _skin_depth(n, lam) / per_skin)
-            ncell = max(1, math.ceil((edges[j + 1] - edges[j]) / h - 1e-9))
-            zeta_nodes.append(np.linspace(edges[j], edges[j + 1], ncell + 1)[1:])
-        zeta = np.concatenate(zeta_nodes)
-        half_w, half_p = 0.5 * self.fill_factor * self.period, 0.5 * self.period
-        n_max = max(abs(complex(lay.index)) for lay in self.layers)
-        hx = lam / (n_max * per_wavelength_x)
-        x_edges = [0.0, half_w, half_p] if half_w < half_p else [0.0, half_p]
-        x_nodes = [np.array([0.0])]
-        for a, b in zip(x_edges[:-1], x_edges[1:], strict=True):
-            x_nodes.append(np.linspace(a, b, max(1, math.ceil((b - a) / hx - 1e-9)) + 1)[1:])
-        x = np.concatenate(x_nodes)
-        nx, nz = x.size, zeta.size
-        X, Z = np.meshgrid(x, zeta, indexing="ij")
-        points = np.stack([X.ravel(), Z.ravel()], axis=1)
-        ix, iz = np.meshgrid(np.arange(nx - 1), np.arange(nz - 1), indexing="ij")
-        v0 = (ix * nz + iz).ravel()
-        # DOLFINx quadrilateral vertex order: (0,0), (1,0), (0,1), (1,1) (tensor product).
-        cells = np.stack([v0, v0 + nz, v0 + 1, v0 + nz + 1], axis=1).astype(np.int64)
-        coord_el = basix.ufl.element("Lagrange", "quadrilateral", 1, shape=(2,))
-        self.mesh = dolfinx.mesh.create_mesh(MPI.COMM_SELF, cells, coord_el, points)
-        self.x_nodes, self.zeta_nodes, self._zeta_edges = x, zeta, np.array(edges)
-        self._half_width = half_w
-
-    # ------------------------------------------------------------------ solve
-    def _background(self, zeta: np.ndarray) -> np.ndarray:
-        """E_b(ζ): unit plane wave on the top-medium/substrate interface at ζ = D (numpy)."""
-        k0, n0, ns, D = self.k0, self.n_in, self.n_sub, self.planar.thickness
-        r01 = (n0 - ns) / (n0 + ns)
-        above = np.exp(1j * k0 * n0 * zeta) + r01 * np.exp(2j * k0 * n0 * D) \
-            * np.exp(-1j * k0 * n0 * zeta)
-        below = (1 + r01) * np.exp(1j * k0 * n0 * D) * np.exp(1j * k0 * ns * (zeta - D))
-        return np.where(zeta <= D, above, below)
-
-    def _solve(self) -> None:
-        import basix.ufl
-        import dolfinx.fem as fem
-        import dolfinx.fem.petsc
-        import ufl
-
-        from femmag.solvers import check_ksp, lu_options, unique_prefix
-
-        mesh, k0 = self.mesh, self.k0
-        D = self.planar.thickness
-        geom = mesh.geometry.x
-        mid = geom[mesh.geometry.dofmaps[0]].mean(axis=1)
-        region = np.searchsorted(self._zeta_edges, mid[:, 1]) - 1  # 0,1 top; 2.. layers; ...
-        L = len(self.layers)
-        eps_cell = np.empty(region.size, dtype=complex)
-        eps_cell[region <= 1] = self.n_in**2
-        eps_cell[region >= L + 2] = self.n_sub**2
-        in_stack = (region >= 2) & (region < L + 2)
-        layer_of_cell = np.where(in_stack, region - 2, -1)
-        eps_layer = np.array([complex(lay.index) ** 2 for lay in self.layers])
-        eps_cell[in_stack] = eps_layer[layer_of_cell[in_stack]]
-        outside_stripe = in_stack & (mid[:, 0] > self._half_width)
-        outside_stripe &= self.patterned[np.maximum(layer_of_cell, 0)]
-        eps_cell[outside_stripe] = self.n_in**2
-        delta = np.where(in_stack, eps_cell - self.n_in**2, 0.0)  # ε − ε_b (ε_b = n0² above D)
-        self._eps_cell, self._layer_of_cell = eps_cell, layer_of_cell
-
-        Q = fem.functionspace(mesh, ("DG", 0))
-        cell_dof = Q.dofmap.list[:, 0]  # DG0 dof of each cell
-
-        def dg0(values: np.ndarray) -> fem.Function:
-            f = fem.Function(Q)
-            f.x.array[cell_dof] = values
-            return f
-
-        er, ei, dr, di = (dg0(eps_cell.real), dg0(eps_cell.imag), dg0(delta.real),
-                          dg0(delta.imag))
-        xc = ufl.SpatialCoordinate(mesh)
-        zeta = xc[1]
-        # PML stretching s = 1 + iσ, σ quadratic in the depth into the PML (attenuation e^-20).
-        sigma_max = 30.0
-        d_top = ufl.max_value(self.pml_top_start - zeta, 0.0) / self.pml_top
-        d_bot = ufl.max_value(zeta - self.pml_bottom_start, 0.0) / self.pml_bottom
-        sigma = sigma_max * (d_top**2 + d_bot**2)
-        s_r, s_i = 1.0, sigma
-        inv_r, inv_i = 1.0 / (1.0 + sigma**2), -sigma / (1.0 + sigma**2)
-        es_r, es_i = er - ei * sigma, ei + er * sigma
-
-        W = fem.functionspace(mesh, basix.ufl.element("Lagrange", "quadrilateral", self.degree,
-                                                      shape=(2,)))
-        U, V = ufl.TrialFunction(W), ufl.TestFunction(W)
-        u, v, phi, psi = U[0], U[1], V[0], V[1]
-
-        def complex_term(cr: Any, ci: Any, bilinear: Callable[[Any, Any], Any]) -> Any:
-            return cr * bilinear(u, phi) - ci * bilinear(v, phi) + ci * bilinear(u, psi) \
-                + cr * bilinear(v, psi)
-
-        a = (complex_term(s_r, s_i, lambda p, q: p.dx(0) * q.dx(0))
-             + complex_term(inv_r, inv_i, lambda p, q: p.dx(1) * q.dx(1))
-             - k0**2 * complex_term(es_r, es_i, lambda p, q: p * q)) * ufl.dx
-        # Source k0² Δε E_b, E_b = e^{iθ} + ρ e^{−iθ} (θ = k0 n0 ζ) inside the stack (ζ < D).
-        n0, ns = self.n_in, self.n_sub
-        rho = (n0 - ns) / (n0 + ns) * np.exp(2j * k0 * n0 * D)
-        theta = k0 * n0 * zeta
-        eb_r = ufl.cos(theta) + rho.real * ufl.cos(theta) + rho.imag * ufl.sin(theta)
-        eb_i = ufl.sin(theta) + rho.imag * ufl.cos(theta) - rho.real * ufl.sin(theta)
-        f_r, f_i = k0**2 * (dr * eb_r - di * eb_i), k0**2 * (dr * eb_i + di * eb_r)
-        Lform = (f_r * phi + f_i * psi) * ufl.dx
-        self.scattered = fem.Function(W, name="scattered_field_re_im")
-        problem = dolfinx.fem.petsc.LinearProblem(
-            a, Lform, u=self.scattered, petsc_options=lu_options(),
-            petsc_options_prefix=unique_prefix("optics2d"))
-        problem.solve()
-        check_ksp(problem.solver, "optics 2D (stripe grating)")
-        self.num_dofs = W.dofmap.index_map.size_local * W.dofmap.index_map_bs
-        # Absorption per layer: (k0/n0)(2/P) ∫ ε''|E_b + E_s|², assembled per cell (one DG0
-        # vector, one compiled form) and summed per layer.
-        e2 = (eb_r + self.scattered[0]) ** 2 + (eb_i + self.scattered[1]) ** 2
-        per_cell = fem.assemble_vector(fem.form(ei * e2 * ufl.TestFunction(Q) * ufl.dx)).array[
-            cell_dof]
-        scale = k0 / n0 * 2.0 / self.period
-        self.layer_absorption = scale * np.bincount(
-            layer_of_cell[in_stack], weights=per_cell[in_stack], minlength=L)
-        del problem
-
-    # ------------------------------------------------------------------ evaluation
-    def _cells_of(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(points padded to 3D, one cell containing each point)."""
-        import dolfinx.geometry as geometry
-
-        if not hasattr(self, "_tree"):
-            self._tree = geometry.bb_tree(self.mesh, self.mesh.topology.dim)
-        pts3 = np.zeros((points.shape[0], 3))
-        pts3[:, :2] = points
-        colliding = geometry.compute_colliding_cells(
-            self.mesh, geometry.compute_collisions_points(self._tree, pts3), pts3)
-        counts = np.diff(colliding.offsets)
-        if np.any(counts == 0):
-            bad = points[counts == 0][0]
-            raise ValueError(f"StripeGratingOptics2D.field: point (x, ζ) = {tuple(bad)} m lies "
-                             f"outside the meshed depth range [{self.zeta_nodes[0]:.3g}, "
-                             f"{self.zeta_nodes[-1]:.3g}] m.")
-        return pts3, colliding.array[colliding.offsets[:-1]].astype(np.int32)
-
-    def field(self, x: npt.ArrayLike, zeta: npt.ArrayLike) -> np.ndarray:
-        """Total complex field E/E_inc at points (x, ζ) inside the unit cell [m] (broadcast)."""
-        x, zeta = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(zeta, dtype=float))
-        xr = np.abs(x) % self.period  # unfold the symmetric, periodic field
-        xr = np.where(xr > 0.5 * self.period, self.period - xr, xr)
-        pts3, cells = self._cells_of(np.stack([xr.ravel(), zeta.ravel()], axis=1))
-        values = self.scattered.eval(pts3, cells)
-        es = values[:, 0] + 1j * values[:, 1]
-        return (self._background(zeta.ravel()) + es).reshape(x.shape)
-
-    def intensity_weight(self, x: npt.ArrayLike, zeta: npt.ArrayLike) -> np.ndarray:
-        """|E(x, ζ)/E_inc|²."""
-        return np.abs(self.field(x, zeta)) ** 2
-
-    def _order_power(self, e_line: np.ndarray, xq: np.ndarray, wq: np.ndarray,
-                     n: float) -> float:
-        """Σ over propagating cos orders of the power flux (normal incidence, x-average)."""
-        half_p = 0.5 * self.period
-        power = 0.0
-        m = 0
-        while True:
-            kx = 2.0 * math.pi * m / self.period
-            if kx >= self.k0 * n:
-                break
-            mode = np.cos(kx * xq)
-            c = (e_line * mode * wq).sum() / half_p * (1.0 if m == 0 else 2.0)
-            kz = math.sqrt((self.k0 * n) ** 2 - kx**2)
-            power += abs(c) ** 2 * (1.0 if m == 0 else 0.5) * kz / (self.k0 * n)
-            m += 1
-        return power
-
-    def _postprocess(self) -> None:
-        xg, wg = np.polynomial.legendre.leggauss(self.degree + 3)
-        left, right = self.x_nodes[:-1], self.x_nodes[1:]
-        xq = (0.5 * (left + right)[:, None] + 0.5 * (right - left)[:, None] * xg).ravel()
-        wq = (0.5 * (right - left)[:, None] * wg).ravel()
-        zr, zt = self.zeta_reflect, self.zeta_transmit
-        reflected = self.field(xq, np.full_like(xq, zr)) - np.exp(1j * self.k0 * self.n_in * zr)
-        transmitted = self.field(xq, np.full_like(xq, zt))
-        self.R = self._order_power(reflected, xq, wq, self.n_in)
-        self.T = self._order_power(transmitted, xq, wq, self.n_sub) * self.n_sub / self.n_in
-        self.A = float(self.layer_absorption.sum())
-
-    @property
-    def energy_balance_error(self) -> float:
-        """|R + T + A − 1|."""
-        return abs(self.R + self.T + self.A - 1.0)
