@@ -17,7 +17,7 @@ w0 describe the same line focus when w0 = √2 r0 (intensity exp(−x²/r0²) = 
 wavelength is the pulse's. A ready optics object is checked against both.
 
 Quadrature. :math:`\hat q` is evaluated once, at the quadrature points of the heat forms (degree
-:data:`~femmag.physics.heat.module.HEAT_QUADRATURE_DEGREE`), and stored in a quadrature-element function
+:data:`~femmag.geometry.domain.HEAT_QUADRATURE_DEGREE`), and stored in a quadrature-element function
 (like :class:`~femmag.physics.optics.module.PulsedAbsorption`), so that the layer interfaces and the
 pattern edges, which are mesh lines of both meshes, are never smeared. The optics' point
 evaluation is collective: every rank evaluates the points of all ranks (gathered), then keeps its
@@ -78,7 +78,7 @@ class PatternedAbsorption(PhysicsModule):
         library: materials library (refractive indices), default the packaged one.
         optics: a solved :class:`~femmag.physics.optics.patterned.PatternedFilmOptics2D` (checked against
             the pulse and the mesh), or a dict of options for
-            :func:`~femmag.geometry.patterned.patterned_optics` (``polarization``,
+            :func:`~femmag.physics.optics.patterned.patterned_optics` (``polarization``,
             ``cells_per_wavelength``, ...), or None (TE, default options).
         normalize: rescale q̂ per layer to the optics' absorbed power when the windows coincide.
         beam_tolerance: largest fraction of the beam power allowed outside the modelled window.
