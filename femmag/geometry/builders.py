@@ -110,6 +110,10 @@ def _length(value: Any, name: str) -> float:
     return to_si(value, "length", name=name)
 
 
+#: most cells across the layers of a stack (a guard against unit slips, e.g. "10 m" for "10 nm")
+MAX_CELLS_ACROSS = 200_000
+
+
 def thickness_grid(
     stack: Stack,
     *,
@@ -155,6 +159,18 @@ def thickness_grid(
         raise ValueError("air_below needs a substrate (the air box lies below it)")
     if above < 0 or below < 0:
         raise ValueError("air_above/air_below must be positive thicknesses")
+
+    # Count the cells before allocating them: a unit slip ("10 m") must not become a 74 GiB array.
+    counts = {layer.name: max(min_cells_per_layer, math.ceil(layer.thickness / h_layer),
+                              layer.min_cells or 1) for layer in stack.layers}
+    total = sum(counts.values())
+    if total > MAX_CELLS_ACROSS:
+        biggest = max(counts, key=counts.get)
+        raise MeshBuildError(
+            f"the stack would need {total:.3g} cells across its thickness (layer '{biggest}': "
+            f"{counts[biggest]:.3g} cells of ≤ {h_layer * 1e9:g} nm), more than the limit "
+            f"{MAX_CELLS_ACROSS:.0e}: check the layer thicknesses and their units, or raise "
+            f"max_cell_size")
 
     # Each segment: (region, sizes top → bottom)
     segments: list[tuple[str, np.ndarray]] = []

@@ -76,6 +76,8 @@ class Layer:
             raise StackError(f"layer '{self.name}': material {self.material!r} must be a material "
                              f"name (string), e.g. 'Co'")
         thickness = to_si(self.thickness, "thickness", name=f"layer '{self.name}' thickness")
+        if not np.isfinite(thickness):
+            raise StackError(f"layer '{self.name}': thickness {self.thickness!r} must be finite")
         object.__setattr__(self, "thickness", float(thickness))
         if self.min_cells is not None and (not isinstance(self.min_cells, int | np.integer)
                                            or self.min_cells < 1):

@@ -109,3 +109,33 @@ def test_missing_mesh_group():
     domain = build_1d(seed003_film(), MPI.COMM_WORLD)
     with pytest.raises(LookupError, match=r"no region 'Cu'"):
         domain.require("Cu")
+
+
+def test_infinite_thickness_is_refused():
+    from femmag.geometry import Layer
+    from femmag.geometry.stack import StackError
+
+    with pytest.raises(StackError, match="must be finite"):
+        Layer("film", "Co", "inf nm")
+
+
+def test_unit_slip_in_thickness_is_refused_before_allocating():
+    from femmag.geometry import Layer, Stack, build_1d
+    from femmag.geometry.gmsh_io import MeshBuildError
+
+    stack = Stack([Layer("film", "CoPt_S003A", "10 m")],
+                  substrate=Layer("substrate", "fused_silica", "5 um"))
+    with pytest.raises(MeshBuildError, match=r"1e\+10 cells across.*check the layer thicknesses"):
+        build_1d(stack, MPI.COMM_WORLD)
+
+
+def test_metal_without_heat_properties_is_an_error():
+    from femmag.geometry import Layer, Stack, build_1d
+    from femmag.materials import Library
+    from femmag.physics.heat.module import HeatSetupError, TwoTemperatureModel
+
+    stack = Stack([Layer("film", "CoPt_S003A", "10 nm"), Layer("ni", "Ni", "5 nm")],
+                  substrate=Layer("substrate", "fused_silica", "5 um"))
+    with pytest.raises(HeatSetupError, match=r"'ni' \(material 'Ni'.*is a metal but has no "
+                                             r"electron_phonon_coupling"):
+        TwoTemperatureModel(build_1d(stack, MPI.COMM_WORLD), Library.default())

@@ -157,6 +157,14 @@ class TwoTemperatureModel(PhysicsModule):
                         f"electron_phonon_coupling) but lacks {missing} needed by the "
                         f"two-temperature model; add them to the materials library")
                 self.metal_regions.append(region)
+            elif mat.is_metal:
+                raise HeatSetupError(
+                    f"region '{region}' (material '{mat.name}', kind '{mat.kind}') is a metal but "
+                    f"has no electron_phonon_coupling: the two-temperature model needs "
+                    f"electron_phonon_coupling, electron_heat_capacity_coefficient, "
+                    f"lattice_heat_capacity, electron_thermal_conductivity and "
+                    f"lattice_thermal_conductivity; add them to the materials library (or give "
+                    f"kind = 'dielectric' if it is not a metal)")
             elif mat.has("lattice_heat_capacity"):
                 if not mat.has("lattice_thermal_conductivity"):
                     raise HeatSetupError(f"region '{region}' (material '{mat.name}') has a heat "
