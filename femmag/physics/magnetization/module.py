@@ -84,6 +84,8 @@ class Magnetization(PhysicsModule):
         quadrature_degree: degree of the quadrature rule carrying the state (default: the
             Domain's one rule, ``domain.quadrature_degree``).
         max_substep: largest LLB sub-step [s] (None: the kernel's own choice).
+        max_substeps: most sub-steps per point and step before the step is refused (and
+            retried with half Δt); default :data:`femmag.kernels.llb.DEFAULT_MAX_SUBSTEPS`.
         model: the pointwise model, one for all magnetic layers or ``{region: model}``:
             ``"llb"`` (classical Garanin LLB, default), ``"llb-quantum"`` (spin S from the
             material's ``spin_quantum_number``, default 1/2), ``"llb-stochastic"`` (Evans et al.
@@ -103,7 +105,8 @@ class Magnetization(PhysicsModule):
     def __init__(self, domain: Any, library: Any = None, *, initial: Any = "+z",
                  initial_temperature: Any = "300 K", applied_field: Any = "0 T",
                  quadrature_degree: int | None = None, max_substep: float | None = None,
-                 model: str | dict = "llb", seed: int | None = None,
+                 max_substeps: int | None = None, model: str | dict = "llb",
+                 seed: int | None = None,
                  lateral_area: float = 1e-16) -> None:
         if library is None:
             from femmag.materials import Library
@@ -123,6 +126,9 @@ class Magnetization(PhysicsModule):
         self.quadrature_degree = (getattr(domain, "quadrature_degree", 2)
                                   if quadrature_degree is None else quadrature_degree)
         self.max_substep = max_substep
+        self.max_substeps = llb.DEFAULT_MAX_SUBSTEPS if max_substeps is None else max_substeps
+        if not isinstance(self.max_substeps, int | np.integer) or self.max_substeps < 1:
+            raise ValueError(f"max_substeps = {max_substeps!r}: give a positive integer")
         self.field_providers: list[tuple[str, FieldProvider]] = []
         self.magnetic_regions = [r for r in domain.regions
                                  if library.get(domain.material_of(r)).has("curie_temperature")]
@@ -293,7 +299,10 @@ class Magnetization(PhysicsModule):
         try:
             return self._step(t, dt)
         except llb.LLBStepError as err:
-            raise MagnetizationStepFailure(str(err)) from err
+            raise MagnetizationStepFailure(
+                f"{err} (the step is retried with half Δt; to allow more sub-steps: "
+                f"Simulation(magnetization={{'max_substeps': N}}), case file [magnetization] "
+                f"max_substeps = N)") from err
 
     def _step(self, t: float, dt: float) -> int:
         Te = self.electron_temperature_at_points()
@@ -310,21 +319,24 @@ class Magnetization(PhysicsModule):
             m0 = self.m_committed[idx]
             if mdl == "llb":
                 m_new[idx], n = llb.llb_advance(m0, B[idx], Te[idx], dt, sub,
-                                                max_substep=self.max_substep)
+                                                max_substep=self.max_substep,
+                                                max_substeps=self.max_substeps)
                 substeps = max(substeps, n)
             elif mdl == "llb-stochastic":
                 from femmag.kernels.stochastic import stochastic_llb_advance
 
                 m_new[idx] = stochastic_llb_advance(m0, B[idx], Te[idx], dt, sub,
                                                     self.cell_moment[idx], self.global_ids[idx],
-                                                    self.seed, self.step_index)
+                                                    self.seed, self.step_index,
+                                                    max_substeps=self.max_substeps)
             elif mdl == "llb-quantum":
                 from femmag.kernels.brillouin import QuantumLLBParameters, quantum_llb_advance
 
                 qp = QuantumLLBParameters(sub.curie_temperature, sub.atomic_moment, sub.coupling,
                                           spin=float(self.spin[idx][0]))
                 m_new[idx], n = quantum_llb_advance(m0, B[idx], Te[idx], dt, qp,
-                                                    max_substep=self.max_substep)
+                                                    max_substep=self.max_substep,
+                                                    max_substeps=self.max_substeps)
                 substeps = max(substeps, n)
             else:  # m3tm: driven by T_e and T_l, no field
                 from femmag.kernels.m3tm import M3TMParameters, m3tm_advance
