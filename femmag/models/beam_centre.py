@@ -27,15 +27,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from femmag.kernels.llb import LLBParameters, equilibrium_magnetization, llb_advance
+from femmag.kernels.micromagnetics import MicromagneticParameters
 from femmag.models import induction_modal as modal
 from femmag.models.two_temperature_0d import S003A, TwoTemperature0D, solve_two_temperature_0d
-from femmag.units import MU_B
 
 __all__ = ["S003_LLB", "ScalarModelResult", "induced_field_traces", "run_scalar_model",
            "scalar_time_grid"]
 
-#: Seed-003 LLB set (spec §5.5): T_c = 550 K, μ_at = 1.2 μB, λ = 0.045 (calibrated).
-S003_LLB = LLBParameters(curie_temperature=550.0, atomic_moment=1.2 * MU_B, coupling=0.045)
+#: Seed-003 LLB set (spec §5.5, library ``CoPt_S003A``): T_c = 550 K, μ_at = 1.2 μB, λ = 0.045.
+S003_LLB = MicromagneticParameters.from_material("CoPt_S003A").llb
 
 
 def scalar_time_grid(t_end: float, *, pulse_duration: float = 140e-15, dt_fine: float = 2e-15,
