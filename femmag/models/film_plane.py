@@ -123,6 +123,7 @@ from femmag.kernels.micromagnetics import (
     exchange_prefactor,
 )
 from femmag.kernels.stochastic import _GOLDEN, _mix_np, stochastic_llb_advance
+from femmag.models.beam_centre import S003A_CONDUCTIVITY
 from femmag.models.electron_temperature import ElectronTemperatureTable
 from femmag.models.induction_modal import gaussian_exponential_convolution, sheet_time
 from femmag.pulse import Pulse, PulseTrain
@@ -238,7 +239,7 @@ class GaussianBeamInducedField:
         peak_field: B_pk = h κ_IFE F0 [T] (sign = helicity; e.g. −0.096 T for σ−, 0.03 T per
             mJ/cm² at 3.2 mJ/cm²).
         beam_radius: r0 = D/2 [m].
-        conductivity: film σ [S/m] (S003-A: 8e6).
+        conductivity: film σ [S/m] (default S003-A).
         thickness: film d [m].
         pulse_duration: FWHM τ_p [s].
         train: the pulse peak times (:class:`femmag.pulse.PulseTrain` or
@@ -247,7 +248,7 @@ class GaussianBeamInducedField:
         r_max: largest radius of the table [m] (default 4 r0; beyond, the last value).
     """
 
-    def __init__(self, peak_field: float, beam_radius: float, *, conductivity: float = 8e6,
+    def __init__(self, peak_field: float, beam_radius: float, *, conductivity: float = S003A_CONDUCTIVITY,
                  thickness: float = 10e-9, pulse_duration: float = 140e-15,
                  train: PulseTrain | Pulse | None = None,
                  centre: tuple[float, float] = (0.0, 0.0), r_max: float | None = None, n_radii: int = 401) -> None:

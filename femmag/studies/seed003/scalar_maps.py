@@ -26,7 +26,7 @@ import numpy as np
 
 from femmag.kernels.llb import LLBParameters
 from femmag.materials import Library
-from femmag.models.beam_centre import S003_LLB, run_scalar_model
+from femmag.models.beam_centre import S003_LLB, S003A_CONDUCTIVITY, run_scalar_model
 from femmag.models.electron_temperature import ElectronTemperatureTable
 from femmag.studies.seed003.stacks import FILM_MATERIAL
 from femmag.units import MU0
@@ -107,7 +107,7 @@ def final_states(fluence: np.ndarray | float, *, diameter: np.ndarray | float = 
                  helicity: np.ndarray | float = -1.0, disturbance: np.ndarray | float = 0.0,
                  coupling: np.ndarray | float | None = None, times: np.ndarray,
                  temperature: ElectronTemperatureTable, llb: LLBParameters = S003_LLB,
-                 conductivity: float = 8e6, chunk: int = 1024, comm: Any = None) -> FinalStates:
+                 conductivity: float = S003A_CONDUCTIVITY, chunk: int = 1024, comm: Any = None) -> FinalStates:
     """Run the scalar model (thin-sheet B_i, 1D-reference T_e) on a grid of points.
 
     All point inputs broadcast to one flat shape (n,). The points are split in contiguous blocks
