@@ -28,7 +28,7 @@ from femmag.models.two_temperature_1d import TwoTemperature1DResult, solve_two_t
 
 NM = 1e-9
 # One definition of the seed-000 stack and its thermal parameter choices (physics-spec §4.4, §6.3).
-from femmag.models.spin_valve import SEED000_LAYERS, SEED000_OPTICS, SEED000_THERMAL  # noqa: E402
+from femmag.studies.seed000 import SEED000_LAYERS, SEED000_OPTICS, SEED000_THERMAL  # noqa: E402
 
 
 def seed000_stack(max_cell: float = 1.0 * NM, substrate_thickness: float = 1e-6,

@@ -31,8 +31,8 @@ from femmag.kernels.sd import SdParameters
 from femmag.physics.optics.kerr import KerrSynthesizer
 from femmag.physics.optics.planar import PlanarOptics
 from femmag.physics.spin.diffusion import MagnetizationRateSource, SpinDiffusion1D, SpinLayer
-from femmag.models.spin_valve import (SEED000_OPTICS, MagneticLayer, SpinValveModel,
-                                       seed000_temperatures)
+from femmag.models.spin_valve import MagneticLayer, SpinValveModel
+from femmag.studies.seed000 import SEED000_OPTICS, seed000_temperatures
 
 PS, NM, EV = 1e-12, 1e-9, 1.602176634e-19
 N_CO, N_CU, G_REF = 1.13e48, 1.558e47, 1.96e15
@@ -81,9 +81,8 @@ def spin_valve(t_end: float = 5 * PS, dt: float = 5e-15) -> list[tuple[str, floa
 
 def spin_valve_fem(t_end: float = 5 * PS, dt: str = "5 fs") -> list[tuple[str, float, str]]:
     """Time the in-Simulation run: FEM 2TM + s-d at quadrature points + transport (P)."""
-    from femmag.geometry.stack import seed000_spin_valve
-    from femmag.physics.spin.module import (seed000_groups, seed000_thermal_library,
-                                               spin_transport)
+    from femmag.physics.spin.module import seed000_groups, spin_transport
+    from femmag.studies.seed000 import seed000_spin_valve, seed000_thermal_library
     from femmag.pulse import Pulse
     from femmag.simulation import Simulation, TimeStepping
 

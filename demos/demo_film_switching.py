@@ -48,7 +48,7 @@ from mpi4py import MPI
 
 import numpy as np
 
-from femmag.geometry import seed003_film
+from femmag.studies.seed003 import seed003_film
 from femmag.io.plotting import trace_figure
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping

@@ -59,19 +59,20 @@ import numpy as np
 
 from femmag.kernels.llb import equilibrium_magnetization, longitudinal_susceptibility
 from femmag.kernels.micromagnetics import MicromagneticParameters
+from femmag.geometry.film_plane_mesh import film_plane_mesh
+from femmag.models.electron_temperature import ElectronTemperatureTable
 from femmag.models.film_plane import (
-    ElectronTemperatureTable,
+    PULSE_LEAD,
     FilmPlaneMagnetization,
     GaussianBeamInducedField,
     GaussianBeamTemperature,
-    PulseTrain,
     WhiteNoiseDisturbance,
-    film_plane_mesh,
     plot_maps,
     pulse_train_times,
     run_pulse_train,
 )
-from femmag.units import KB, MJ_PER_CM2, UM, to_si
+from femmag.pulse import Pulse, PulseTrain
+from femmag.units import KB, MJ_PER_CM2, UM, Q, to_si
 
 parser = argparse.ArgumentParser(formatter_class=argparse.ArgumentDefaultsHelpFormatter)
 parser.add_argument("--out", default="out/demo_multipulse_edge_flip", help="output folder")
@@ -148,7 +149,8 @@ def run(noise: str, n_pulses: int, rest: float, dt_rest: float
     """One pulse train with the given noise model; fills ``history[noise]``, writes the maps.
 
     Returns the film at the end and the region masks of its owned nodes."""
-    train = PulseTrain(n_pulses=n_pulses, period=window + rest + 0.42e-12)
+    pulse = Pulse("3.2 mJ/cm^2", "140 fs", "20 um", helicity=helicity)
+    train = PulseTrain(pulse, n_pulses, Q(window + rest + PULSE_LEAD, "s"))
     thermal = noise == "thermal"
     # deterministic runs with fields along z keep m ∥ z: the field corrector is not needed there
     film = FilmPlaneMagnetization(

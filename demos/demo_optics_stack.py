@@ -42,7 +42,8 @@ from mpi4py import MPI
 
 import numpy as np
 
-from femmag.geometry import seed000_spin_valve, seed003_film
+from femmag.studies.seed000 import seed000_spin_valve
+from femmag.studies.seed003 import seed003_film
 from femmag.materials import Library
 from femmag.physics.optics.planar import PlanarOptics, depth_profile_from_stack
 from femmag.physics.optics.patterned import PatternedFilmOptics2D

@@ -45,8 +45,8 @@ from femmag.kernels.sd import SdParameters
 from femmag.physics.optics.kerr import KerrSynthesizer, pap_decompose, switching_time
 from femmag.physics.optics.planar import PlanarOptics
 from femmag.physics.spin.diffusion import MagnetizationRateSource, SpinDiffusion1D, SpinLayer
-from femmag.models.spin_valve import (FM_CU_CONTROL_LAYERS, SEED000_OPTICS, MagneticLayer,
-                                       SpinValveModel, seed000_temperatures)
+from femmag.models.spin_valve import MagneticLayer, SpinValveModel
+from femmag.studies.seed000 import FM_CU_CONTROL_LAYERS, SEED000_OPTICS, seed000_temperatures
 
 parser = argparse.ArgumentParser(formatter_class=argparse.ArgumentDefaultsHelpFormatter)
 parser.add_argument("--out", default="out/demo_spin_valve", help="output folder")

@@ -32,7 +32,7 @@ from mpi4py import MPI
 import numpy as np
 
 import femmag  # noqa: F401  (must come before dolfinx)
-from femmag.geometry.stack import seed000_spin_valve
+from femmag.studies.seed000 import seed000_spin_valve
 from femmag.physics.optics.kerr import switching_time
 from femmag.studies.seed000.calibration import (
     SEED000_CALIBRATED,

@@ -48,13 +48,14 @@ from mpi4py import MPI
 
 import numpy as np
 
-from femmag.geometry.stack import seed000_spin_valve
+from femmag.studies.seed000 import seed000_spin_valve
 from femmag.kernels.sd import SdParameters
 from femmag.physics.optics.kerr import switching_time
 from femmag.materials import Library
 from femmag.physics.spin.diffusion import SpinLayer
-from femmag.physics.spin.module import seed000_groups, seed000_thermal_library, spin_transport
-from femmag.models.spin_valve import MagneticLayer, SpinValveModel, seed000_temperatures
+from femmag.physics.spin.module import seed000_groups, spin_transport
+from femmag.models.spin_valve import MagneticLayer, SpinValveModel
+from femmag.studies.seed000 import seed000_temperatures, seed000_thermal_library
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping
 

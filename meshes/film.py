@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 
 import femmag  # noqa: F401  (imports dolfinx_solver before dolfinx)
-from femmag.geometry import Layer, Stack, build_1d, build_axisymmetric, seed003_film
+from femmag.geometry import Layer, Stack, build_1d, build_axisymmetric
+from femmag.studies.seed003 import seed003_film
 
 from mpi4py import MPI
 

@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 
 import femmag  # noqa: F401  (imports dolfinx_solver before dolfinx)
-from femmag.geometry import build_1d, build_axisymmetric, seed000_spin_valve
+from femmag.geometry import build_1d, build_axisymmetric
+from femmag.studies.seed000 import seed000_spin_valve
 
 from mpi4py import MPI
 

@@ -11,8 +11,6 @@ from femmag.geometry.stack import (
     Layer,
     Stack,
     StackError,
-    seed000_spin_valve,
-    seed003_film,
 )
 
 
@@ -31,6 +29,10 @@ def __getattr__(name: str):
         from femmag.geometry import patterned
 
         return getattr(patterned, name)
+    if name == "film_plane_mesh":
+        from femmag.geometry.film_plane_mesh import film_plane_mesh
+
+        return film_plane_mesh
     if name in ("Domain", "MissingRegionError", "DomainError"):
         from femmag.geometry import domain
 
@@ -52,9 +54,8 @@ __all__ = [
     "build_3d",
     "build_axisymmetric",
     "build_patterned",
+    "film_plane_mesh",
     "gmsh_session",
     "graded_sizes",
-    "seed000_spin_valve",
-    "seed003_film",
     "thickness_grid",
 ]

@@ -27,15 +27,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from femmag.kernels.llb import LLBParameters, equilibrium_magnetization, llb_advance
+from femmag.kernels.micromagnetics import MicromagneticParameters
+from femmag.materials import Library
 from femmag.models import induction_modal as modal
 from femmag.models.two_temperature_0d import S003A, TwoTemperature0D, solve_two_temperature_0d
-from femmag.units import MU_B
 
-__all__ = ["S003_LLB", "ScalarModelResult", "induced_field_traces", "run_scalar_model",
-           "scalar_time_grid"]
+__all__ = ["S003A_CONDUCTIVITY", "S003_LLB", "ScalarModelResult", "induced_field_traces",
+           "run_scalar_model", "scalar_time_grid"]
 
-#: Seed-003 LLB set (spec §5.5): T_c = 550 K, μ_at = 1.2 μB, λ = 0.045 (calibrated).
-S003_LLB = LLBParameters(curie_temperature=550.0, atomic_moment=1.2 * MU_B, coupling=0.045)
+#: Seed-003 film conductivity σ [S/m] (library ``CoPt_S003A``; the ~60 fs induction delay, §3.6).
+S003A_CONDUCTIVITY = float(
+    Library.default().get("CoPt_S003A").prop("electrical_conductivity").value)
+#: Seed-003 LLB set (spec §5.5, library ``CoPt_S003A``): T_c = 550 K, μ_at = 1.2 μB, λ = 0.045.
+S003_LLB = MicromagneticParameters.from_material("CoPt_S003A").llb
 
 
 def scalar_time_grid(t_end: float, *, pulse_duration: float = 140e-15, dt_fine: float = 2e-15,
@@ -57,7 +61,7 @@ def scalar_time_grid(t_end: float, *, pulse_duration: float = 140e-15, dt_fine: 
 def induced_field_traces(times: np.ndarray, *, fluence: np.ndarray, diameter: np.ndarray,
                          ife_coefficient: np.ndarray, helicity: np.ndarray,
                          disturbance: np.ndarray | float = 0.0, kernel: str = "thin_sheet",
-                         conductivity: float = 8e6, thickness: float = 10e-9,
+                         conductivity: float = S003A_CONDUCTIVITY, thickness: float = 10e-9,
                          pulse_duration: float = 140e-15,
                          decay_time: float | None = None) -> np.ndarray:
     """B_i(t) = B0 + f ⊗ g at the beam centre for every grid point [T], shape (n_t, n).
@@ -128,7 +132,7 @@ def run_scalar_model(fluence: Sequence[float] | np.ndarray, *,
                      disturbance: Sequence[float] | np.ndarray | float = 0.0,
                      times: np.ndarray | None = None, t_end: float = 3e-12,
                      kernel: str = "thin_sheet", decay_time: float | None = None,
-                     conductivity: float = 8e6, thermal: TwoTemperature0D = S003A,
+                     conductivity: float = S003A_CONDUCTIVITY, thermal: TwoTemperature0D = S003A,
                      electron_temperature: Callable[[float, np.ndarray], np.ndarray] | None = None,
                      llb: LLBParameters = S003_LLB) -> ScalarModelResult:
     """Run the coupled scalar model on a grid of points (all inputs broadcast to one shape (n,)).

@@ -46,7 +46,8 @@ Thermal noise (``thermal_noise=True``):
 Temperature (shortcut, stated error):
     T_e(x, y, t) = T_e^{1D}(F(r), t): a table of the film-averaged electron temperature versus
     fluence and time, computed once with the 1D (depth) reference two-temperature model
-    (:mod:`femmag.models.two_temperature_1d`, set S003-A by default), interpolated linearly in
+    (:class:`femmag.models.electron_temperature.ElectronTemperatureTable`, set S003-A by
+    default), interpolated linearly in
     √F (T_e,peak ∝ √F) and in t. Lateral heat flow is neglected: the lateral diffusion lengths
     over the 100-200 ps of a pulse window are √(κ_l t/C_l) ≈ 8-12 nm (lattice) and
     √(κ_e/G) ≈ 3 nm (hot electrons, before they equilibrate), against a beam radius of 10 µm:
@@ -80,7 +81,8 @@ Induced field:
     The magnetization does not feed back (as in seed 003 Fig. 8c).
 
 Pulse trains:
-    :class:`PulseTrain` gives the pulse peaks; each pulse window uses the same temperature table
+    A :class:`femmag.pulse.PulseTrain` gives the pulse peaks (its period is the simulated time
+    between them); each pulse window uses the same temperature table
     (no heat accumulation: every pulse starts from 300 K, as seed 003 assumes). After the window
     the film is put back to the ambient temperature and relaxed for a short rest time at T0 (the
     real period, µs-ms, is not simulated; the time axis of the outputs is the simulated time).
@@ -102,7 +104,6 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -115,27 +116,27 @@ import ufl
 from dolfinx import fem
 
 from femmag.kernels.llb import equilibrium_magnetization, llb_advance
-from femmag.kernels.stochastic import stochastic_llb_advance
 from femmag.kernels.micromagnetics import (
     MicromagneticParameters,
     anisotropy_field,
     demagnetizing_field,
     exchange_prefactor,
 )
+from femmag.kernels.stochastic import _GOLDEN, _mix_np, stochastic_llb_advance
+from femmag.models.beam_centre import S003A_CONDUCTIVITY
+from femmag.models.electron_temperature import ElectronTemperatureTable
 from femmag.models.induction_modal import gaussian_exponential_convolution, sheet_time
+from femmag.pulse import Pulse, PulseTrain
 
 __all__ = [
-    "ElectronTemperatureTable",
+    "PULSE_LEAD",
     "FilmPlaneMagnetization",
     "GaussianBeamInducedField",
     "GaussianBeamTemperature",
-    "PulseTrain",
     "WhiteNoiseDisturbance",
-    "film_plane_mesh",
     "plot_maps",
     "pulse_train_times",
     "run_pulse_train",
-    "seed003_film_layers",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -146,177 +147,29 @@ _FOUR_LN2 = 4.0 * math.log(2.0)
 
 
 # ---------------------------------------------------------------------------------------------
-# mesh
+# temperature under a Gaussian beam
 # ---------------------------------------------------------------------------------------------
-def film_plane_mesh(comm: MPI.Comm, half_width: float, cell_size: float, *,
-                    half_height: float | None = None,
-                    diagonal: str = "right") -> dolfinx.mesh.Mesh:
-    """A triangle mesh of the film plane [-a, a] × [-b, b] (lengths in m).
-
-    Args:
-        comm: MPI communicator.
-        half_width: a [m] (e.g. 18e-6 for a 20 µm beam).
-        cell_size: target cell side [m] (cells are squares split into two triangles).
-        half_height: b [m] (default a).
-        diagonal: ``"right"``, ``"left"``, ``"crossed"`` ... (dolfinx DiagonalType name).
-
-    Raises:
-        ValueError: non-positive sizes or more than ~4e6 cells.
-    """
-    b = half_width if half_height is None else half_height
-    if not (half_width > 0 and b > 0 and cell_size > 0):
-        raise ValueError(f"film_plane_mesh: half_width={half_width!r}, half_height={b!r} and "
-                         f"cell_size={cell_size!r} must be > 0 (in m, e.g. 18e-6 and 0.4e-6).")
-    nx = max(1, int(round(2 * half_width / cell_size)))
-    ny = max(1, int(round(2 * b / cell_size)))
-    if nx * ny > 2_000_000:
-        raise ValueError(f"film_plane_mesh: {nx}×{ny} cells is too many; increase cell_size "
-                         f"({cell_size!r} m) or shrink the domain.")
-    return dolfinx.mesh.create_rectangle(
-        comm, [np.array([-half_width, -b]), np.array([half_width, b])], [nx, ny],
-        dolfinx.mesh.CellType.triangle, diagonal=getattr(dolfinx.mesh.DiagonalType, diagonal))
+#: a pulse window starts this long before its peak [s] (3 τ_p of the 140 fs pulse)
+PULSE_LEAD = 0.42e-12
 
 
-# ---------------------------------------------------------------------------------------------
-# temperature: T_e(F, t) table from the 1D reference 2TM
-# ---------------------------------------------------------------------------------------------
-def seed003_film_layers(film_cells: int = 10, substrate_cells: int = 60
-                        ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Layer dicts of the S003-A stack (10 nm CoPt on fused silica, physics-spec §4.5)."""
-    film = {"name": "CoPt", "thickness": 10e-9, "cells": film_cells, "n": 2.673 + 4.883j,
-            "gamma_e": 700.0, "G": 3e18, "C_l": 3.0e6, "kappa_e0": 30.0, "kappa_l": 2.0}
-    silica = {"name": "silica", "thickness": 4e-6, "cells": substrate_cells, "n": 1.4533,
-              "C": 1.64e6, "kappa": 1.38}
-    return [film], silica
+def _arrivals(train: PulseTrain | Pulse | None) -> FloatArray:
+    """Pulse peak times [s]: one pulse at t = 0 by default."""
+    if train is None:
+        return np.zeros(1)
+    if isinstance(train, Pulse):
+        return np.array([train.arrival])
+    return train.arrivals
 
 
-@dataclass
-class ElectronTemperatureTable:
-    """Film-averaged electron temperature T_e(F, t) of the 1D (depth) 2TM on a fluence grid.
-
-    Interpolation is linear in √F and in t (pulse peak at t = 0). Before the first table time the
-    first row is used; after the last, ``after_end`` (ambient temperature by default).
-
-    Attributes:
-        fluences: F_j [J/m²], increasing, F_0 = 0.
-        times: t_i relative to the pulse peak [s], increasing.
-        electron_temperature: T_e [K], shape (n_t, n_F).
-        ambient_temperature: T0 [K].
-        after_end: T [K] returned after the last table time (None: hold the last row).
-    """
-
-    fluences: FloatArray
-    times: FloatArray
-    electron_temperature: FloatArray
-    ambient_temperature: float = 300.0
-    after_end: float | None = 300.0
-
-    @classmethod
-    def from_reference_2tm(cls, peak_fluence: float, t_end: float, *, n_fluences: int = 33,
-                           layers: Sequence[dict[str, Any]] | None = None,
-                           substrate: dict[str, Any] | None = None,
-                           duration: float = 140e-15, ambient_temperature: float = 300.0,
-                           film: str | None = None) -> ElectronTemperatureTable:
-        """Run the 1D reference 2TM once per fluence F_j = F0 (j/(n−1))² (uniform in √F).
-
-        Args:
-            peak_fluence: F0 [J/m²] (1 mJ/cm² = 10 J/m²).
-            t_end: last time after the pulse peak [s] (e.g. 150e-12).
-            n_fluences: grid size (33 gives < 1 K interpolation error at 3.2 mJ/cm²).
-            layers, substrate: layer dicts of :func:`~femmag.models.two_temperature_1d.
-                solve_two_temperature_1d` (default :func:`seed003_film_layers`).
-            duration: pulse FWHM τ_p [s].
-            ambient_temperature: T0 [K].
-            film: name of the magnetic layer whose T_e is averaged (default the first layer).
-        """
-        from femmag.models.two_temperature_1d import solve_two_temperature_1d
-
-        if not (peak_fluence > 0 and t_end > 0 and n_fluences >= 2):
-            raise ValueError(f"ElectronTemperatureTable: need peak_fluence > 0 J/m² (got "
-                             f"{peak_fluence!r}), t_end > 0 s (got {t_end!r}) and n_fluences "
-                             f">= 2 (got {n_fluences!r}).")
-        if layers is None:
-            layers, substrate = seed003_film_layers()
-        name = layers[0]["name"] if film is None else film
-        fluences = peak_fluence * np.linspace(0.0, 1.0, n_fluences) ** 2
-        rows, times = [], None
-        for F in fluences[1:]:
-            run = solve_two_temperature_1d(layers, substrate, fluence=float(F), duration=duration,
-                                           arrival=0.0, t_end=t_end,
-                                           initial_temperature=ambient_temperature)
-            cells = run.grid.cells_of(name)
-            widths = np.diff(run.grid.faces)[cells]
-            te = run.electron_temperature[:, cells] @ widths / widths.sum()
-            if times is None:
-                times = run.times
-            elif run.times.shape != times.shape or not np.allclose(run.times, times):
-                te = np.interp(times, run.times, te)
-            rows.append(te)
-        assert times is not None
-        table = np.column_stack([np.full(times.size, ambient_temperature)] + rows)
-        return cls(fluences=fluences, times=np.asarray(times), electron_temperature=table,
-                   ambient_temperature=ambient_temperature, after_end=ambient_temperature)
-
-    def weights(self, fluence: FloatArray) -> tuple[NDArray[np.intp], FloatArray]:
-        """(j, w) per fluence: T = (1−w) T[:, j] + w T[:, j+1] (linear in √F)."""
-        fluence = np.asarray(fluence, dtype=float)
-        if np.any(fluence < 0) or np.any(fluence > self.fluences[-1] * (1 + 1e-12)):
-            raise ValueError(f"ElectronTemperatureTable: fluences must lie in [0, "
-                             f"{self.fluences[-1]:.4g}] J/m² (the table range); got "
-                             f"[{fluence.min():.4g}, {fluence.max():.4g}]. Rebuild the table "
-                             "with a larger peak_fluence.")
-        root = np.sqrt(self.fluences)
-        s = np.sqrt(np.clip(fluence, 0.0, self.fluences[-1]))
-        j = np.clip(np.searchsorted(root, s, side="right") - 1, 0, root.size - 2)
-        w = (s - root[j]) / (root[j + 1] - root[j])
-        return j, w
-
-    def row(self, t: float) -> FloatArray:
-        """T_e(F_j, t) for all table fluences at time t [s] (linear in t)."""
-        if t > self.times[-1] and self.after_end is not None:
-            return np.full(self.fluences.size, self.after_end)
-        i = int(np.clip(np.searchsorted(self.times, t) - 1, 0, self.times.size - 2))
-        a = float(np.clip((t - self.times[i]) / (self.times[i + 1] - self.times[i]), 0.0, 1.0))
-        return (1.0 - a) * self.electron_temperature[i] + a * self.electron_temperature[i + 1]
-
-    def __call__(self, fluence: FloatArray, t: float) -> FloatArray:
-        """T_e [K] at the given fluences [J/m²] and time t [s] after the pulse peak."""
-        j, w = self.weights(fluence)
-        r = self.row(t)
-        return (1.0 - w) * r[j] + w * r[j + 1]
-
-
-@dataclass(frozen=True)
-class PulseTrain:
-    """Equal pulses with peaks at ``first_peak + k·period`` (k = 0 … n−1).
-
-    Attributes:
-        n_pulses: number of pulses (≥ 1).
-        period: simulated time between pulse peaks [s] (window + rest; not the laser period).
-        first_peak: time of the first pulse peak [s].
-        lead: the window of a pulse starts ``lead`` before its peak [s].
-    """
-
-    n_pulses: int = 1
-    period: float = 200e-12
-    first_peak: float = 0.0
-    lead: float = 0.42e-12
-
-    def __post_init__(self) -> None:
-        if self.n_pulses < 1 or not self.period > self.lead:
-            raise ValueError(f"PulseTrain: need n_pulses >= 1 (got {self.n_pulses}) and period > "
-                             f"lead (got {self.period!r} s, {self.lead!r} s).")
-
-    @property
-    def peaks(self) -> FloatArray:
-        """Pulse peak times [s]."""
-        return self.first_peak + self.period * np.arange(self.n_pulses)
-
-    def local_time(self, t: float) -> tuple[int, float]:
-        """(pulse index k, t − t_k) of the window containing t (clipped to the first/last)."""
-        k = int(np.clip(math.floor((t - self.first_peak + self.lead) / self.period), 0,
-                        self.n_pulses - 1))
-        return k, t - float(self.peaks[k])
+def _pulse_window(train: PulseTrain | Pulse | None, t: float, lead: float) -> tuple[int, float]:
+    """(pulse index k, t − t_k) of the window containing t (clipped to the first/last); the
+    window of a pulse starts ``lead`` before its peak."""
+    arrivals = _arrivals(train)
+    if arrivals.size == 1:
+        return 0, t - float(arrivals[0])
+    k = int(np.clip(math.floor((t - arrivals[0] + lead) / train.period), 0, arrivals.size - 1))
+    return k, t - float(arrivals[k])
 
 
 class GaussianBeamTemperature:
@@ -326,17 +179,21 @@ class GaussianBeamTemperature:
         table: the T_e(F, t) table (its fluence range must cover F0).
         peak_fluence: F0 [J/m²].
         beam_radius: r0 = D/2 [m] (1/e radius of the fluence).
-        train: pulse train (default one pulse at t = 0).
+        train: the pulse peak times: a :class:`femmag.pulse.PulseTrain` (its period is the
+            simulated time between peaks, window + rest) or a :class:`~femmag.pulse.Pulse`
+            (default one pulse at t = 0); fluence and radius are the arguments above.
         centre: beam centre (x, y) [m].
+        lead: the window of a pulse starts ``lead`` before its peak [s].
     """
 
     def __init__(self, table: ElectronTemperatureTable, peak_fluence: float, beam_radius: float,
-                 train: PulseTrain | None = None, centre: tuple[float, float] = (0.0, 0.0)) -> None:
+                 train: PulseTrain | Pulse | None = None,
+                 centre: tuple[float, float] = (0.0, 0.0), lead: float = PULSE_LEAD) -> None:
         if not (beam_radius > 0 and peak_fluence >= 0):
             raise ValueError(f"GaussianBeamTemperature: beam_radius={beam_radius!r} m must be > 0 "
                              f"and peak_fluence={peak_fluence!r} J/m² >= 0.")
         self.table, self.peak_fluence, self.beam_radius = table, peak_fluence, beam_radius
-        self.train = PulseTrain() if train is None else train
+        self.train, self.lead = train, float(lead)
         self.centre = np.array(centre, dtype=float)
         self._cache: tuple[int, NDArray[np.intp], FloatArray] | None = None
 
@@ -351,7 +208,7 @@ class GaussianBeamTemperature:
             j, w = self.table.weights(self.fluence(points))
             self._cache = (id(points), j, w)
         _, j, w = self._cache
-        _, t_local = self.train.local_time(t)
+        _, t_local = _pulse_window(self.train, t, self.lead)
         r = self.table.row(t_local)
         return (1.0 - w) * r[j] + w * r[j + 1]
 
@@ -382,23 +239,24 @@ class GaussianBeamInducedField:
         peak_field: B_pk = h κ_IFE F0 [T] (sign = helicity; e.g. −0.096 T for σ−, 0.03 T per
             mJ/cm² at 3.2 mJ/cm²).
         beam_radius: r0 = D/2 [m].
-        conductivity: film σ [S/m] (S003-A: 8e6).
+        conductivity: film σ [S/m] (default S003-A).
         thickness: film d [m].
         pulse_duration: FWHM τ_p [s].
-        train: pulse train (default one pulse at t = 0); the responses of the pulses add.
+        train: the pulse peak times (:class:`femmag.pulse.PulseTrain` or
+            :class:`~femmag.pulse.Pulse`; default one pulse at t = 0); the responses add.
         centre: beam centre (x, y) [m].
         r_max: largest radius of the table [m] (default 4 r0; beyond, the last value).
     """
 
-    def __init__(self, peak_field: float, beam_radius: float, *, conductivity: float = 8e6,
+    def __init__(self, peak_field: float, beam_radius: float, *, conductivity: float = S003A_CONDUCTIVITY,
                  thickness: float = 10e-9, pulse_duration: float = 140e-15,
-                 train: PulseTrain | None = None, centre: tuple[float, float] = (0.0, 0.0),
-                 r_max: float | None = None, n_radii: int = 401) -> None:
+                 train: PulseTrain | Pulse | None = None,
+                 centre: tuple[float, float] = (0.0, 0.0), r_max: float | None = None, n_radii: int = 401) -> None:
         self.peak_field = float(peak_field)
         self.beam_radius = float(beam_radius)
         self.tau_sheet = sheet_time(conductivity, thickness, beam_radius)
         self.pulse_duration = float(pulse_duration)
-        self.train = PulseTrain() if train is None else train
+        self.train = train
         self.centre = np.array(centre, dtype=float)
         p, self._w = _mode_quadrature()
         self._tau = self.tau_sheet / (2.0 * p)
@@ -408,7 +266,7 @@ class GaussianBeamInducedField:
     def profile(self, t: float) -> FloatArray:
         """B_i on :attr:`radii` at time t [s] (sum over the pulses of the train) [T]."""
         total = np.zeros(self.radii.size)
-        for peak in self.train.peaks:
+        for peak in _arrivals(self.train):
             if t - peak < -6 * self.pulse_duration:
                 continue
             conv = gaussian_exponential_convolution(np.asarray(t - peak), self.pulse_duration,
@@ -424,11 +282,8 @@ class GaussianBeamInducedField:
 
 
 def _splitmix64(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
-    """SplitMix64 finalizer (vectorized, wrapping uint64 arithmetic)."""
-    x = (x + np.uint64(0x9E3779B97F4A7C15)).astype(np.uint64)
-    x = ((x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)).astype(np.uint64)
-    x = ((x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)).astype(np.uint64)
-    return x ^ (x >> np.uint64(31))
+    """SplitMix64: the counter step (+ golden gamma) and the kernel's finalizer (wrapping)."""
+    return _mix_np((x + np.uint64(_GOLDEN)).astype(np.uint64))
 
 
 def _hashed_normals(points: FloatArray, key: int, seed: int, quantum: float) -> FloatArray:
@@ -521,7 +376,8 @@ class FilmPlaneMagnetization:
     """LLB magnetization with micromagnetic terms at the nodes of a 2D film-plane P1 mesh.
 
     Args:
-        mesh: a 2D triangle mesh of the film plane in m (:func:`film_plane_mesh`).
+        mesh: a 2D triangle mesh of the film plane in m
+            (:func:`femmag.geometry.film_plane_mesh.film_plane_mesh`).
         params: material constants (default ``CoPt_S003A`` of the femmag library).
         temperature: callable (points (n, 3), t) -> T_e (n,) [K] (e.g.
             :class:`GaussianBeamTemperature`); default: uniform ``ambient_temperature``.
@@ -639,7 +495,7 @@ class FilmPlaneMagnetization:
         :mod:`femmag.kernels.disturbance`) get :attr:`global_ids`, so that a random field per
         node is the same on any number of ranks. Providers are called at the owned nodes.
         Note: :class:`~femmag.kernels.disturbance.RandomDisturbance` needs t >= 0 (start the
-        pulse train at ``first_peak >= lead``).
+        first pulse at or after ``lead``).
         """
         if not callable(provider):
             raise ValueError(f"add_field: provider {name!r} must be callable as "
@@ -750,16 +606,6 @@ class FilmPlaneMagnetization:
         if self.comm.size > 1:
             self._columns.scatter_forward()
         return -(self._stiffness @ values.reshape(-1, 3)) / self.nodal_area[:, None]
-
-    def effective_field(self, t: float, temperature: FloatArray,
-                        interval: tuple[float, float] | None = None) -> FloatArray:
-        """Everything but H_int at the owned nodes [T]: micromagnetic terms and providers.
-
-        Providers are evaluated at t, or averaged over ``interval`` if they have an
-        ``average(points, t_start, t_end)`` method (random disturbances).
-        """
-        return (self.micromagnetic_field(temperature)
-                + self.provider_field(t, interval))
 
     def micromagnetic_field(self, temperature: FloatArray) -> FloatArray:
         """Exchange + anisotropy + local demag field of the current m at the owned nodes [T]."""
@@ -907,10 +753,12 @@ class FilmPlaneMagnetization:
 # ---------------------------------------------------------------------------------------------
 def pulse_train_times(train: PulseTrain, window_end: float, *, dt_fine: float = 5e-15,
                       fine_until: float = 2e-12, dt_max: float = 250e-15, growth: float = 1.05,
-                      dt_rest: float = 1e-12) -> tuple[FloatArray, list[int]]:
+                      dt_rest: float = 1e-12, lead: float = PULSE_LEAD
+                      ) -> tuple[FloatArray, list[int]]:
     """Global time grid of a pulse train and the index of the end of each pulse period.
 
-    Per pulse: from ``peak − lead`` with ``dt_fine`` until ``peak + fine_until``, then growing by
+    ``train.period`` is the simulated time between pulse peaks (window + rest; not the laser
+    period). Per pulse: from ``peak − lead`` with ``dt_fine`` until ``peak + fine_until``, then growing by
     ``growth`` up to ``dt_max`` until ``peak + window_end`` (where the temperature table ends),
     then ``dt_rest`` steps at the ambient temperature until the next window.
 
@@ -919,22 +767,23 @@ def pulse_train_times(train: PulseTrain, window_end: float, *, dt_fine: float = 
         just before the next window: the state "after pulse k").
     """
     if not (0 < dt_fine <= dt_max and window_end > fine_until
-            and train.period > window_end + train.lead):
+            and train.period > window_end + lead):
         raise ValueError(f"pulse_train_times: need 0 < dt_fine <= dt_max, window_end > fine_until "
                          f"and period > window_end + lead (got dt_fine={dt_fine}, dt_max={dt_max},"
                          f" window_end={window_end}, period={train.period}, "
-                         f"lead={train.lead}) [s].")
-    local = [-train.lead]
+                         f"lead={lead}) [s].")
+    local = [-lead]
     dt = dt_fine
     while local[-1] < window_end - 1e-3 * dt_fine:
         if local[-1] >= fine_until:
             dt = min(dt * growth, dt_max)
         local.append(min(local[-1] + dt, window_end))
-    rest_end = train.period - train.lead
+    rest_end = train.period - lead
     n_rest = max(1, int(math.ceil((rest_end - window_end) / dt_rest)))
     local.extend(np.linspace(window_end, rest_end, n_rest + 1)[1:])
     local_arr = np.array(local)
-    times = [train.peaks[0] + local_arr] + [peak + local_arr[1:] for peak in train.peaks[1:]]
+    peaks = train.arrivals
+    times = [peaks[0] + local_arr] + [peak + local_arr[1:] for peak in peaks[1:]]
     ends = list(np.cumsum([len(c) for c in times]) - 1)
     return np.concatenate(times), [int(e) for e in ends]
 

@@ -228,7 +228,9 @@ def pulse_response_metrics(t: np.ndarray, response: np.ndarray,
 def _table() -> str:  # pragma: no cover - printed summary
     t = np.arange(-600e-15, 8e-12, 0.25e-15)
     rows = ["D [um]  sigma [S/m]  tau_sheet [fs]  dt_peak [fs]  peak ratio  1/e decay [fs]"]
-    for sigma in (8e6,):
+    from femmag.materials import Library
+
+    for sigma in (Library.default().get("CoPt_S003A").prop("electrical_conductivity").value,):
         for diameter in (2e-6, 5e-6, 10e-6, 15e-6, 20e-6):
             r0 = diameter / 2
             y = thin_sheet_centre_response(t, conductivity=sigma, thickness=10e-9,

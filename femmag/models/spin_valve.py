@@ -5,8 +5,9 @@ ferromagnets:
 
 * **Temperatures** T_e, T_l(t) of every ferromagnetic (FM) layer come from a
   :class:`TemperatureTraces` object: precomputed traces, e.g. from the 1D finite-volume 2TM
-  reference (:func:`seed000_temperatures`, :mod:`femmag.models.two_temperature_1d`, with Cu
-  electron transport heating the reference layer, §6.3). The 2TM does not depend on the
+  reference (:mod:`femmag.models.two_temperature_1d` through :func:`layer_temperatures`; for
+  seed 000 :func:`femmag.studies.seed000.seed000_temperatures`, with Cu electron transport
+  heating the reference layer, §6.3). The 2TM does not depend on the
   magnetization, so it is solved once, before the spin dynamics. The FEM heat module
   (:mod:`femmag.physics.heat.module`) can replace it: anything that gives layer-averaged T_e(t), T_l(t)
   on a time grid fits :class:`TemperatureTraces`.
@@ -59,47 +60,16 @@ from femmag.kernels.sd import SdParameters, equilibrium_magnetization, sd_advanc
 from femmag.physics.spin.diffusion import SpinDiffusion1D, SpinLayer
 
 __all__ = [
-    "FM_CU_CONTROL_LAYERS",
-    "SEED000_LAYERS",
-    "SEED000_OPTICS",
-    "SEED000_THERMAL",
     "MagneticLayer",
     "SpinValveModel",
     "SpinValveResult",
     "TemperatureTraces",
     "initial_magnetization",
     "layer_temperatures",
-    "seed000_temperatures",
 ]
 
 NM = 1e-9
 EV = 1.602176634e-19
-
-#: optical indices at 800 nm (physics-spec §1.6; same as bench/bench_2tm_1d.py)
-SEED000_OPTICS = {"Co": 2.49 + 4.80j, "Pt": 2.85 + 4.96j, "Cu": 0.25 + 5.01j,
-                  "Ta": 1.11 + 3.48j, "glass": 1.5108}
-#: thermal parameters (physics-spec §4.4; SI), the choices of bench/bench_2tm_1d.py
-SEED000_THERMAL: dict[str, dict[str, float]] = {
-    "Co": {"gamma_e": 714.0, "G": 4e18, "C_l": 3.75e6, "kappa_e0": 95.0, "kappa_l": 5.0},
-    "Pt": {"gamma_e": 748.0, "G": 1e18, "C_l": 2.78e6, "kappa_e0": 66.6, "kappa_l": 5.0},
-    "Cu": {"gamma_e": 97.7, "G": 1e17, "C_l": 3.45e6, "kappa_e0": 245.0, "kappa_l": 5.0},
-    "Ta": {"gamma_e": 544.0, "G": 3e17, "C_l": 2.33e6, "kappa_e0": 8.0, "kappa_l": 2.0},
-    "glass": {"C": 2.15e6, "kappa": 1.11},
-}
-#: seed-000 spin valve from the air side (material, thickness [nm], label) [S000 Fig. 1a, §6.3]
-SEED000_LAYERS = [
-    ("Ta", 5.0, "cap"),
-    ("Pt", 1.0, "free"), ("Co", 0.6, "free"), ("Pt", 1.0, "free"), ("Co", 0.6, "free"),
-    ("Cu", 80.0, "spacer"),
-    *[(material, 1.0, "ref") for material in ("Co", "Pt") * 3], ("Co", 1.0, "ref"),
-    ("Pt", 4.0, "seed"), ("Ta", 5.0, "seed"),
-]
-#: seed-000 Fig. 4 control from the air side: Cu(100) on [Co(0.8)/Pt(1)]3 on glass [S000 Fig. 4]
-FM_CU_CONTROL_LAYERS = [
-    ("Cu", 100.0, "spacer"),
-    *[(material, thickness, "fm") for material, thickness in (("Pt", 1.0), ("Co", 0.8)) * 3],
-]
-
 
 # ------------------------------------------------------------------------------------------------
 # temperatures
@@ -171,63 +141,6 @@ def layer_temperatures(result: Any, labels: Mapping[str, str]) -> TemperatureTra
         electron[name] = result.electron_temperature[:, cells] @ w
         lattice[name] = result.lattice_temperature[:, cells] @ w
     return TemperatureTraces(np.asarray(result.times, dtype=float), electron, lattice)
-
-
-def _stack_dicts(layers: Sequence[tuple[str, float, str]], max_cell: float,
-                 thermal: Mapping[str, Mapping[str, float]]) -> list[dict]:
-    out = []
-    for index, (material, thickness, label) in enumerate(layers):
-        out.append({"name": f"{label}_{material}_{index}", "thickness": thickness * NM,
-                    "cells": max(1, round(thickness * NM / max_cell)),
-                    "n": SEED000_OPTICS[material], **thermal[material]})
-    return out
-
-
-def seed000_temperatures(fluence: float = 200.0, duration: float = 50e-15,
-                         arrival: float = 0.1e-12, t_end: float = 5e-12,
-                         layers: Sequence[tuple[str, float, str]] = tuple(SEED000_LAYERS),
-                         groups: Mapping[str, str] | None = None, from_substrate: bool = False,
-                         max_cell: float = 2 * NM, rtol: float = 1e-5,
-                         thermal: Mapping[str, Mapping[str, float]] | None = None
-                         ) -> TemperatureTraces:
-    """Layer-averaged 2TM temperatures of the seed-000 spin valve (or of another stack).
-
-    Runs the 1D finite-volume 2TM reference (TMM absorption at 800 nm, Cu electron transport heats
-    the ref layer, glass substrate 1 µm with a fixed bottom), physics-spec §4, §6.3.
-
-    Args:
-        fluence: incident peak fluence [J/m²] (20 mJ/cm² = 200 J/m², seed-000 Fig. 3).
-        duration: pulse FWHM [s].
-        arrival: pulse peak time [s].
-        t_end: end [s].
-        layers: (material, thickness [nm], label) from the pumped side's top (air side).
-        groups: FM layer name → 2TM name prefix; default {"free": "free_", "ref": "ref_"}.
-        from_substrate: pump through the glass.
-        max_cell: largest FV cell [m].
-        rtol: solver tolerance.
-        thermal: per-material overrides of :data:`SEED000_THERMAL` entries (e.g.
-            ``{"Cu": {"kappa_e0": 395.0}}`` for the bulk Cu electronic conductivity).
-
-    Returns:
-        :class:`TemperatureTraces` of the FM layers, starting at t = 0.
-    """
-    from femmag.models.two_temperature_1d import solve_two_temperature_1d
-
-    params = {k: dict(v) for k, v in SEED000_THERMAL.items()}
-    for material, values in (thermal or {}).items():
-        if material not in params:
-            raise ValueError(f"seed000_temperatures: no material {material!r} to override; "
-                             f"have {sorted(params)}")
-        params[material].update(values)
-    substrate = {"name": "glass", "thickness": 1e-6, "cells": 40,
-                 "n": SEED000_OPTICS["glass"], **params["glass"]}
-    times = np.linspace(0.0, t_end, int(round(t_end / 5e-15)) + 1)
-    result = solve_two_temperature_1d(_stack_dicts(layers, max_cell, params), substrate,
-                                      fluence=fluence, duration=duration, arrival=arrival,
-                                      t_start=0.0, t_end=t_end, t_eval=times, rtol=rtol,
-                                      atol=rtol * 1e3, bottom="fixed",
-                                      from_substrate=from_substrate)
-    return layer_temperatures(result, groups or {"free": "free_", "ref": "ref_"})
 
 
 # ------------------------------------------------------------------------------------------------

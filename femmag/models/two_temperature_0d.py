@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -44,16 +45,42 @@ class TwoTemperature0D:
     pulse_fwhm: float
     initial_temperature: float = 300.0
 
+    @classmethod
+    def from_material(cls, material: str, *, thickness: float, pulse_fwhm: float,
+                      substrate: str, wavelength: float = 800e-9, library: Any = None,
+                      initial_temperature: float = 300.0) -> TwoTemperature0D:
+        """γ_e, G, C_l of a library material; A from the transfer matrix of the film
+        (library refractive index, ``thickness``) on a semi-infinite ``substrate`` in air.
 
-#: Seed-003 calibrated set S003-A (spec §4.5): CoPt 10 nm on fused silica, 800 nm, 140 fs.
-S003A = TwoTemperature0D(
-    electron_heat_coefficient=700.0,
-    electron_phonon_coupling=3e18,
-    lattice_heat_capacity=3.0e6,
-    absorptance=0.3725,
-    thickness=10e-9,
-    pulse_fwhm=140e-15,
-)
+        Args:
+            material: film material name (e.g. ``"CoPt_S003A"``).
+            thickness: film thickness d [m].
+            pulse_fwhm: intensity FWHM τ_p [s].
+            substrate: substrate material name (its refractive index enters A).
+            wavelength: pump wavelength [m].
+            library: a :class:`femmag.materials.Library` (default: the packaged one).
+            initial_temperature: T0 [K].
+        """
+        from femmag.materials import Library
+        from femmag.physics.optics.transfer_matrix import tmm_stack
+
+        lib = Library.default() if library is None else library
+        film = lib.get(material)
+        optics = tmm_stack([film.refractive_index(wavelength)], [thickness], wavelength,
+                           n_substrate=lib.get(substrate).refractive_index(wavelength))
+        return cls(
+            electron_heat_coefficient=float(
+                film.prop("electron_heat_capacity_coefficient").value),
+            electron_phonon_coupling=float(film.prop("electron_phonon_coupling").value),
+            lattice_heat_capacity=float(film.prop("lattice_heat_capacity").value),
+            absorptance=float(optics.layer_absorption[0]),
+            thickness=float(thickness), pulse_fwhm=float(pulse_fwhm),
+            initial_temperature=initial_temperature)
+
+
+#: Seed-003 set S003-A (spec §4.5): CoPt 10 nm on fused silica, 800 nm, 140 fs (A = 0.3725).
+S003A = TwoTemperature0D.from_material("CoPt_S003A", thickness=10e-9, pulse_fwhm=140e-15,
+                                       substrate="fused_silica_S003A")
 
 
 def gaussian_pulse(t: float | np.ndarray, fwhm: float, peak_time: float = 0.0) -> np.ndarray:

@@ -15,14 +15,12 @@ exactly over each cell (Poynting-flux difference), and I(0, t) the Gaussian puls
 
 Method of lines: cell-centred finite volumes (face conductance = series resistance of the two
 half cells), then ``scipy.integrate.solve_ivp`` (BDF by default) with the sparse Jacobian pattern;
-the pulse window is integrated with a step limit of τ/10. Input are plain SI numbers (no
-femmag.materials); this module never imports femmag.physics.
+the pulse window is integrated with a step limit of τ/10. Inputs are plain SI numbers;
+:func:`material_layer` fills a layer dict from a material of :mod:`femmag.materials`.
 
 Example (seed-003 set S003-A, physics-spec §4.5):
-    >>> film = {"name": "CoPt", "thickness": 10e-9, "cells": 10, "n": 2.673 + 4.883j,
-    ...         "gamma_e": 700.0, "G": 3e18, "C_l": 3.0e6, "kappa_e0": 30.0, "kappa_l": 2.0}
-    >>> silica = {"name": "silica", "thickness": 4e-6, "cells": 60, "n": 1.4533,
-    ...           "C": 1.64e6, "kappa": 1.38}
+    >>> film = material_layer("CoPt", "CoPt_S003A", 10e-9, 10)
+    >>> silica = material_layer("silica", "fused_silica_S003A", 4e-6, 60)
     >>> run = solve_two_temperature_1d([film], silica, fluence=26.0, duration=140e-15,
     ...                                arrival=0.0, t_end=2e-12)  # 2.6 mJ/cm²
     >>> round(run.peak("electron", "CoPt")[0] / 550, 2)  # T_e,max / T_c
@@ -49,6 +47,7 @@ __all__ = [
     "StackGrid",
     "TwoTemperature1DResult",
     "build_grid",
+    "material_layer",
     "solve_two_temperature_1d",
     "two_temperature_system",
 ]
@@ -59,6 +58,40 @@ _METAL_KEYS = {"name", "thickness", "cells", "n", "gamma_e", "G", "C_l", "kappa_
 _DIELECTRIC_KEYS = {"name", "thickness", "cells", "n", "C", "kappa", "first_cell"}
 _METAL_REQUIRED = ("thickness", "cells", "gamma_e", "G", "C_l", "kappa_e0", "kappa_l")
 _DIELECTRIC_REQUIRED = ("thickness", "cells", "C", "kappa")
+
+
+#: layer-dict key → (library property) of metals and of dielectrics
+_METAL_PROPERTIES = {"gamma_e": "electron_heat_capacity_coefficient",
+                     "G": "electron_phonon_coupling", "C_l": "lattice_heat_capacity",
+                     "kappa_e0": "electron_thermal_conductivity",
+                     "kappa_l": "lattice_thermal_conductivity"}
+_DIELECTRIC_PROPERTIES = {"C": "lattice_heat_capacity", "kappa": "lattice_thermal_conductivity"}
+
+
+def material_layer(name: str, material: str, thickness: float, cells: int, *,
+                   wavelength: float = 800e-9, library: Any = None) -> dict[str, Any]:
+    """A layer dict of :func:`solve_two_temperature_1d` with the values of a library material.
+
+    Args:
+        name: layer name.
+        material: material name in the library (e.g. ``"CoPt_S003A"``).
+        thickness: thickness [m].
+        cells: number of cells.
+        wavelength: pump wavelength [m] of the refractive index.
+        library: a :class:`femmag.materials.Library` (default: the packaged one).
+
+    Returns:
+        ``{"name", "thickness", "cells", "n", ...}`` with γ_e, G, C_l, κ_e0, κ_l of a metal or
+        C, κ of a dielectric (constant properties; SI).
+    """
+    from femmag.materials import Library
+
+    mat = (Library.default() if library is None else library).get(material)
+    index = complex(mat.refractive_index(wavelength))
+    keys = _METAL_PROPERTIES if mat.is_metal else _DIELECTRIC_PROPERTIES
+    return {"name": name, "thickness": float(thickness), "cells": int(cells),
+            "n": index if index.imag else index.real,
+            **{key: float(mat.prop(prop).value) for key, prop in keys.items()}}
 
 
 # ---------------------------------------------------------------------------------------------

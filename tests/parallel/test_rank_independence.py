@@ -13,7 +13,7 @@ import femmag  # noqa: F401
 
 from mpi4py import MPI
 
-from femmag.geometry import seed003_film
+from femmag.studies.seed003 import seed003_film
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping
 

@@ -76,7 +76,7 @@ def test_fem_confirms_lumped(calibrated):
     FEM vs FV heat with the same parameters differ by the discretization and the intra-layer T_e
     spread (demo_spin_valve_fem: ≤ 20 fs); here 10 fs steps vs 5 fs in the lumped run: ±30 fs.
     """
-    from femmag.geometry.stack import seed000_spin_valve
+    from femmag.studies.seed000 import seed000_spin_valve
     from femmag.physics.optics.kerr import switching_time
     from femmag.studies.seed000.calibration import simulation_inputs
     from femmag.physics.spin.module import seed000_groups, spin_transport
@@ -113,7 +113,7 @@ def test_ballistic_source_conserves_the_absorbed_energy():
         _ballistic_cell_fractions,
         _fv_layers,
     )
-    from femmag.models.spin_valve import SEED000_OPTICS, SEED000_THERMAL
+    from femmag.studies.seed000 import SEED000_OPTICS, SEED000_THERMAL
     from femmag.physics.optics.transfer_matrix import tmm_stack
 
     layers = _fv_layers({}, 2e-9)

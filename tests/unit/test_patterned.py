@@ -17,7 +17,8 @@ from mpi4py import MPI
 import ufl
 from dolfinx import fem
 
-from femmag.geometry import Layer, Stack, build_1d, build_axisymmetric, seed003_film
+from femmag.geometry import Layer, Stack, build_1d, build_axisymmetric
+from femmag.studies.seed003 import seed003_film
 from femmag.geometry.domain import Domain, DomainError
 from femmag.geometry.patterned import LateralPattern, build_patterned, lateral_nodes
 from femmag.physics.optics.patterned_absorption import PatternedAbsorption, PatternedAbsorptionError

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from femmag.geometry.builders import graded_sizes, radial_nodes, thickness_grid
-from femmag.geometry.stack import Layer, Stack, StackError, seed000_spin_valve, seed003_film
+from femmag.geometry.stack import Layer, Stack, StackError
+from femmag.studies.seed000 import seed000_spin_valve
+from femmag.studies.seed003 import seed003_film
 from femmag.units import UnitError
 
 

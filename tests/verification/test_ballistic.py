@@ -21,7 +21,8 @@ import numpy as np
 import pytest
 from dolfinx import fem
 
-from femmag.geometry.stack import Layer, Stack, seed000_spin_valve
+from femmag.geometry.stack import Layer, Stack
+from femmag.studies.seed000 import seed000_spin_valve
 from femmag.materials import Library
 from femmag.physics.optics.module import stack_optics
 from femmag.physics.optics.ballistic import (PROPOSED_BALLISTIC_RANGES, ballistic_absorption,
@@ -228,7 +229,7 @@ def test_ranges_from_a_library():
     from_dict = ballistic_depth_profile(optics.absorbed_power_density, stack, ranges)
     z = np.linspace(0, stack.total_thickness, 57)
     assert np.allclose(from_library(z), from_dict(z), rtol=1e-13, atol=0)
-    from femmag.geometry import seed003_film
+    from femmag.studies.seed003 import seed003_film
 
     film = seed003_film()  # CoPt_S003A has no ballistic_range in the packaged library
     with pytest.raises(ValueError, match=r"no ballistic range for the metal layer\(s\) CoPt"):
@@ -241,7 +242,7 @@ def test_simulation_option_conserves_energy_and_heats_the_reference():
     within the pulse instead of ~0.3 ps later."""
     from mpi4py import MPI
 
-    from femmag.geometry import seed000_spin_valve
+    from femmag.studies.seed000 import seed000_spin_valve
     from femmag.pulse import Pulse
     from femmag.simulation import Simulation, TimeStepping
 

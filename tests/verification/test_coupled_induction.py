@@ -15,7 +15,7 @@ import femmag  # noqa: F401
 
 from mpi4py import MPI
 
-from femmag.geometry import seed003_film
+from femmag.studies.seed003 import seed003_film
 from femmag.pulse import Pulse
 from femmag.models.induction_modal import pulse_response_metrics, thin_sheet_centre_response
 from femmag.simulation import Simulation, TimeStepping

@@ -24,7 +24,7 @@ import femmag  # noqa: F401  (before dolfinx)
 
 from mpi4py import MPI
 
-from femmag.geometry import seed003_film
+from femmag.studies.seed003 import seed003_film
 from femmag.physics.induction.module3d import FilmInduction3D
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping

@@ -32,19 +32,19 @@ from femmag.kernels.micromagnetics import (
     inverse_perpendicular_susceptibility,
     wall_width,
 )
+from femmag.geometry.film_plane_mesh import film_plane_mesh
+from femmag.models.electron_temperature import ElectronTemperatureTable
 from femmag.models.film_plane import (
-    ElectronTemperatureTable,
     FilmPlaneMagnetization,
     GaussianBeamInducedField,
     GaussianBeamTemperature,
-    PulseTrain,
     WhiteNoiseDisturbance,
-    film_plane_mesh,
     pulse_train_times,
     run_pulse_train,
-    seed003_film_layers,
 )
-from femmag.units import MU0
+from femmag.pulse import Pulse, PulseTrain
+from femmag.studies.seed003 import seed003_film_layers
+from femmag.units import MU0, Q
 
 PARAMS = MicromagneticParameters.from_material("CoPt_S003A")
 
@@ -214,7 +214,7 @@ def test_random_disturbance_statistics_and_layout_independence():
 
 def _deterministic_run(comm):
     mesh = film_plane_mesh(comm, 12e-6, 1e-6)
-    train = PulseTrain(n_pulses=2, period=8e-12)
+    train = PulseTrain(Pulse("3.2 mJ/cm^2", "140 fs", "12 um"), 2, Q(8e-12, "s"))
     table = ElectronTemperatureTable.from_reference_2tm(32.0, 5e-12, n_fluences=9)
     film = FilmPlaneMagnetization(mesh, PARAMS,
                                   temperature=GaussianBeamTemperature(table, 32.0, 6e-6, train))

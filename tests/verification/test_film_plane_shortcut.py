@@ -23,9 +23,9 @@ import numpy as np
 
 import femmag  # noqa: F401  (before dolfinx)
 
-from femmag.geometry import seed003_film
+from femmag.studies.seed003 import seed003_film
 from femmag.io.probes import PointProbe
-from femmag.models.film_plane import ElectronTemperatureTable
+from femmag.models.electron_temperature import ElectronTemperatureTable
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping
 

@@ -32,17 +32,17 @@ from femmag.kernels import llb
 from femmag.kernels.disturbance import ConstantDisturbance, RandomDisturbance
 from femmag.kernels.llb import equilibrium_magnetization
 from femmag.kernels.micromagnetics import MicromagneticParameters
+from femmag.geometry.film_plane_mesh import film_plane_mesh
+from femmag.models.electron_temperature import ElectronTemperatureTable
 from femmag.models.film_plane import (
-    ElectronTemperatureTable,
     FilmPlaneMagnetization,
     GaussianBeamInducedField,
     GaussianBeamTemperature,
-    PulseTrain,
-    film_plane_mesh,
     pulse_train_times,
     run_pulse_train,
 )
-from femmag.units import KB
+from femmag.pulse import Pulse, PulseTrain
+from femmag.units import KB, Q
 
 PARAMS = MicromagneticParameters.from_material("CoPt_S003A")
 TC = PARAMS.curie_temperature
@@ -143,8 +143,9 @@ def test_thickness_and_seed_are_checked(comm):
 
 def _stochastic_run(comm, vtx=None, disturbance=True):
     mesh = film_plane_mesh(comm, 12e-6, 1e-6)
-    # first_peak = lead: the time axis starts at 0 (RandomDisturbance needs t >= 0)
-    train = PulseTrain(n_pulses=2, period=8e-12, first_peak=0.42e-12)
+    # first peak at the window lead: the time axis starts at 0 (RandomDisturbance needs t >= 0)
+    train = PulseTrain(Pulse("3.2 mJ/cm^2", "140 fs", "12 um", arrival=Q(0.42e-12, "s")), 2,
+                       Q(8e-12, "s"))
     table = ElectronTemperatureTable.from_reference_2tm(32.0, 5e-12, n_fluences=9)
     film = FilmPlaneMagnetization(mesh, PARAMS, thermal_noise=True, seed=2017, thickness=2e-9,
                                   temperature=GaussianBeamTemperature(table, 32.0, 6e-6, train))

@@ -14,7 +14,7 @@ import femmag  # noqa: F401
 
 from mpi4py import MPI
 
-from femmag.geometry import seed003_film
+from femmag.studies.seed003 import seed003_film
 from femmag.pulse import Pulse
 from femmag.models.two_temperature_1d import solve_two_temperature_1d
 from femmag.simulation import Simulation, TimeStepping

@@ -15,7 +15,8 @@ import femmag  # noqa: F401
 
 from mpi4py import MPI
 
-from femmag.geometry import Layer, Stack, seed003_film
+from femmag.geometry import Layer, Stack
+from femmag.studies.seed003 import seed003_film
 from femmag.kernels.disturbance import RandomDisturbance
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping

@@ -18,9 +18,9 @@ from femmag.geometry import (
     build_1d,
     build_3d,
     build_axisymmetric,
-    seed000_spin_valve,
-    seed003_film,
 )
+from femmag.studies.seed000 import seed000_spin_valve
+from femmag.studies.seed003 import seed003_film
 
 REPO = Path(__file__).resolve().parents[2]
 TOL = 1e-10

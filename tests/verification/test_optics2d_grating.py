@@ -135,7 +135,7 @@ def test_grating_heat_source_is_mapped_periodically():
     of whole half periods; ∫q̂ = A r0 √π erf(L/r0) per unit length (A the plane-wave grating A)."""
     import math
 
-    from femmag.geometry import seed003_film
+    from femmag.studies.seed003 import seed003_film
     from femmag.geometry.patterned import LateralPattern, build_patterned
     from femmag.physics.optics.patterned_absorption import PatternedAbsorption, PatternedAbsorptionError
     from femmag.pulse import Pulse
@@ -163,7 +163,7 @@ def test_grating_heat_source_is_mapped_periodically():
 
 def test_grating_heats_in_the_two_temperature_model():
     """End to end: Simulation(absorption=PatternedAbsorption) on a grating mesh conserves energy."""
-    from femmag.geometry import seed003_film
+    from femmag.studies.seed003 import seed003_film
     from femmag.geometry.patterned import LateralPattern, build_patterned
     from femmag.physics.optics.patterned_absorption import PatternedAbsorption
     from femmag.pulse import Pulse

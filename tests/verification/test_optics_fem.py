@@ -324,7 +324,7 @@ def test_bad_input_messages():
 
 def test_from_stack_with_femmag_stack_materials_and_pulse():
     """The real Stack / materials library / Pulse of femmag (spine), seed-000 spin valve."""
-    stack_mod = pytest.importorskip("femmag.geometry.stack")
+    stack_mod = pytest.importorskip("femmag.studies.seed000")
     pulse_mod = pytest.importorskip("femmag.pulse")
     stack = stack_mod.seed000_spin_valve()
     optics = PlanarOptics.from_stack(stack, LAM)
@@ -388,7 +388,8 @@ def test_depth_profile_fem_equals_tmm_in_pulsed_absorption():
     import ufl
     from dolfinx import fem
 
-    from femmag.geometry import build_1d, seed003_film
+    from femmag.geometry import build_1d
+    from femmag.studies.seed003 import seed003_film
     from femmag.materials import Library
     from femmag.physics.optics.module import PulsedAbsorption
     from femmag.physics.optics.planar import depth_profile_from_stack
@@ -411,7 +412,7 @@ def test_depth_profile_fem_equals_tmm_in_pulsed_absorption():
 
 @pytest.mark.parametrize("backside", [False, True])
 def test_depth_profile_methods_agree_seed000(backside):
-    from femmag.geometry import seed000_spin_valve
+    from femmag.studies.seed000 import seed000_spin_valve
     from femmag.physics.optics.planar import depth_profile_from_stack
 
     stack = seed000_spin_valve()
@@ -477,7 +478,8 @@ def test_ife_field_as_magnetization_provider():
     """IFEField plugs into Magnetization.add_field (signature (points, t) -> (n, 3))."""
     from mpi4py import MPI
 
-    from femmag.geometry import build_1d, seed003_film
+    from femmag.geometry import build_1d
+    from femmag.studies.seed003 import seed003_film
     from femmag.physics.magnetization.module import Magnetization
     from femmag.physics.optics.planar import IFEField
 

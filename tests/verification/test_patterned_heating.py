@@ -24,7 +24,7 @@ import femmag  # noqa: F401
 from mpi4py import MPI
 
 from femmag.fields import FieldRegistry
-from femmag.geometry import seed003_film
+from femmag.studies.seed003 import seed003_film
 from femmag.geometry.patterned import LateralPattern, build_patterned
 from femmag.physics.heat.module import TwoTemperatureModel
 from femmag.physics.optics.patterned_absorption import PatternedAbsorption

@@ -10,21 +10,20 @@ from femmag.models.two_temperature_1d import (
     solve_two_temperature_1d,
     two_temperature_system,
 )
+from femmag.studies.seed003 import seed003_film_layers
 
 CURIE_TEMPERATURE = 550.0  # K, seed 003
 MJ_PER_CM2 = 10.0  # J/m²
 
 
 def copt_film(cells=10):
-    """S003-A film: CoPt 10 nm (physics-spec §4.4/§4.5)."""
-    return {"name": "CoPt", "thickness": 10e-9, "cells": cells, "n": 2.673 + 4.883j,
-            "gamma_e": 700.0, "G": 3e18, "C_l": 3.0e6, "kappa_e0": 30.0, "kappa_l": 2.0}
+    """S003-A film: CoPt 10 nm (physics-spec §4.4/§4.5, values from the materials library)."""
+    return seed003_film_layers(film_cells=cells)[0][0]
 
 
 def silica(cells=60, thickness=4e-6, **extra):
-    """Fused-silica substrate, geometrically graded from the film cell width."""
-    return {"name": "silica", "thickness": thickness, "cells": cells, "n": 1.4533,
-            "C": 1.64e6, "kappa": 1.38, **extra}
+    """Fused-silica substrate (S003-A), geometrically graded from the film cell width."""
+    return {**seed003_film_layers(substrate_cells=cells)[1], "thickness": thickness, **extra}
 
 
 # (F0 [mJ/cm²], T_e,max/T_c, T_e < T_c from [ps after the pulse peak], T_l,max/T_c, T_e(20 ps) [K])

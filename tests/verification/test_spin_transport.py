@@ -13,7 +13,8 @@ import pytest
 from mpi4py import MPI
 from scipy.integrate import solve_ivp
 
-from femmag.geometry.stack import Layer, Stack, seed000_spin_valve
+from femmag.geometry.stack import Layer, Stack
+from femmag.studies.seed000 import seed000_spin_valve
 from femmag.kernels.sd import SdParameters, m3tm_rhs
 from femmag.physics.spin.diffusion import SpinLayer
 from femmag.physics.spin.module import seed000_groups, spin_transport

@@ -39,15 +39,14 @@ import numpy as np
 import femmag  # noqa: F401  (dolfinx_solver before dolfinx)
 from femmag.kernels.sd import SdParameters
 from femmag.models.spin_valve import (
-    SEED000_LAYERS,
-    SEED000_OPTICS,
-    SEED000_THERMAL,
     MagneticLayer,
     SpinValveModel,
     SpinValveResult,
     TemperatureTraces,
     layer_temperatures,
 )
+from femmag.studies.seed000.stacks import SEED000_LAYERS, SEED000_OPTICS, seed000_spin_valve
+from femmag.studies.seed000.thermal import SEED000_THERMAL, seed000_thermal_library
 
 __all__ = [
     "SEED000_CALIBRATED",
@@ -106,7 +105,6 @@ def _fv_layers(thermal_by_group: Mapping[str, Mapping[str, Mapping[str, float]]]
 def _ballistic_cell_fractions(layers: list[dict], substrate: dict, cu_range: float,
                               short_ranges: Mapping[str, float]) -> np.ndarray:
     """Absorbed fraction per FV cell after ballistic transport (δ_b(Cu) = ``cu_range`` [m])."""
-    from femmag.geometry.stack import seed000_spin_valve
     from femmag.physics.optics.ballistic import ballistic_depth_profile
     from femmag.physics.optics.transfer_matrix import tmm_stack
     from femmag.models.two_temperature_1d import build_grid
@@ -328,7 +326,6 @@ def simulation_inputs(params: Mapping[str, float] | None = None) -> dict[str, An
         :func:`femmag.physics.spin.module.spin_transport` (ballistic spin transfer).
     """
     from femmag.physics.optics.ballistic import ballistic_absorption
-    from femmag.physics.spin.module import seed000_thermal_library
 
     p = plain() if params is None else dict(params)
     if p["G_Co_ref"] != SEED000_THERMAL["Co"]["G"] or p["G_Pt_ref"] != SEED000_THERMAL["Pt"]["G"]:

@@ -1,11 +1,9 @@
 """Seed-003 helpers for the scalar beam-centre model (physics-spec §3.8, §4.5, §5.5, §9.1).
 
-* The S003-A stack (CoPt 10 nm on fused silica) in one place, as the plain-SI dicts of
-  :mod:`femmag.models.two_temperature_1d`.
-* :class:`ElectronTemperatureTable`: film-averaged T_e(F, t) from the 1D reference, solved once per
-  distinct fluence and cached, usable as ``electron_temperature=`` of
-  :func:`femmag.models.beam_centre.run_scalar_model` (a phase diagram then needs one 1D solve
-  per fluence of its grid, not one per point).
+* :class:`~femmag.models.electron_temperature.ElectronTemperatureTable` (re-exported): film-averaged
+  T_e(F, t) of the S003-A stack from the 1D reference, solved once per distinct fluence and
+  cached, usable as ``electron_temperature=`` of :func:`femmag.models.beam_centre.run_scalar_model`
+  (a phase diagram then needs one 1D solve per fluence of its grid, not one per point).
 * :func:`final_states`: the scalar model over a whole grid of (F, D, κ_IFE, helicity, B0, λ) points,
   in memory-bounded chunks and optionally split over MPI ranks (gathered on every rank).
 * Classification (spec §3.8, seed 003 Fig. 5 caption): "switched" = σ− flips M+ and σ+ does not;
@@ -20,15 +18,17 @@ Times are relative to the pulse peak (t = 0); on the seed's axis the peak is at
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from femmag.kernels.llb import LLBParameters
-from femmag.models.beam_centre import S003_LLB, run_scalar_model
-from femmag.models.two_temperature_1d import solve_two_temperature_1d
+from femmag.materials import Library
+from femmag.models.beam_centre import S003_LLB, S003A_CONDUCTIVITY, run_scalar_model
+from femmag.models.electron_temperature import ElectronTemperatureTable
+from femmag.studies.seed003.stacks import FILM_MATERIAL
 from femmag.units import MU0
 
 __all__ = [
@@ -39,8 +39,6 @@ __all__ = [
     "NOT_SWITCHED",
     "OUTCOME_NAMES",
     "PULSE_FWHM",
-    "S003A_FILM",
-    "S003A_SUBSTRATE",
     "SATURATION_FIELD_0K",
     "SEED_PULSE_PEAK",
     "SWITCHED",
@@ -52,21 +50,15 @@ __all__ = [
     "opposing_disturbance",
 ]
 
-#: S003-A film (spec §4.5): CoPt 10 nm, n = 2.673 + 4.883i (A = 0.3725), 10 cells.
-S003A_FILM: Mapping[str, Any] = {
-    "name": "CoPt", "thickness": 10e-9, "cells": 10, "n": 2.673 + 4.883j, "gamma_e": 700.0,
-    "G": 3e18, "C_l": 3.0e6, "kappa_e0": 30.0, "kappa_l": 2.0}
-#: S003-A substrate: fused silica 4 µm, graded from the film cell width, fixed 300 K bottom.
-S003A_SUBSTRATE: Mapping[str, Any] = {
-    "name": "silica", "thickness": 4e-6, "cells": 60, "n": 1.4533, "C": 1.64e6, "kappa": 1.38}
 #: Pulse intensity FWHM τ_p [s].
 PULSE_FWHM = 140e-15
+_FILM = Library.default().get(FILM_MATERIAL)
 #: Curie temperature of the seed's virtual ferromagnet [K].
-CURIE_TEMPERATURE = 550.0
+CURIE_TEMPERATURE = float(_FILM.prop("curie_temperature").value)
 #: Pulse peak on the seed's time axis [s] (spec §4.5: 0.19-0.21 ps).
 SEED_PULSE_PEAK = 0.2e-12
-#: B_s,0K = μ0 M_s0 (M_s0 = 8e5 A/m) [T], the seed's normalization of B_i.
-SATURATION_FIELD_0K = MU0 * 8e5
+#: B_s,0K = μ0 M_s0 [T], the seed's normalization of B_i.
+SATURATION_FIELD_0K = MU0 * float(_FILM.prop("saturation_magnetization").value)
 #: κ_IFE = 1 T per mJ/cm² in SI [T m²/J].
 IFE_PER_MJ_CM2 = 0.1
 
@@ -74,85 +66,6 @@ IFE_PER_MJ_CM2 = 0.1
 NOT_SWITCHED, SWITCHED, DEMAGNETIZED, DISTURBANCE_DECIDED = 0, 1, 2, 3
 #: Names of the outcome codes (index = code).
 OUTCOME_NAMES = ("not switched", "switched", "demagnetized", "disturbance-decided")
-
-
-class ElectronTemperatureTable:
-    """Film-averaged electron (and lattice) temperature of the S003-A stack from the 1D reference.
-
-    Each distinct fluence is solved once (``solve_two_temperature_1d``, ~0.06 s) up to ``t_end``
-    and cached; calls interpolate the stored trace linearly in time (1 fs samples through the
-    pulse, 200 per decade after it). Before the 1D start (pulse peak − 6σ) T = T0.
-
-    Args:
-        t_end: end of the 1D solves [s] (≥ the last time asked for).
-        film, substrate: layer dicts (default S003-A).
-        pulse_duration: intensity FWHM [s].
-
-    Example:
-        >>> table = ElectronTemperatureTable(20e-12)
-        >>> round(float(table(26.0, np.array([20e-12]))[0]))  # 2.6 mJ/cm², T_e(20 ps) [K]
-        544
-    """
-
-    def __init__(self, t_end: float, *, film: Mapping[str, Any] = S003A_FILM,
-                 substrate: Mapping[str, Any] = S003A_SUBSTRATE,
-                 pulse_duration: float = PULSE_FWHM) -> None:
-        if not t_end > 0:
-            raise ValueError(f"ElectronTemperatureTable: t_end = {t_end!r} s must be > 0 "
-                             "(e.g. 100e-12).")
-        self.t_end = float(t_end)
-        self.film = dict(film)
-        self.substrate = dict(substrate)
-        self.pulse_duration = float(pulse_duration)
-        self._traces: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-
-    def _trace(self, fluence: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        key = round(float(fluence), 9)
-        if key not in self._traces:
-            if not (np.isfinite(key) and key >= 0):
-                raise ValueError(f"ElectronTemperatureTable: fluence {fluence!r} J/m² must be "
-                                 "finite and ≥ 0 (2.6 mJ/cm² = 26 J/m²).")
-            run = solve_two_temperature_1d([self.film], self.substrate, fluence=key,
-                                           duration=self.pulse_duration, arrival=0.0,
-                                           t_end=self.t_end)
-            name = self.film["name"]
-            self._traces[key] = (run.times, run.average("electron", name),
-                                 run.average("lattice", name))
-        return self._traces[key]
-
-    def __call__(self, fluence: float, times: np.ndarray) -> np.ndarray:
-        """T_e [K] at ``times`` [s] (relative to the pulse peak) for fluence F0 [J/m²]."""
-        return self.electron(fluence, times)
-
-    def electron(self, fluence: float, times: np.ndarray) -> np.ndarray:
-        """Film-averaged electron temperature [K] at ``times`` [s]."""
-        t, te, _ = self._trace(fluence)
-        self._check_times(times)
-        return np.interp(times, t, te)
-
-    def lattice(self, fluence: float, times: np.ndarray) -> np.ndarray:
-        """Film-averaged lattice temperature [K] at ``times`` [s]."""
-        t, _, tl = self._trace(fluence)
-        self._check_times(times)
-        return np.interp(times, t, tl)
-
-    def time_below_curie(self, fluence: float, curie_temperature: float = CURIE_TEMPERATURE
-                         ) -> float:
-        """Last time [s] T_e falls below T_c (inf: still above at ``t_end``; nan: never above)."""
-        t, te, _ = self._trace(fluence)
-        above = np.flatnonzero(te >= curie_temperature)
-        if above.size == 0:
-            return float("nan")
-        i = above[-1]
-        if i == te.size - 1:
-            return float("inf")
-        return float(t[i] + (curie_temperature - te[i]) * (t[i + 1] - t[i]) / (te[i + 1] - te[i]))
-
-    def _check_times(self, times: np.ndarray) -> None:
-        if np.max(times) > self.t_end * (1 + 1e-9):
-            raise ValueError(f"ElectronTemperatureTable: asked for t = {np.max(times):.3e} s "
-                             f"beyond t_end = {self.t_end:.3e} s; build the table with a "
-                             "larger t_end.")
 
 
 def opposing_disturbance(helicity: np.ndarray | float, level: float) -> np.ndarray:
@@ -194,7 +107,7 @@ def final_states(fluence: np.ndarray | float, *, diameter: np.ndarray | float = 
                  helicity: np.ndarray | float = -1.0, disturbance: np.ndarray | float = 0.0,
                  coupling: np.ndarray | float | None = None, times: np.ndarray,
                  temperature: ElectronTemperatureTable, llb: LLBParameters = S003_LLB,
-                 conductivity: float = 8e6, chunk: int = 1024, comm: Any = None) -> FinalStates:
+                 conductivity: float = S003A_CONDUCTIVITY, chunk: int = 1024, comm: Any = None) -> FinalStates:
     """Run the scalar model (thin-sheet B_i, 1D-reference T_e) on a grid of points.
 
     All point inputs broadcast to one flat shape (n,). The points are split in contiguous blocks
@@ -237,7 +150,7 @@ def final_states(fluence: np.ndarray | float, *, diameter: np.ndarray | float = 
         F, D, kappa, h, B0, lam_i = (c[idx] for c in columns)
         result = run_scalar_model(F, diameter=D, ife_coefficient=kappa, helicity=h,
                                   disturbance=B0, times=times, conductivity=conductivity,
-                                  electron_temperature=temperature,
+                                  electron_temperature=temperature.electron,
                                   llb=replace(llb, coupling=lam_i))
         mz = result.magnetization_z
         where = np.argmin(np.abs(mz), axis=0)
