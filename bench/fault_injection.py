@@ -37,7 +37,7 @@ CASE = textwrap.dedent("""
     import numpy as np
     import femmag
     from mpi4py import MPI
-    from femmag.geometry import seed003_film
+    from femmag.studies.seed003 import seed003_film
     from femmag.pulse import Pulse
     from femmag.simulation import Simulation, TimeStepping
 

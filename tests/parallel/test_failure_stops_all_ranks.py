@@ -18,7 +18,7 @@ ONE_RANK_FAILS_IN_A_RUN = """
 import femmag
 from mpi4py import MPI
 import numpy as np
-from femmag.geometry import seed003_film
+from femmag.studies.seed003 import seed003_film
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation
 

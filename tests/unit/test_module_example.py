@@ -14,7 +14,7 @@ import femmag  # noqa: F401  (before dolfinx)
 from femmag.physics.base import PhysicsModule
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping
-from femmag.geometry import seed003_film
+from femmag.studies.seed003 import seed003_film
 from femmag.units import to_si
 
 

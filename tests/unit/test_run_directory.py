@@ -10,7 +10,7 @@ import pytest
 from mpi4py import MPI
 
 import femmag  # noqa: F401  (before dolfinx)
-from femmag.geometry import seed003_film
+from femmag.studies.seed003 import seed003_film
 from femmag.io.rundir import OutputPathError, check_output_path, read_manifest
 from femmag.io.traces import read_trace
 from femmag.pulse import Pulse

@@ -15,7 +15,7 @@ import pytest
 from mpi4py import MPI
 
 import femmag  # noqa: F401  (before dolfinx)
-from femmag.geometry import seed003_film
+from femmag.studies.seed003 import seed003_film
 from femmag.io.checkpoint import CheckpointError
 from femmag.io.rundir import read_manifest
 from femmag.io.traces import read_trace
