@@ -11,12 +11,21 @@ Battiato, Carva & Oppeneer (PRL 105, 027203 (2010)) in its simplest, energy-only
 time-integrated form. This module returns the *thermalized* source q_b(ζ)/I_inc that replaces
 q_opt in :class:`~femmag.physics.optics.module.PulsedAbsorption`:
 
-    >>> profile = ballistic_depth_profile(optics.absorbed_power_density, stack,   # doctest: +SKIP
-    ...                                   {"Cu": "70 nm", "Pt": "2 nm", "Co": "3 nm", "Ta": "2 nm"})
-    >>> Simulation(stack, pulse, absorption=lambda domain, pulse, library:        # doctest: +SKIP
-    ...            PulsedAbsorption(domain, pulse, library, depth_profile=profile))
+    >>> from femmag.geometry import Layer, Stack
+    >>> from femmag.materials import Library
+    >>> from femmag.physics.optics.module import stack_optics
+    >>> stack = Stack([Layer("Pt", "Pt", "3 nm"), Layer("Cu", "Cu", "20 nm"),
+    ...                Layer("Co", "Co", "1 nm")], substrate=Layer("substrate", "fused_silica",
+    ...                                                             "200 nm"))
+    >>> optics = stack_optics(stack, 800e-9, Library.default())
+    >>> profile = ballistic_depth_profile(optics.absorbed_power_density, stack,
+    ...                                   {"Cu": "70 nm", "Pt": "2 nm", "Co": "3 nm"})
+    >>> print(f"Co absorbs {profile.optical_layer_absorption()['Co']:.4f} of the pump, "
+    ...       f"{profile.layer_absorption()['Co']:.4f} after ballistic transport")
+    Co absorbs 0.0162 of the pump, 0.0282 after ballistic transport
 
-or simply ``Simulation(..., absorption=ballistic_absorption({...}))``.
+In a run: ``Simulation(stack, pulse, absorption=ballistic_absorption({...}))``, or
+``Simulation(..., optics={"ballistic_range": True})`` for the library's ranges.
 
 Model (two-stream, along the film normal) [DER]
 ------------------------------------------------
