@@ -82,8 +82,8 @@ def spin_valve(t_end: float = 5 * PS, dt: float = 5e-15) -> list[tuple[str, floa
 def spin_valve_fem(t_end: float = 5 * PS, dt: str = "5 fs") -> list[tuple[str, float, str]]:
     """Time the in-Simulation run: FEM 2TM + s-d at quadrature points + transport (P)."""
     from femmag.geometry.stack import seed000_spin_valve
-    from femmag.physics.spin.module import (seed000_groups, seed000_thermal_library,
-                                               spin_transport)
+    from femmag.physics.spin.module import spin_transport
+    from femmag.studies.seed000.groups import seed000_groups, seed000_thermal_library
     from femmag.pulse import Pulse
     from femmag.simulation import Simulation, TimeStepping
 

@@ -16,7 +16,8 @@ from scipy.integrate import solve_ivp
 from femmag.geometry.stack import Layer, Stack, seed000_spin_valve
 from femmag.kernels.sd import SdParameters, m3tm_rhs
 from femmag.physics.spin.diffusion import SpinLayer
-from femmag.physics.spin.module import seed000_groups, spin_transport
+from femmag.physics.spin.module import spin_transport
+from femmag.studies.seed000.groups import seed000_groups
 from femmag.models.spin_valve import MagneticLayer, SpinValveModel, TemperatureTraces
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping

@@ -68,7 +68,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -80,58 +80,15 @@ from dolfinx import fem
 from mpi4py import MPI
 
 from femmag.kernels.sd import SdParameters, equilibrium_magnetization, sd_advance
+from femmag.physics.base import OutputField, PhysicsModule, StepFailure
 from femmag.physics.spin.diffusion import (TAG_BOTTOM, TAG_BULK_FACET, TAG_INTERFACE0, TAG_TOP,
                                            LayeredMesh, SpinDiffusion1D, SpinLayer)
+from femmag.solvers import SolverDivergedError
 from femmag.units import to_si
 
-__all__ = ["SpinTransport", "seed000_groups", "seed000_thermal_library", "spin_transport"]
+__all__ = ["LayerTemperatures", "SpinTransport", "spin_transport"]
 
 TRANSPORTS = ("diffusive", "ballistic", "none")
-
-
-def seed000_groups(stack: Any, names: Sequence[str] = ("free", "ref")) -> dict[str, list[str]]:
-    """FM groups of the seed-000 stack: ``{"free": [free_* regions], "ref": [ref_* regions]}``.
-
-    Args:
-        stack: :func:`femmag.geometry.stack.seed000_spin_valve` (full or simplified).
-        names: group name = region prefix (without the underscore).
-    """
-    groups = {g: [n for n in stack.names if n.startswith(f"{g}_")] for g in names}
-    empty = [g for g, regions in groups.items() if not regions]
-    if empty:
-        raise ValueError(f"seed000_groups: no stack layer starts with {[f'{g}_' for g in empty]}; "
-                         f"layers are {stack.names}")
-    return groups
-
-
-_THERMAL_KEYS = {"gamma_e": ("electron_heat_capacity_coefficient", "J/(m^3 K^2)"),
-                 "G": ("electron_phonon_coupling", "W/(m^3 K)"),
-                 "C_l": ("lattice_heat_capacity", "J/(m^3 K)"),
-                 "kappa_e0": ("electron_thermal_conductivity", "W/(m K)"),
-                 "kappa_l": ("lattice_thermal_conductivity", "W/(m K)"),
-                 "C": ("lattice_heat_capacity", "J/(m^3 K)"),
-                 "kappa": ("lattice_thermal_conductivity", "W/(m K)")}
-
-
-def seed000_thermal_library(library: Any = None) -> Any:
-    """The materials library with the thermal set of the finite-volume seed-000 reference.
-
-    :data:`femmag.models.spin_valve.SEED000_THERMAL` (the choices of bench/bench_2tm_1d.py, used
-    by :func:`~femmag.models.spin_valve.seed000_temperatures`) replaces γ_e, G, C_l, κ_e0, κ_l of
-    Co, Pt, Cu, Ta and C, κ of glass, so that the FEM 2TM solves the same problem as the FV
-    reference (e.g. G_Co 4e18 instead of the library's 4.5e18 W/m³K, κ_e0,Cu 245 vs 256 W/mK).
-
-    Args:
-        library: the library to start from (default: the packaged one).
-    """
-    from femmag.materials import Library
-    from femmag.models.spin_valve import SEED000_THERMAL
-
-    lib = Library.default() if library is None else library
-    for material, values in SEED000_THERMAL.items():
-        lib = lib.override(material, **{_THERMAL_KEYS[k][0]: f"{v} {_THERMAL_KEYS[k][1]}"
-                                        for k, v in values.items()})
-    return lib
 
 
 def spin_transport(**options: Any) -> Callable[[Any], SpinTransport]:
@@ -167,16 +124,24 @@ def _layered_mesh_from_vertices(z_vertices: np.ndarray, faces: np.ndarray) -> La
     return LayeredMesh(msh, cell_tags, facet_tags, faces)
 
 
-class SpinTransport:
+class LayerTemperatures(Protocol):
+    """Prescribed temperatures per FM group (e.g. :class:`femmag.models.spin_valve.TemperatureTraces`)."""
+
+    def at(self, layer: str, t: float) -> tuple[float, float]:
+        """(T_e, T_l) [K] of group ``layer`` at time t [s]; raises for an unknown group."""
+
+
+class SpinTransport(PhysicsModule):
     """s-d state at the quadrature points of the FM layers + spin transport, in a Simulation.
 
     Args:
-        simulation: the :class:`~femmag.simulation.Simulation` (its ``domain``, ``heat``,
-            ``library`` and ``initial_temperature`` are used; build it with ``modules=
-            [spin_transport(...)]``).
+        simulation: the :class:`~femmag.simulation.Simulation` (its ``domain``, ``stack``,
+            ``library``, ``initial_temperature`` and ``time_stepping`` are used; build it with
+            ``modules=[spin_transport(...)]``). T_e, T_l come from the registry field
+            ``"temperatures"``.
         ferromagnets: FM group name → stack regions (contiguous, top → bottom) sharing one set of
-            s-d parameters, e.g. :func:`seed000_groups`. Default: every region whose material has
-            a ``curie_temperature`` is its own group. Non-magnetic regions inside a group
+            s-d parameters, e.g. :func:`femmag.studies.seed000.groups.seed000_groups`. Default:
+            every region whose material has a ``curie_temperature`` is its own group. Non-magnetic regions inside a group
             (the Pt of [Co/Pt]ₙ) are part of the effective magnetic medium.
         sd: group name → :class:`SdParameters` (T_c, ρ [J], τ_s [s], τ_sd [s] or M3TM rate).
             Groups not given take them from the library material of their magnetic region(s):
@@ -196,9 +161,8 @@ class SpinTransport:
         delay: ballistic: t_d, e.g. ``"70 fs"``.
         initial: ``"P"``, ``"AP"`` or group → m_d(0).
         reversed_layer: the group reversed in AP (default: the lowest group).
-        temperatures: ``None`` (default: the FEM heat solution at the points) or a
-            :class:`~femmag.models.spin_valve.TemperatureTraces` with T_e(t), T_l(t) per group,
-            uniform over the group (e.g. the finite-volume reference of
+        temperatures: ``None`` (default: the FEM heat solution at the points) or
+            :class:`LayerTemperatures` T_e(t), T_l(t) per group, uniform over the group (e.g. the finite-volume reference of
             :func:`~femmag.models.spin_valve.seed000_temperatures`): separates the effect of the
             heat model from that of the pointwise s-d state.
         rtol: tolerance of the pointwise s-d integrator.
@@ -219,9 +183,9 @@ class SpinTransport:
                  outer: str | tuple[str, str] = "reflecting", degree: int = 1,
                  theta: float = 0.5, efficiency: float | tuple[float, float] = 1.0,
                  delay: Any = "70 fs", initial: str | Mapping[str, float] = "P",
-                 reversed_layer: str | None = None, temperatures: Any = None,
+                 reversed_layer: str | None = None,
+                 temperatures: LayerTemperatures | None = None,
                  rtol: float = 1e-6, lateral_spin_diffusion: bool = True) -> None:
-        self.simulation = simulation
         self.domain = simulation.domain
         self.library = simulation.library
         self.stack = simulation.stack
@@ -251,11 +215,11 @@ class SpinTransport:
         self._initial = self._resolve_initial(initial, reversed_layer)
         self._traces = temperatures
         if temperatures is not None:
-            missing = [g for g in self.names if g not in temperatures.electron
-                       or g not in temperatures.lattice]
-            if missing:
-                raise ValueError(f"{where}: the temperature traces have no group {missing}; they "
-                                 f"have {sorted(temperatures.electron)}")
+            if not callable(getattr(temperatures, "at", None)):
+                raise ValueError(f"{where}: temperatures must have a method at(group, t) -> "
+                                 f"(T_e, T_l), got {type(temperatures).__name__}")
+            for g in self.names:
+                temperatures.at(g, 0.0)  # raises for a group the traces do not have
         self._spin_layers = list(spin_layers) if spin_layers is not None else None
         self._conductances = interface_conductances
         self._outer, self._degree, self._theta = outer, degree, theta
@@ -483,6 +447,8 @@ class SpinTransport:
         self._update_output()
         fields.declare("d_magnetization", "1", "d magnetization m_d of the s-d model (DG0 cell "
                        "averages of the quadrature state)", self.name, self.d_magnetization)
+        fields.add_output(OutputField(self.d_magnetization, "1", "d magnetization m_d of the s-d "
+                                      "model (cell averages)"), self.name)
 
     def _setup_diffusion(self) -> None:
         # transport mesh vertices = heat mesh vertices across the transport stack (all ranks)
@@ -630,15 +596,27 @@ class SpinTransport:
 
     def _advance_points(self, dt: float, mu_start: np.ndarray, source: np.ndarray
                         ) -> tuple[np.ndarray, np.ndarray]:
+        """s-d step at every point; :class:`StepFailure` on every rank if one rank fails (the
+        transport solve after it is collective)."""
         m_new, mu_new = self.m_d.copy(), mu_start.copy()
+        error = ""
+        if not (np.all(self.Te_trial > 0) and np.all(self.Tl_trial > 0)):
+            error = (f"trial temperatures not positive (min T_e = {np.min(self.Te_trial):.4g} K, "
+                     f"min T_l = {np.min(self.Tl_trial):.4g} K)")
         for k, g in enumerate(self.names):
             s = self._slices[k]
-            if s.stop == s.start:
+            if s.stop == s.start or error:
                 continue
-            m_new[s], mu_new[s] = sd_advance(
-                self.m_d[s], mu_start[s], (self.Te_committed[s], self.Te_trial[s]),
-                (self.Tl_committed[s], self.Tl_trial[s]), dt, self._local[g],
-                mu_source=source[s], rtol=self.rtol)
+            try:
+                m_new[s], mu_new[s] = sd_advance(
+                    self.m_d[s], mu_start[s], (self.Te_committed[s], self.Te_trial[s]),
+                    (self.Tl_committed[s], self.Tl_trial[s]), dt, self._local[g],
+                    mu_source=source[s], rtol=self.rtol)
+            except RuntimeError as err:  # the s-d integrator's sub-step limit
+                error = str(err)
+        if self.comm.allreduce(int(bool(error)), op=MPI.MAX):
+            raise StepFailure(f"spin transport: s-d step of {dt:.4g} s failed: "
+                              f"{error or 'on another rank'}")
         return m_new, mu_new
 
     def step(self, t: float, dt: float) -> None:
@@ -670,14 +648,17 @@ class SpinTransport:
                 values = np.zeros(sd.V0.dofmap.index_map.size_local)
                 values[self._dg0_dofs] = per_cell
                 sd.set_cell_source(values)
-            sd.step(t, dt)
+            try:
+                sd.step(t, dt)
+            except SolverDivergedError as err:
+                raise StepFailure(f"spin transport: {err}") from err
             self.m_trial = m_new
             self.mu_trial = self._transported_mu()
         else:
             source = np.zeros(self.num_points)
             if self.transport == "ballistic" and any(e > 0 for e in self.efficiency):
                 if dt > self.delay * (1 + 1e-9):
-                    raise ValueError(f"SpinTransport: step {dt:.4g} s longer than the ballistic "
+                    raise StepFailure(f"SpinTransport: step {dt:.4g} s longer than the ballistic "
                                      f"delay {self.delay:.4g} s")
                 arrived = self._emitted_between(t - self.delay, t + dt - self.delay)
                 # group j receives what group 1 − j emitted (in its column), per volume, over dt
@@ -740,11 +721,6 @@ class SpinTransport:
             w = self.weights[s].reshape(len(c), nq)
             vals = (w * m[s].reshape(len(c), nq)).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-300)
             arr[self.V0.dofmap.list[c, 0]] = vals
-
-    @property
-    def output_functions(self) -> list[fem.Function]:
-        """Functions on the simulation mesh worth writing with the fields (DG0 m_d)."""
-        return [self.d_magnetization]
 
     # -- diagnostics ------------------------------------------------------------------------------
     def layer_averages(self) -> dict[str, dict[str, float]]:

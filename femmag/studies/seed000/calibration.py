@@ -328,7 +328,7 @@ def simulation_inputs(params: Mapping[str, float] | None = None) -> dict[str, An
         :func:`femmag.physics.spin.module.spin_transport` (ballistic spin transfer).
     """
     from femmag.physics.optics.ballistic import ballistic_absorption
-    from femmag.physics.spin.module import seed000_thermal_library
+    from femmag.studies.seed000.groups import seed000_thermal_library
 
     p = plain() if params is None else dict(params)
     if p["G_Co_ref"] != SEED000_THERMAL["Co"]["G"] or p["G_Pt_ref"] != SEED000_THERMAL["Pt"]["G"]:
