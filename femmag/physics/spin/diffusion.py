@@ -62,7 +62,6 @@ __all__ = [
     "SpinDiffusion1D",
     "SpinLayer",
     "build_layered_interval_mesh",
-    "pap_decompose",
     "read_magnetization_trace",
     "spin_source_from_rate",
 ]
@@ -193,27 +192,6 @@ def build_layered_interval_mesh(comm: MPI.Comm, thicknesses: Sequence[float],
     values[np.abs(zf - faces[-1]) < tol] = TAG_BOTTOM
     facet_tags = dolfinx.mesh.meshtags(msh, tdim - 1, facets, values)
     return LayeredMesh(msh, cell_tags, facet_tags, faces)
-
-
-def pap_decompose(parallel: np.ndarray, antiparallel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Split P and AP signals into free- and ref-layer parts (physics-spec §8.2).
-
-    With Δμ = Δμ^Free + p Δμ^Ref (p = +1 for P, −1 for AP):
-    Δμ^Free = ½(Δμ^P + Δμ^AP), Δμ^Ref = ½(Δμ^P − Δμ^AP).
-
-    Args:
-        parallel: signal measured/simulated in the P state (any shape).
-        antiparallel: the same in the AP state (same shape).
-
-    Returns:
-        (free-layer part, ref-layer part).
-    """
-    p = np.asarray(parallel, dtype=float)
-    ap = np.asarray(antiparallel, dtype=float)
-    if p.shape != ap.shape:
-        raise ValueError(f"pap_decompose: P and AP signals must have the same shape, got "
-                         f"{p.shape} and {ap.shape}; resample them on a common time axis first")
-    return 0.5 * (p + ap), 0.5 * (p - ap)
 
 
 _TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9, "ps": 1e-12, "fs": 1e-15}
