@@ -1,7 +1,8 @@
 """Seed-000 inputs of the FEM spin-valve runs: the ferromagnet groups and the FV thermal set.
 
-:func:`seed000_groups` names the two ferromagnets of :func:`femmag.geometry.stack.seed000_spin_valve`
-for :class:`~femmag.physics.spin.module.SpinTransport`; :func:`seed000_thermal_library` gives the
+:func:`seed000_groups` names the two ferromagnets of
+:func:`femmag.geometry.stack.seed000_spin_valve` for
+:class:`~femmag.physics.spin.module.SpinTransport`; :func:`seed000_thermal_library` gives the
 materials library the thermal parameters of the finite-volume reference, so that the FEM
 two-temperature model solves the same problem.
 """
