@@ -25,9 +25,10 @@ only needs a :class:`LayeredMesh` (mesh, cell tags = layer index + 1, facet tags
 
 Sources: per ferromagnetic layer a function S(t) [J/s] (uniform over the layer), e.g. from a
 magnetization trace via :class:`MagnetizationRateSource` (S_FM = −η_s (2/(N μ_B)) dM/dt, §7.1), or a
-spatial density (:meth:`SpinDiffusion1D.set_source_density`, used by the MMS test). Later, as a
-PhysicsModule, the module reads "magnetization_rate" per FM layer and writes "spin_accumulation"
-(the DG function :attr:`mu`).
+spatial density (:meth:`SpinDiffusion1D.set_source_density`, used by the MMS test), or a cell
+source (:meth:`SpinDiffusion1D.set_cell_source`, the pointwise coupling of
+:mod:`femmag.physics.spin.module`). The θ-scheme stepping is that of
+:class:`~femmag.physics.spin.dg_theta.DGThetaSpinDiffusion`.
 
 Parallel note: a 1D stack has a few hundred unknowns; distributing it costs more in communication
 than it saves (≈1 ms/step on 2 ranks vs ≈0.1 ms serial). Pass ``comm=MPI.COMM_SELF`` to keep a
@@ -312,8 +313,6 @@ class SpinDiffusion1D(DGThetaSpinDiffusion):
     """
 
     name = "spin_diffusion"
-    reads = ("magnetization_rate",)
-    writes = ("spin_accumulation",)
 
     def __init__(self, layers: Sequence[SpinLayer], interface_conductances: Sequence[float],
                  comm: MPI.Comm = MPI.COMM_WORLD,

@@ -22,7 +22,8 @@ With v = 1 on the layers all facet terms vanish, so the discrete total spin 2π�
 d/dt(total) = source − relaxation − surface loss exactly (θ-scheme; tested to 1e-8 per step).
 
 Time stepping: θ-scheme (½ Crank–Nicolson default, 1 backward Euler); M and K are assembled once,
-A = M/dt + θK and its MUMPS factorization are cached per dt.
+A = M/dt + θK and its MUMPS factorization are cached per dt
+(:class:`~femmag.physics.spin.dg_theta.DGThetaSpinDiffusion`).
 """
 
 from __future__ import annotations
