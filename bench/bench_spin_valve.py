@@ -81,8 +81,9 @@ def spin_valve(t_end: float = 5 * PS, dt: float = 5e-15) -> list[tuple[str, floa
 
 def spin_valve_fem(t_end: float = 5 * PS, dt: str = "5 fs") -> list[tuple[str, float, str]]:
     """Time the in-Simulation run: FEM 2TM + s-d at quadrature points + transport (P)."""
-    from femmag.physics.spin.module import seed000_groups, spin_transport
+    from femmag.physics.spin.module import spin_transport
     from femmag.studies.seed000 import seed000_spin_valve, seed000_thermal_library
+    from femmag.studies.seed000.groups import seed000_groups
     from femmag.pulse import Pulse
     from femmag.simulation import Simulation, TimeStepping
 

@@ -50,8 +50,9 @@ from femmag.kernels.sd import SdParameters
 from femmag.physics.optics.kerr import switching_time
 from femmag.physics.optics.module import stack_optics
 from femmag.physics.optics.ballistic import ballistic_absorption, ballistic_depth_profile, ballistic_ranges
-from femmag.physics.spin.module import seed000_groups, spin_transport
+from femmag.physics.spin.module import spin_transport
 from femmag.studies.seed000 import seed000_thermal_library
+from femmag.studies.seed000.groups import seed000_groups
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping
 

@@ -41,7 +41,8 @@ from femmag.studies.seed000.calibration import (
     run_fig3,
     simulation_inputs,
 )
-from femmag.physics.spin.module import seed000_groups, spin_transport
+from femmag.physics.spin.module import spin_transport
+from femmag.studies.seed000.groups import seed000_groups
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping
 

@@ -53,9 +53,10 @@ from femmag.kernels.sd import SdParameters
 from femmag.physics.optics.kerr import switching_time
 from femmag.materials import Library
 from femmag.physics.spin.diffusion import SpinLayer
-from femmag.physics.spin.module import seed000_groups, spin_transport
+from femmag.physics.spin.module import spin_transport
 from femmag.models.spin_valve import MagneticLayer, SpinValveModel
 from femmag.studies.seed000 import seed000_temperatures, seed000_thermal_library
+from femmag.studies.seed000.groups import seed000_groups
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping
 

@@ -79,7 +79,8 @@ def test_fem_confirms_lumped(calibrated):
     from femmag.studies.seed000 import seed000_spin_valve
     from femmag.physics.optics.kerr import switching_time
     from femmag.studies.seed000.calibration import simulation_inputs
-    from femmag.physics.spin.module import seed000_groups, spin_transport
+    from femmag.physics.spin.module import spin_transport
+    from femmag.studies.seed000.groups import seed000_groups
     from femmag.pulse import Pulse
     from femmag.simulation import Simulation, TimeStepping
 

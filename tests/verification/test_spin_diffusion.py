@@ -12,11 +12,11 @@ import ufl
 from dolfinx import fem
 from mpi4py import MPI
 
+from femmag.physics.optics.kerr import pap_decompose
 from femmag.physics.spin.diffusion import (
     MagnetizationRateSource,
     SpinDiffusion1D,
     SpinLayer,
-    pap_decompose,
     read_magnetization_trace,
 )
 from femmag.reference.spin_diffusion import (

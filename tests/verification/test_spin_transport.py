@@ -16,11 +16,13 @@ from scipy.integrate import solve_ivp
 from femmag.geometry.stack import Layer, Stack
 from femmag.studies.seed000 import seed000_spin_valve
 from femmag.kernels.sd import SdParameters, m3tm_rhs
-from femmag.physics.spin.diffusion import SpinLayer
-from femmag.physics.spin.module import seed000_groups, spin_transport
 from femmag.models.spin_valve import MagneticLayer, SpinValveModel, TemperatureTraces
+from femmag.physics.base import PhysicsModule
+from femmag.physics.spin.diffusion import SpinLayer
+from femmag.physics.spin.module import spin_transport
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping
+from femmag.studies.seed000.groups import seed000_groups
 
 PS, NM, EV = 1e-12, 1e-9, 1.602176634e-19
 N_CO, N_CU, G_REF = 1.13e48, 1.558e47, 1.96e15
@@ -353,7 +355,7 @@ def test_rz_rank_independent_traces(transport):
     assert rel < 1e-8, rel
 
 
-class RadialMoment:
+class RadialMoment(PhysicsModule):
     """A recorder module: the radial second moment X₂ = Σ_c r_c² (spins_μ − spins_d)_c of the
     total spin (cell-wise r_c² at the cell midpoints) and ∫ 4·2π∫(σ/2e²) μ r dA dt (trapezoid)."""
 
@@ -383,6 +385,12 @@ class RadialMoment:
 
     def commit(self):
         self.integral, self.rate = self.trial, self.trial_rate
+
+    def reject(self):
+        pass  # the trial is recomputed from the committed integral
+
+    def summary(self):
+        return "radial moment recorder"
 
 
 def test_rz_gaussian_beam_centre_demagnetizes_more_and_spins_spread_laterally():

@@ -56,6 +56,28 @@ __all__ = [
     "write_kerr_csv",
 ]
 
+
+def pap_decompose(parallel: np.ndarray, antiparallel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split P and AP signals into free- and ref-layer parts (physics-spec §8.2).
+
+    With Δμ = Δμ^Free + p Δμ^Ref (p = +1 for P, −1 for AP):
+    Δμ^Free = ½(Δμ^P + Δμ^AP), Δμ^Ref = ½(Δμ^P − Δμ^AP).
+
+    Args:
+        parallel: signal measured/simulated in the P state (any shape).
+        antiparallel: the same in the AP state (same shape).
+
+    Returns:
+        (free-layer part, ref-layer part).
+    """
+    p = np.asarray(parallel, dtype=float)
+    ap = np.asarray(antiparallel, dtype=float)
+    if p.shape != ap.shape:
+        raise ValueError(f"pap_decompose: P and AP signals must have the same shape, got "
+                         f"{p.shape} and {ap.shape}; resample them on a common time axis first")
+    return 0.5 * (p + ap), 0.5 * (p - ap)
+
+
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9, "ps": 1e-12, "fs": 1e-15}
 ANGLE_UNITS = {"rad": 1.0, "mrad": 1e-3, "urad": 1e-6, "deg": np.pi / 180.0}
 
@@ -239,27 +261,6 @@ class KerrSynthesizer:
 # ------------------------------------------------------------------------------------------------
 # analysis
 # ------------------------------------------------------------------------------------------------
-def pap_decompose(parallel: np.ndarray, antiparallel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Split P and AP signals into free- and ref-layer parts (physics-spec §8.2).
-
-    With Δμ = Δμ^Free + p Δμ^Ref (p = +1 for P, −1 for AP):
-    Δμ^Free = ½(Δμ^P + Δμ^AP), Δμ^Ref = ½(Δμ^P − Δμ^AP).
-
-    Args:
-        parallel: signal measured/simulated in the P state (any shape).
-        antiparallel: the same in the AP state (same shape).
-
-    Returns:
-        (free-layer part, ref-layer part).
-    """
-    p = np.asarray(parallel, dtype=float)
-    ap = np.asarray(antiparallel, dtype=float)
-    if p.shape != ap.shape:
-        raise ValueError(f"pap_decompose: P and AP signals must have the same shape, got "
-                         f"{p.shape} and {ap.shape}; resample them on a common time axis first")
-    return 0.5 * (p + ap), 0.5 * (p - ap)
-
-
 def normalized_changes(change: np.ndarray, static: complex) -> tuple[np.ndarray, np.ndarray]:
     """Δθ̄ = Δθ_K/θ_K^{Ms}, Δε̄ = Δε_K/ε_K^{Ms} (§8.1).
 

@@ -25,9 +25,10 @@ only needs a :class:`LayeredMesh` (mesh, cell tags = layer index + 1, facet tags
 
 Sources: per ferromagnetic layer a function S(t) [J/s] (uniform over the layer), e.g. from a
 magnetization trace via :class:`MagnetizationRateSource` (S_FM = −η_s (2/(N μ_B)) dM/dt, §7.1), or a
-spatial density (:meth:`SpinDiffusion1D.set_source_density`, used by the MMS test). Later, as a
-PhysicsModule, the module reads "magnetization_rate" per FM layer and writes "spin_accumulation"
-(the DG function :attr:`mu`).
+spatial density (:meth:`SpinDiffusion1D.set_source_density`, used by the MMS test), or a cell
+source (:meth:`SpinDiffusion1D.set_cell_source`, the pointwise coupling of
+:mod:`femmag.physics.spin.module`). The θ-scheme stepping is that of
+:class:`~femmag.physics.spin.dg_theta.DGThetaSpinDiffusion`.
 
 Parallel note: a 1D stack has a few hundred unknowns; distributing it costs more in communication
 than it saves (≈1 ms/step on 2 ranks vs ≈0.1 ms serial). Pass ``comm=MPI.COMM_SELF`` to keep a
@@ -53,7 +54,7 @@ from dolfinx import fem
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from femmag.solvers import StepSolverCache, check_ksp, lu_solver
+from femmag.physics.spin.dg_theta import DGThetaSpinDiffusion
 from femmag.units import E_CHARGE, MU_B
 
 __all__ = [
@@ -62,7 +63,6 @@ __all__ = [
     "SpinDiffusion1D",
     "SpinLayer",
     "build_layered_interval_mesh",
-    "pap_decompose",
     "read_magnetization_trace",
     "spin_source_from_rate",
 ]
@@ -195,27 +195,6 @@ def build_layered_interval_mesh(comm: MPI.Comm, thicknesses: Sequence[float],
     return LayeredMesh(msh, cell_tags, facet_tags, faces)
 
 
-def pap_decompose(parallel: np.ndarray, antiparallel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Split P and AP signals into free- and ref-layer parts (physics-spec §8.2).
-
-    With Δμ = Δμ^Free + p Δμ^Ref (p = +1 for P, −1 for AP):
-    Δμ^Free = ½(Δμ^P + Δμ^AP), Δμ^Ref = ½(Δμ^P − Δμ^AP).
-
-    Args:
-        parallel: signal measured/simulated in the P state (any shape).
-        antiparallel: the same in the AP state (same shape).
-
-    Returns:
-        (free-layer part, ref-layer part).
-    """
-    p = np.asarray(parallel, dtype=float)
-    ap = np.asarray(antiparallel, dtype=float)
-    if p.shape != ap.shape:
-        raise ValueError(f"pap_decompose: P and AP signals must have the same shape, got "
-                         f"{p.shape} and {ap.shape}; resample them on a common time axis first")
-    return 0.5 * (p + ap), 0.5 * (p - ap)
-
-
 _TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9, "ps": 1e-12, "fs": 1e-15}
 
 
@@ -308,7 +287,7 @@ class MagnetizationRateSource:
         return float(self.prefactor * np.interp(t, self.time, self.rate, left=0.0, right=0.0))
 
 
-class SpinDiffusion1D:
+class SpinDiffusion1D(DGThetaSpinDiffusion):
     """Transient spin diffusion through a 1D stack, DG in z, interface jumps, θ time stepping.
 
     Set up once, step many times::
@@ -334,8 +313,6 @@ class SpinDiffusion1D:
     """
 
     name = "spin_diffusion"
-    reads = ("magnetization_rate",)
-    writes = ("spin_accumulation",)
 
     def __init__(self, layers: Sequence[SpinLayer], interface_conductances: Sequence[float],
                  comm: MPI.Comm = MPI.COMM_WORLD,
@@ -362,11 +339,7 @@ class SpinDiffusion1D:
         if len(bcs) != 2 or any(b not in ("reflecting", "sink") for b in bcs):
             raise ValueError(f"SpinDiffusion1D: outer must be 'reflecting', 'sink' or a (top, "
                              f"bottom) pair of those, got {outer!r}")
-        if degree not in (1, 2):
-            raise ValueError(f"SpinDiffusion1D: degree must be 1 or 2, got {degree}")
-        if not 0.5 <= theta <= 1.0:
-            raise ValueError(f"SpinDiffusion1D: theta must be in [0.5, 1] (0.5 = Crank-Nicolson, "
-                             f"1 = backward Euler) for stability, got {theta}")
+        self._check_scheme("SpinDiffusion1D", degree, theta)
         self.outer = bcs
         self.degree = degree
         self.theta = float(theta)
@@ -381,17 +354,11 @@ class SpinDiffusion1D:
         self.mesh = layered_mesh.mesh
         self.faces = layered_mesh.faces
         self._setup_forms(penalty)
-        self.t = 0.0
+        self._init_stepping()
         self._sources: dict[int, Callable[[float], float]] = {}
         self._density_vec: PETSc.Vec | None = None
         self._density_rate = 0.0
         self._density_time: Callable[[float], float] = lambda t: 1.0
-        self._solvers = StepSolverCache(self._system_matrix, self.name,
-                                        self.MAX_CACHED_SOLVERS)
-        self._cell_source: fem.Function | None = None
-        self._cell_vec: PETSc.Vec | None = None
-        self._probe_cache: dict = {}  # probe points → (cells, owned-here mask)
-        self._steady_ksp: PETSc.KSP | None = None
 
     # ------------------------------------------------------------------ set-up
     def _cell_counts(self, cells_per_layer, cell_size, min_cells) -> list[int]:
@@ -480,9 +447,8 @@ class SpinDiffusion1D:
         self._layer_spin_capacity = np.array([
             self._allsum(fem.assemble_scalar(fem.form(half_dos * dx(i + 1))))
             for i in range(len(self.layers))])
-        self._work = [self.M.createVecRight() for _ in range(3)]
-        self._committed = self.mu.x.petsc_vec.copy()  # μ at self.t (trial lives in self.mu)
-        self._trial_t = 0.0
+        self._spin_vectors = self._layer_vecs  # b_i = ∫_layer_i (N/2) v
+        self._init_state()
 
     # ------------------------------------------------------------------ sources and state
     def set_layer_source(self, layer: str, source: float | Callable[[float], float]) -> None:
@@ -547,27 +513,20 @@ class SpinDiffusion1D:
             raise ValueError(f"SpinDiffusion1D: no layer named {layer!r}; layers are "
                              f"{list(self.layer_index)}") from None
 
-    def set_cell_source(self, values: np.ndarray) -> None:
-        """A piecewise-constant source S [J/s per unit volume of (N/2)] per cell (DG0 dof order),
-        added to the layer sources and held constant until the next call (both θ-ends of a step).
+    def _cell_source_forms(self) -> None:
+        v = ufl.TestFunction(self.V)
+        self._cell_form = fem.form(self._half_dos * self._cell_source * v * self._dx)
 
-        This is how a pointwise coupled model (e.g. the s-d model at the quadrature points of
-        :mod:`femmag.physics.spin.module`) feeds its −dM/dt cell by cell.
-        """
-        if self._cell_source is None:
-            self._cell_source = fem.Function(self.V0, name="spin_source_density")
-            v = ufl.TestFunction(self.V)
-            self._cell_form = fem.form(self._half_dos * self._cell_source * v * self._dx)
-            self._cell_vec = dolfinx.fem.petsc.create_vector(self.V)
-        values = np.asarray(values, dtype=float)
+    def _set_cell_values(self, values: np.ndarray) -> None:
         if values.shape != self._cell_source.x.array.shape:
             raise ValueError(f"SpinDiffusion1D.set_cell_source: need one value per cell "
                              f"({self._cell_source.x.array.shape[0]}), got {values.shape}")
         self._cell_source.x.array[:] = values
-        with self._cell_vec.localForm() as local:
-            local.set(0.0)
-        dolfinx.fem.petsc.assemble_vector(self._cell_vec, self._cell_form)
-        self._cell_vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+
+    @property
+    def _has_source(self) -> bool:
+        return bool(self._sources) or self._density_vec is not None or \
+            self._cell_source is not None
 
     def _source_vector(self, t: float, out: PETSc.Vec) -> None:
         out.set(0.0)
@@ -579,76 +538,6 @@ class SpinDiffusion1D:
             out.axpy(1.0, self._cell_vec)
 
     # ------------------------------------------------------------------ solving
-    #: factorizations kept (one per distinct Δt; adaptive stepping would otherwise grow it)
-    MAX_CACHED_SOLVERS = 8
-
-    def _system_matrix(self, dt: float) -> PETSc.Mat:
-        """θK + M/Δt."""
-        A = self.K.copy()
-        A.scale(self.theta)
-        A.axpy(1.0 / dt, self.M, structure=PETSc.Mat.Structure.SUBSET_NONZERO_PATTERN)
-        return A
-
-    def _solver(self, dt: float) -> PETSc.KSP:
-        return self._solvers.get(dt)
-
-    def _make_ksp(self, A: PETSc.Mat) -> PETSc.KSP:
-        return lu_solver(A, self.name)
-
-    def step(self, t: float, dt: float) -> None:
-        """Trial state μ(t + dt) from the committed state μ(t) (θ-scheme); see :meth:`commit`.
-
-        Calling :meth:`step` again before :meth:`commit` recomputes the trial from the same
-        committed state (e.g. with a changed source, in a fixed-point coupling loop).
-        """
-        if not dt > 0:
-            raise ValueError(f"SpinDiffusion1D.step: dt must be > 0 s, got {dt}")
-        if abs(t - self.t) > 1e-9 * dt:
-            raise ValueError(f"SpinDiffusion1D.step: t = {t:.6g} s but the committed state is at "
-                             f"{self.t:.6g} s; call commit() after each accepted step")
-        ksp = self._solver(dt)
-        rhs, tmp, src = self._work
-        x_old = self._committed
-        self.M.mult(x_old, rhs)
-        rhs.scale(1.0 / dt)
-        if self.theta < 1.0:
-            self.K.mult(x_old, tmp)
-            rhs.axpy(-(1.0 - self.theta), tmp)
-            self._source_vector(self.t, src)
-            rhs.axpy(1.0 - self.theta, src)
-        self._source_vector(self.t + dt, src)
-        rhs.axpy(self.theta, src)
-        ksp.solve(rhs, self.mu.x.petsc_vec)
-        check_ksp(ksp, "spin diffusion")
-        self.mu.x.scatter_forward()
-        self._trial_t = self.t + dt
-
-    def commit(self) -> None:
-        """Accept the trial state of the last :meth:`step`."""
-        self.mu.x.petsc_vec.copy(self._committed)
-        self.t = self._trial_t
-
-    def advance(self, dt: float) -> None:
-        """:meth:`step` then :meth:`commit`: μ from t to t + dt."""
-        self.step(self.t, dt)
-        self.commit()
-
-    def _sync_committed(self) -> None:
-        self.mu.x.petsc_vec.copy(self._committed)
-        self._trial_t = self.t
-
-    def solve_steady(self, t: float | None = None) -> None:
-        """Solve the steady state K μ = F(t) (sources evaluated at ``t``, default the current t)."""
-        if self._steady_ksp is None:
-            self._steady_ksp = self._make_ksp(self.K)
-        ksp = self._steady_ksp
-        src = self._work[2]
-        self._source_vector(self.t if t is None else t, src)
-        ksp.solve(src, self.mu.x.petsc_vec)
-        check_ksp(ksp, "spin diffusion (steady)")
-        self.mu.x.scatter_forward()
-        self._sync_committed()
-
     def run(self, t_end: float, dt: float, depths: Sequence[tuple[float, str]] = (),
             ) -> dict[str, np.ndarray]:
         """Step to ``t_end`` with step ``dt``, recording a history.
@@ -677,28 +566,6 @@ class SpinDiffusion1D:
         return {k: np.array(v) for k, v in rec.items()}
 
     # ------------------------------------------------------------------ outputs
-    def _allsum(self, value: float) -> float:
-        return self.comm.allreduce(float(value), op=MPI.SUM)
-
-    def total_spin(self) -> float:
-        """∫ (N/2) μ dz = ∫ (n↑ − n↓) dz [1/m²] (spins per area)."""
-        x = self.mu.x.petsc_vec
-        return float(sum(b.dot(x) for b in self._layer_vecs))  # b_i = ∫_layer_i (N/2) v
-
-    def total_spin_assembled(self) -> float:
-        """:meth:`total_spin` by direct integration of the DG function (independent check)."""
-        return self._allsum(fem.assemble_scalar(self._total_form))
-
-    def relaxation_rate(self) -> float:
-        """∫ (N/2) μ/τ_s dz [1/(m² s)]."""
-        return self._allsum(fem.assemble_scalar(self._relax_form))
-
-    def surface_loss_rate(self) -> float:
-        """Spin flowing out through sink faces [1/(m² s)] (Nitsche flux; 0 for reflecting faces)."""
-        if self._loss_form is None:
-            return 0.0
-        return self._allsum(fem.assemble_scalar(self._loss_form))
-
     def source_rate(self, t: float | None = None) -> float:
         """∫ (N/2) S dz [1/(m² s)] at time t (default the current time)."""
         t = self.t if t is None else t
@@ -719,17 +586,9 @@ class SpinDiffusion1D:
         Same values on all ranks.
         """
         key = tuple((float(z), name) for z, name in depths)
-        if key not in self._probe_cache:
-            self._probe_cache[key] = self._locate(key)
-        cells, mine = self._probe_cache[key]
         points = np.zeros((len(key), 3))
         points[:, 0] = [z for z, _ in key]
-        vals = np.zeros(len(key))
-        if np.any(mine):
-            vals[mine] = np.asarray(self.mu.eval(points[mine], cells[mine])).reshape(-1)
-        total = np.empty_like(vals)
-        self.comm.Allreduce(vals, total, op=MPI.SUM)
-        return total
+        return self._probe(key, points)
 
     def _locate(self, key) -> tuple[np.ndarray, np.ndarray]:
         """For each probe, a local owned cell of the right layer (on exactly one rank)."""
@@ -756,9 +615,7 @@ class SpinDiffusion1D:
             if hit.size:
                 cells[j] = hit[0]
         # keep each probe on the lowest rank that found it
-        found = np.where(cells >= 0, self.comm.rank, self.comm.size).astype(np.int64)
-        owner = np.empty_like(found)
-        self.comm.Allreduce(found, owner, op=MPI.MIN)
+        owner = self._lowest_owner(cells)
         if np.any(owner == self.comm.size):
             raise ValueError(f"SpinDiffusion1D.values_at: probes {key} not located on any rank")
         mine = owner == self.comm.rank
@@ -797,15 +654,6 @@ class SpinDiffusion1D:
         lines.append(f"  G_s = {self.interface_conductances} S/m²")
         return "\n".join(lines)
 
-    def destroy(self) -> None:
-        """Free the PETSc objects (collective)."""
-        self._solvers.destroy()
-        if self._steady_ksp is not None:
-            self._steady_ksp.destroy()
-            self._steady_ksp = None
-        for obj in (self.M, self.K, *self._layer_vecs, *self._avg_vecs, *self._work,
-                    self._committed):
-            obj.destroy()
-        if self._cell_vec is not None:
-            self._cell_vec.destroy()
-            self._cell_vec = None
+    @property
+    def _petsc_objects(self) -> list:
+        return [*self._layer_vecs, *self._avg_vecs]

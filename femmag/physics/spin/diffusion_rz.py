@@ -22,7 +22,8 @@ With v = 1 on the layers all facet terms vanish, so the discrete total spin 2π�
 d/dt(total) = source − relaxation − surface loss exactly (θ-scheme; tested to 1e-8 per step).
 
 Time stepping: θ-scheme (½ Crank–Nicolson default, 1 backward Euler); M and K are assembled once,
-A = M/dt + θK and its MUMPS factorization are cached per dt.
+A = M/dt + θK and its MUMPS factorization are cached per dt
+(:class:`~femmag.physics.spin.dg_theta.DGThetaSpinDiffusion`).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from dolfinx import fem
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from femmag.solvers import StepSolverCache, check_ksp, lu_solver
+from femmag.physics.spin.dg_theta import DGThetaSpinDiffusion
 from femmag.units import E_CHARGE
 
 __all__ = ["SpinDiffusionRZ", "gaussian_lateral_source"]
@@ -136,7 +137,7 @@ def _with_shared_facet_ghosts(domain: Any) -> Any:
     return rebuilt
 
 
-class SpinDiffusionRZ:
+class SpinDiffusionRZ(DGThetaSpinDiffusion):
     """Transient spin diffusion in the metal layers of an r-z Domain, DG, interface jumps, θ-scheme.
 
     Set up once, step many times::
@@ -170,8 +171,8 @@ class SpinDiffusionRZ:
     """
 
     name = "spin_diffusion_rz"
-    reads = ("magnetization_rate",)
-    writes = ("spin_accumulation",)
+    what = "spin diffusion r-z"
+    volume_factor = 2 * np.pi  # the diagnostics integrate over the full revolution
 
     def __init__(self, domain: Any, layers: Mapping[str, Any],
                  interface_conductances: Mapping[str, float], outer: str = "reflecting",
@@ -196,11 +197,7 @@ class SpinDiffusionRZ:
             raise ValueError(f"{where}: a region belongs to two layers: {regions}")
         if outer not in ("reflecting", "sink"):
             raise ValueError(f"{where}: outer must be 'reflecting' or 'sink', got {outer!r}")
-        if degree not in (1, 2):
-            raise ValueError(f"{where}: degree must be 1 or 2, got {degree}")
-        if not 0.5 <= theta <= 1.0:
-            raise ValueError(f"{where}: theta must be in [0.5, 1] (0.5 = Crank-Nicolson, "
-                             f"1 = backward Euler) for stability, got {theta}")
+        self._check_scheme(where, degree, theta)
         domain = _with_shared_facet_ghosts(domain)
         self.domain = domain
         self.mesh = domain.mesh
@@ -215,13 +212,8 @@ class SpinDiffusionRZ:
         self.degree = degree
         self.theta = float(theta)
         self._setup_forms(penalty)
-        self.t = 0.0
+        self._init_stepping()
         self._sources: dict[str, SourceRZ] = {}
-        self._solvers = StepSolverCache(self._system_matrix, self.name,
-                                        self.MAX_CACHED_SOLVERS)
-        self._cell_source: fem.Function | None = None
-        self._steady_ksp: PETSc.KSP | None = None
-        self._probe_cache: dict = {}
 
     # ------------------------------------------------------------------ checks
     @staticmethod
@@ -362,9 +354,8 @@ class SpinDiffusionRZ:
         self._total_form = fem.form(half_dos * mu * r * dx_all)
         self._relax_form = fem.form(relax * mu * r * dx_all)
         self._loss_form = fem.form(loss) if loss is not None else None
-        self._work = [self.M.createVecRight() for _ in range(3)]
-        self._committed = self.mu.x.petsc_vec.copy()
-        self._trial_t = 0.0
+        self._spin_vectors = list(self._layer_spin_vecs.values())
+        self._init_state()
 
     def _sink_terms(self, stiff, u, v, g, h, listed, alpha, ds, dS):
         """Nitsche μ = 0 on the metal stack's top face and on faces towards unlisted regions."""
@@ -423,8 +414,7 @@ class SpinDiffusionRZ:
             self.mu.interpolate(lambda x, f=func: np.asarray(f(x[0], x[1]), dtype=float)
                                 * np.ones(x.shape[1]), cells0=self.domain.cells(self.regions[name]))
         self.mu.x.scatter_forward()
-        self.mu.x.petsc_vec.copy(self._committed)
-        self._trial_t = self.t
+        self._sync_committed()
 
     def set_cell_source(self, values: np.ndarray) -> None:
         """A piecewise-constant source S [J/s] per cell (DG0 dof order of :attr:`V0`, owned
@@ -437,25 +427,22 @@ class SpinDiffusionRZ:
         Raises:
             ValueError: if ``values`` does not have one entry per owned cell.
         """
-        if self._cell_source is None:
-            self._cell_source = fem.Function(self.V0, name="spin_source_density")
-            v = ufl.TestFunction(self.V)
-            self._cell_form = fem.form(self._half_dos * self._cell_source * v * self._r
-                                       * self._dx_all)
-            self._cell_rate_form = fem.form(self._half_dos * self._cell_source * self._r
-                                            * self._dx_all)
-            self._cell_vec = dolfinx.fem.petsc.create_vector(self.V)
-        values = np.asarray(values, dtype=float)
+        super().set_cell_source(values)
+
+    def _cell_source_forms(self) -> None:
+        v = ufl.TestFunction(self.V)
+        self._cell_form = fem.form(self._half_dos * self._cell_source * v * self._r
+                                   * self._dx_all)
+        self._cell_rate_form = fem.form(self._half_dos * self._cell_source * self._r
+                                        * self._dx_all)
+
+    def _set_cell_values(self, values: np.ndarray) -> None:
         n_owned = self.V0.dofmap.index_map.size_local
         if values.shape != (n_owned,):
             raise ValueError(f"SpinDiffusionRZ.set_cell_source: need one value per owned cell "
                              f"({n_owned}), got shape {values.shape}")
         self._cell_source.x.array[:n_owned] = values
         self._cell_source.x.scatter_forward()
-        with self._cell_vec.localForm() as local:
-            local.set(0.0)
-        dolfinx.fem.petsc.assemble_vector(self._cell_vec, self._cell_form)
-        self._cell_vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
 
     @property
     def _has_source(self) -> bool:
@@ -483,96 +470,7 @@ class SpinDiffusionRZ:
         if self._cell_source is not None:
             out.axpy(1.0, self._cell_vec)
 
-    # ------------------------------------------------------------------ solving
-    def _make_ksp(self, A: PETSc.Mat) -> PETSc.KSP:
-        return lu_solver(A, self.name)
-
-    #: factorizations kept (one per distinct Δt; adaptive stepping would otherwise grow it)
-    MAX_CACHED_SOLVERS = 8
-
-    def _system_matrix(self, dt: float) -> PETSc.Mat:
-        """θK + M/Δt."""
-        A = self.K.copy()
-        A.scale(self.theta)
-        A.axpy(1.0 / dt, self.M, structure=PETSc.Mat.Structure.SUBSET_NONZERO_PATTERN)
-        return A
-
-    def _solver(self, dt: float) -> PETSc.KSP:
-        return self._solvers.get(dt)
-
-    def step(self, t: float, dt: float) -> None:
-        """Trial state μ(t + dt) from the committed μ(t) (θ-scheme); accept with :meth:`commit`."""
-        if not dt > 0:
-            raise ValueError(f"SpinDiffusionRZ.step: dt must be > 0 s, got {dt}")
-        if abs(t - self.t) > 1e-9 * dt:
-            raise ValueError(f"SpinDiffusionRZ.step: t = {t:.6g} s but the committed state is at "
-                             f"{self.t:.6g} s; call commit() after each accepted step")
-        ksp = self._solver(dt)
-        rhs, tmp, src = self._work
-        self.M.mult(self._committed, rhs)
-        rhs.scale(1.0 / dt)
-        if self.theta < 1.0:
-            self.K.mult(self._committed, tmp)
-            rhs.axpy(-(1.0 - self.theta), tmp)
-            if self._has_source:
-                self._source_vector(self.t, src)
-                rhs.axpy(1.0 - self.theta, src)
-        if self._has_source:
-            self._source_vector(self.t + dt, src)
-            rhs.axpy(self.theta, src)
-        ksp.solve(rhs, self.mu.x.petsc_vec)
-        check_ksp(ksp, "spin diffusion r-z")
-        self.mu.x.scatter_forward()
-        self._trial_t = self.t + dt
-
-    def commit(self) -> None:
-        """Accept the trial state of the last :meth:`step`."""
-        self.mu.x.petsc_vec.copy(self._committed)
-        self.t = self._trial_t
-
-    def advance(self, dt: float) -> None:
-        """:meth:`step` then :meth:`commit`: μ from t to t + dt."""
-        self.step(self.t, dt)
-        self.commit()
-
-    def solve_steady(self, t: float | None = None) -> None:
-        """Steady state K μ = F(t) (sources at ``t``, default the current time)."""
-        if self._steady_ksp is None:
-            self._steady_ksp = self._make_ksp(self.K)
-        src = self._work[2]
-        self._source_vector(self.t if t is None else t, src)
-        self._steady_ksp.solve(src, self.mu.x.petsc_vec)
-        check_ksp(self._steady_ksp, "spin diffusion r-z (steady)")
-        self.mu.x.scatter_forward()
-        self.mu.x.petsc_vec.copy(self._committed)
-        self._trial_t = self.t
-
     # ------------------------------------------------------------------ outputs
-    def _allsum(self, value: float) -> float:
-        return self.comm.allreduce(float(value), op=MPI.SUM)
-
-    def total_spin(self) -> float:
-        """2π ∫(N/2) μ r dr dz = number of excess spins n↑ − n↓ [1] (exact discrete total).
-
-        Collective (PETSc dot products): call it on every rank.
-        """
-        x = self.mu.x.petsc_vec
-        return 2 * np.pi * float(sum(b.dot(x) for b in self._layer_spin_vecs.values()))
-
-    def total_spin_assembled(self) -> float:
-        """:meth:`total_spin` by direct integration (independent check) [1]."""
-        return 2 * np.pi * self._allsum(fem.assemble_scalar(self._total_form))
-
-    def relaxation_rate(self) -> float:
-        """2π ∫(N/2) μ/τ_s r dr dz [1/s]."""
-        return 2 * np.pi * self._allsum(fem.assemble_scalar(self._relax_form))
-
-    def surface_loss_rate(self) -> float:
-        """Spins leaving through sink faces [1/s] (0 for reflecting faces)."""
-        if self._loss_form is None:
-            return 0.0
-        return 2 * np.pi * self._allsum(fem.assemble_scalar(self._loss_form))
-
     def source_rate(self, t: float | None = None) -> float:
         """2π ∫(N/2) S r dr dz [1/s] at time t (default the current time)."""
         rate = 0.0
@@ -619,18 +517,10 @@ class SpinDiffusionRZ:
             ValueError: if a point lies in no cell of its layer.
         """
         key = tuple((float(r), float(z), str(name)) for r, z, name in points)
-        if key not in self._probe_cache:
-            self._probe_cache[key] = self._locate(key)
-        cells, mine = self._probe_cache[key]
         xyz = np.zeros((len(key), 3))
         xyz[:, 0] = [k[0] for k in key]
         xyz[:, 1] = [k[1] for k in key]
-        vals = np.zeros(len(key))
-        if np.any(mine):
-            vals[mine] = np.asarray(self.mu.eval(xyz[mine], cells[mine])).reshape(-1)
-        total = np.empty_like(vals)
-        self.comm.Allreduce(vals, total, op=MPI.SUM)
-        return total
+        return self._probe(key, xyz)
 
     def _locate(self, key) -> tuple[np.ndarray, np.ndarray]:
         cells = np.full(len(key), -1, dtype=np.int32)
@@ -652,9 +542,7 @@ class SpinDiffusionRZ:
                 links = links[np.isin(links, owned)]
                 if links.size:
                     cells[j] = links[0]
-        found = np.where(cells >= 0, self.comm.rank, self.comm.size).astype(np.int64)
-        owner = np.empty_like(found)
-        self.comm.Allreduce(found, owner, op=MPI.MIN)
+        owner = self._lowest_owner(cells)
         if np.any(owner == self.comm.size):
             bad = [key[j] for j in np.flatnonzero(owner == self.comm.size)]
             raise ValueError(f"SpinDiffusionRZ.values_at: points {bad} lie in no cell of their "
@@ -676,14 +564,6 @@ class SpinDiffusionRZ:
             lines.append(f"  G_s({name}) = {G:.3g} S/m²")
         return "\n".join(lines)
 
-    def destroy(self) -> None:
-        """Free the PETSc objects (collective)."""
-        self._solvers.destroy()
-        if self._steady_ksp is not None:
-            self._steady_ksp.destroy()
-            self._steady_ksp = None
-        if self._cell_source is not None:
-            self._cell_vec.destroy()
-        for obj in (self.M, self.K, self._source_vec, *self._layer_spin_vecs.values(),
-                    *self._avg_vecs.values(), *self._work, self._committed):
-            obj.destroy()
+    @property
+    def _petsc_objects(self) -> list:
+        return [self._source_vec, *self._layer_spin_vecs.values(), *self._avg_vecs.values()]

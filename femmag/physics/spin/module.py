@@ -61,77 +61,30 @@ On r-z meshes (``mesh="rz"``, a laterally Gaussian beam) every radius has its ow
   - ``"ballistic"`` works per radius: the points of the structured r-z mesh form columns of
     equal r, and what group i emits in a column arrives in the same column of group j.
 
+Each transport × mesh is a strategy of :mod:`femmag.physics.spin.transports`, chosen when the
+module is built (:attr:`SpinTransport.transport_model`).
+
 Limits: diffusive and ballistic transports on ``"1d"`` and ``"rz"`` meshes only.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
 import femmag  # noqa: F401  (dolfinx_solver before dolfinx)
-import dolfinx
-import dolfinx.fem.petsc
-import ufl
 from dolfinx import fem
 from mpi4py import MPI
 
 from femmag.kernels.sd import SdParameters, equilibrium_magnetization, sd_advance
-from femmag.physics.spin.diffusion import (TAG_BOTTOM, TAG_BULK_FACET, TAG_INTERFACE0, TAG_TOP,
-                                           LayeredMesh, SpinDiffusion1D, SpinLayer)
+from femmag.physics.base import OutputField, PhysicsModule, StepFailure
+from femmag.physics.spin.diffusion import SpinLayer
+from femmag.physics.spin.transports import TRANSPORTS, DiffusiveRZ, Transport, make_transport
 from femmag.units import to_si
 
-__all__ = ["SpinTransport", "seed000_groups", "seed000_thermal_library", "spin_transport"]
-
-TRANSPORTS = ("diffusive", "ballistic", "none")
-
-
-def seed000_groups(stack: Any, names: Sequence[str] = ("free", "ref")) -> dict[str, list[str]]:
-    """FM groups of the seed-000 stack: ``{"free": [free_* regions], "ref": [ref_* regions]}``.
-
-    Args:
-        stack: :func:`femmag.geometry.stack.seed000_spin_valve` (full or simplified).
-        names: group name = region prefix (without the underscore).
-    """
-    groups = {g: [n for n in stack.names if n.startswith(f"{g}_")] for g in names}
-    empty = [g for g, regions in groups.items() if not regions]
-    if empty:
-        raise ValueError(f"seed000_groups: no stack layer starts with {[f'{g}_' for g in empty]}; "
-                         f"layers are {stack.names}")
-    return groups
-
-
-_THERMAL_KEYS = {"gamma_e": ("electron_heat_capacity_coefficient", "J/(m^3 K^2)"),
-                 "G": ("electron_phonon_coupling", "W/(m^3 K)"),
-                 "C_l": ("lattice_heat_capacity", "J/(m^3 K)"),
-                 "kappa_e0": ("electron_thermal_conductivity", "W/(m K)"),
-                 "kappa_l": ("lattice_thermal_conductivity", "W/(m K)"),
-                 "C": ("lattice_heat_capacity", "J/(m^3 K)"),
-                 "kappa": ("lattice_thermal_conductivity", "W/(m K)")}
-
-
-def seed000_thermal_library(library: Any = None) -> Any:
-    """The materials library with the thermal set of the finite-volume seed-000 reference.
-
-    :data:`femmag.models.spin_valve.SEED000_THERMAL` (the choices of bench/bench_2tm_1d.py, used
-    by :func:`~femmag.models.spin_valve.seed000_temperatures`) replaces γ_e, G, C_l, κ_e0, κ_l of
-    Co, Pt, Cu, Ta and C, κ of glass, so that the FEM 2TM solves the same problem as the FV
-    reference (e.g. G_Co 4e18 instead of the library's 4.5e18 W/m³K, κ_e0,Cu 245 vs 256 W/mK).
-
-    Args:
-        library: the library to start from (default: the packaged one).
-    """
-    from femmag.materials import Library
-    from femmag.models.spin_valve import SEED000_THERMAL
-
-    lib = Library.default() if library is None else library
-    for material, values in SEED000_THERMAL.items():
-        lib = lib.override(material, **{_THERMAL_KEYS[k][0]: f"{v} {_THERMAL_KEYS[k][1]}"
-                                        for k, v in values.items()})
-    return lib
+__all__ = ["LayerTemperatures", "SpinTransport", "spin_transport"]
 
 
 def spin_transport(**options: Any) -> Callable[[Any], SpinTransport]:
@@ -139,45 +92,27 @@ def spin_transport(**options: Any) -> Callable[[Any], SpinTransport]:
     return lambda simulation: SpinTransport(simulation, **options)
 
 
-def _layered_mesh_from_vertices(z_vertices: np.ndarray, faces: np.ndarray) -> LayeredMesh:
-    """A COMM_SELF interval mesh with the given vertices (top first) and the tags of
-    :func:`femmag.physics.spin.diffusion.build_layered_interval_mesh`."""
-    n = z_vertices.size - 1
-    msh = dolfinx.mesh.create_interval(MPI.COMM_SELF, n, [0.0, float(n)])
-    x = msh.geometry.x
-    x[:, 0] = np.interp(x[:, 0], np.arange(n + 1, dtype=float), z_vertices)
-    tdim = msh.topology.dim
-    msh.topology.create_connectivity(tdim - 1, tdim)
-    n_cells = msh.topology.index_map(tdim).size_local
-    cells = np.arange(n_cells, dtype=np.int32)
-    mid = dolfinx.mesh.compute_midpoints(msh, tdim, cells)[:, 0]
-    n_layers = faces.size - 1
-    layer_of_cell = np.clip(np.searchsorted(-faces, -mid) - 1, 0, n_layers - 1)
-    cell_tags = dolfinx.mesh.meshtags(msh, tdim, cells, (layer_of_cell + 1).astype(np.int32))
-    n_facets = msh.topology.index_map(tdim - 1).size_local
-    facets = np.arange(n_facets, dtype=np.int32)
-    zf = dolfinx.mesh.compute_midpoints(msh, tdim - 1, facets)[:, 0]
-    tol = 1e-6 * float(np.min(np.abs(np.diff(z_vertices))))
-    values = np.full(n_facets, TAG_BULK_FACET, dtype=np.int32)
-    for k, zk in enumerate(faces[1:-1]):
-        values[np.abs(zf - zk) < tol] = TAG_INTERFACE0 + k
-    values[np.abs(zf - faces[0]) < tol] = TAG_TOP
-    values[np.abs(zf - faces[-1]) < tol] = TAG_BOTTOM
-    facet_tags = dolfinx.mesh.meshtags(msh, tdim - 1, facets, values)
-    return LayeredMesh(msh, cell_tags, facet_tags, faces)
+class LayerTemperatures(Protocol):
+    """Prescribed temperatures per FM group, e.g. a
+    :class:`femmag.models.spin_valve.TemperatureTraces`."""
+
+    def at(self, layer: str, t: float) -> tuple[float, float]:
+        """(T_e, T_l) [K] of group ``layer`` at time t [s]; raises for an unknown group."""
 
 
-class SpinTransport:
+class SpinTransport(PhysicsModule):
     """s-d state at the quadrature points of the FM layers + spin transport, in a Simulation.
 
     Args:
-        simulation: the :class:`~femmag.simulation.Simulation` (its ``domain``, ``heat``,
-            ``library`` and ``initial_temperature`` are used; build it with ``modules=
-            [spin_transport(...)]``).
+        simulation: the :class:`~femmag.simulation.Simulation` (its ``domain``, ``stack``,
+            ``library``, ``initial_temperature`` and ``time_stepping`` are used; build it with
+            ``modules=[spin_transport(...)]``). T_e, T_l come from the registry field
+            ``"temperatures"``.
         ferromagnets: FM group name → stack regions (contiguous, top → bottom) sharing one set of
-            s-d parameters, e.g. :func:`seed000_groups`. Default: every region whose material has
-            a ``curie_temperature`` is its own group. Non-magnetic regions inside a group
-            (the Pt of [Co/Pt]ₙ) are part of the effective magnetic medium.
+            s-d parameters, e.g. :func:`femmag.studies.seed000.groups.seed000_groups`. Default:
+            every region whose material has a ``curie_temperature`` is its own group.
+            Non-magnetic regions inside a group (the Pt of [Co/Pt]ₙ) are part of the effective
+            magnetic medium.
         sd: group name → :class:`SdParameters` (T_c, ρ [J], τ_s [s], τ_sd [s] or M3TM rate).
             Groups not given take them from the library material of their magnetic region(s):
             ``curie_temperature``, ``sd_rho``, ``spin_relaxation_time`` and ``sd_coupling_time``
@@ -196,11 +131,10 @@ class SpinTransport:
         delay: ballistic: t_d, e.g. ``"70 fs"``.
         initial: ``"P"``, ``"AP"`` or group → m_d(0).
         reversed_layer: the group reversed in AP (default: the lowest group).
-        temperatures: ``None`` (default: the FEM heat solution at the points) or a
-            :class:`~femmag.models.spin_valve.TemperatureTraces` with T_e(t), T_l(t) per group,
-            uniform over the group (e.g. the finite-volume reference of
-            :func:`~femmag.models.spin_valve.seed000_temperatures`): separates the effect of the
-            heat model from that of the pointwise s-d state.
+        temperatures: ``None`` (default: the FEM heat solution at the points) or
+            :class:`LayerTemperatures`: T_e(t), T_l(t) per group, uniform over the group (e.g.
+            the finite-volume reference of :func:`~femmag.models.spin_valve.seed000_temperatures`):
+            separates the effect of the heat model from that of the pointwise s-d state.
         rtol: tolerance of the pointwise s-d integrator.
         lateral_spin_diffusion: diffusive on r-z: False switches the radial spin transport off
             (every radius an independent 1D column; a reference for the lateral spreading).
@@ -219,9 +153,9 @@ class SpinTransport:
                  outer: str | tuple[str, str] = "reflecting", degree: int = 1,
                  theta: float = 0.5, efficiency: float | tuple[float, float] = 1.0,
                  delay: Any = "70 fs", initial: str | Mapping[str, float] = "P",
-                 reversed_layer: str | None = None, temperatures: Any = None,
+                 reversed_layer: str | None = None,
+                 temperatures: LayerTemperatures | None = None,
                  rtol: float = 1e-6, lateral_spin_diffusion: bool = True) -> None:
-        self.simulation = simulation
         self.domain = simulation.domain
         self.library = simulation.library
         self.stack = simulation.stack
@@ -251,36 +185,17 @@ class SpinTransport:
         self._initial = self._resolve_initial(initial, reversed_layer)
         self._traces = temperatures
         if temperatures is not None:
-            missing = [g for g in self.names if g not in temperatures.electron
-                       or g not in temperatures.lattice]
-            if missing:
-                raise ValueError(f"{where}: the temperature traces have no group {missing}; they "
-                                 f"have {sorted(temperatures.electron)}")
-        self._spin_layers = list(spin_layers) if spin_layers is not None else None
-        self._conductances = interface_conductances
-        self._outer, self._degree, self._theta = outer, degree, theta
-        if transport == "diffusive":
-            self._check_spin_layers()
-        if transport == "ballistic":
-            if len(self.names) != 2:
-                raise ValueError(f"{where}: ballistic transport couples exactly two FM groups, "
-                                 f"got {self.names}")
-            eta = (float(efficiency),) * 2 if np.isscalar(efficiency) else tuple(efficiency)
-            if len(eta) != 2 or not all(0.0 <= e <= 1.0 for e in eta):
-                raise ValueError(f"{where}: efficiency must be in [0, 1] (or a pair), got "
-                                 f"{efficiency!r}")
-            self.efficiency = eta
-            self.delay = to_si(delay, "time", "SpinTransport.delay")
-            if any(e > 0 for e in eta) and not self.delay > 0:
-                raise ValueError(f"{where}: the ballistic delay must be > 0 s, got {delay!r}")
-            dt_max = getattr(getattr(simulation, "time_stepping", None), "dt_max_s", 0.0)
-            if any(e > 0 for e in eta) and dt_max > self.delay * (1 + 1e-9):
-                raise ValueError(f"{where}: the largest time step ({dt_max * 1e15:.4g} fs) must "
-                                 f"not exceed the ballistic delay ({self.delay * 1e15:.4g} fs); "
-                                 f"use TimeStepping(dt_max=...) <= delay")
-        else:
-            self.efficiency = (0.0, 0.0)
-            self.delay = 0.0
+            if not callable(getattr(temperatures, "at", None)):
+                raise ValueError(f"{where}: temperatures must have a method at(group, t) -> "
+                                 f"(T_e, T_l), got {type(temperatures).__name__}")
+            for g in self.names:
+                temperatures.at(g, 0.0)  # raises for a group the traces do not have
+        dt_max = getattr(getattr(simulation, "time_stepping", None), "dt_max_s", 0.0)
+        self.transport_model: Transport = make_transport(
+            self, transport, coupling=coupling, spin_layers=spin_layers,
+            interface_conductances=interface_conductances, outer=outer, degree=degree,
+            theta=theta, efficiency=efficiency, delay=delay, dt_max=dt_max,
+            lateral_diffusion=self.lateral_spin_diffusion)
 
     # -- input resolution -------------------------------------------------------------------------
     def _resolve_groups(self, ferromagnets: Mapping[str, Sequence[str]] | None
@@ -379,40 +294,6 @@ class SpinTransport:
         regions = self.groups[g]  # Stack.bounds gives (bottom, top)
         return self.stack.bounds(regions[0])[1], self.stack.bounds(regions[-1])[0]
 
-    def _check_spin_layers(self) -> None:
-        where = "SpinTransport (diffusive)"
-        if self._spin_layers is None or self._conductances is None:
-            raise ValueError(f"{where}: give spin_layers (the SpinDiffusion1D stack, FM entries "
-                             f"named like the groups {self.names}) and interface_conductances")
-        regions = self.domain.layer_regions()
-        spans = []
-        for la in self._spin_layers:
-            if la.name in self.groups:
-                if not la.is_ferromagnet:
-                    raise ValueError(f"{where}: spin layer '{la.name}' is an FM group: set "
-                                     f"is_ferromagnet=True")
-                top, bottom = self._group_bounds(la.name)
-            elif la.name in regions:
-                if la.is_ferromagnet:
-                    raise ValueError(f"{where}: spin layer '{la.name}' is not an FM group "
-                                     f"({self.names}) but has is_ferromagnet=True")
-                bottom, top = self.stack.bounds(la.name)
-            else:
-                raise ValueError(f"{where}: spin layer '{la.name}' is neither an FM group "
-                                 f"({self.names}) nor a stack layer ({regions})")
-            if abs((top - bottom) - la.thickness) > 1e-6 * la.thickness:
-                raise ValueError(f"{where}: spin layer '{la.name}' is {la.thickness:.6g} m thick "
-                                 f"but spans {top - bottom:.6g} m in the stack")
-            spans.append((top, bottom))
-        for (_, b), (t, _), la in zip(spans[:-1], spans[1:], self._spin_layers[1:], strict=True):
-            if abs(b - t) > 1e-15:
-                raise ValueError(f"{where}: spin layers must be contiguous in the stack; a gap "
-                                 f"before '{la.name}'")
-        missing = [g for g in self.names if g not in {la.name for la in self._spin_layers}]
-        if missing:
-            raise ValueError(f"{where}: FM groups {missing} are not in spin_layers")
-        self._faces = np.array([spans[0][0]] + [b for _, b in spans])
-
     # -- setup ------------------------------------------------------------------------------------
     def setup(self, fields: Any) -> None:
         domain = self.domain
@@ -456,26 +337,10 @@ class SpinTransport:
         if self._traces is not None:
             self.Te_committed, self.Tl_committed = self._temperatures_at_points(0.0)
         self.Te_trial, self.Tl_trial = self.Te_committed.copy(), self.Tl_committed.copy()
-        # local s-d parameters: relaxation in the transport (diffusive); emitted part removed
-        # from the local source (ballistic)
-        self._local = {}
-        for k, g in enumerate(self.names):
-            p = self.params[g]
-            if self.transport == "diffusive" and p.rho > 0:
-                p = dataclasses.replace(p, tau_s=np.inf)
-            elif self.transport == "ballistic" and p.rho > 0:
-                p = dataclasses.replace(p, rho=(1.0 - self.efficiency[k]) * p.rho)
-            self._local[g] = p
-        self.diffusion = None
-        if self.transport == "diffusive":
-            if domain.kind == "rz":
-                self._setup_diffusion_rz()
-            else:
-                self._setup_diffusion()
-        self._setup_columns()
-        # ballistic: cumulative emitted spin E_k(t) [J m] (per column on r-z) at the step times
-        self._emit_t = [0.0]
-        self._emit = [np.zeros((len(self.names), self._n_columns))]
+        # local s-d parameters of each group as the transport needs them
+        self._local = {g: self.transport_model.local_parameters(k, self.params[g])
+                       for k, g in enumerate(self.names)}
+        self.transport_model.setup()
         self.t = 0.0
         # output: DG0 cell averages of m_d on the simulation mesh
         self.V0 = fem.functionspace(mesh, ("DG", 0))
@@ -483,119 +348,8 @@ class SpinTransport:
         self._update_output()
         fields.declare("d_magnetization", "1", "d magnetization m_d of the s-d model (DG0 cell "
                        "averages of the quadrature state)", self.name, self.d_magnetization)
-
-    def _setup_diffusion(self) -> None:
-        # transport mesh vertices = heat mesh vertices across the transport stack (all ranks)
-        z_local = self.domain.mesh.geometry.x[:, 0]
-        z_all = np.concatenate(self.comm.allgather(z_local))
-        top, bottom = self._faces[0], self._faces[-1]
-        h_min = float(np.min(np.diff(np.unique(np.round(z_all, 15)))))
-        inside = z_all[(z_all <= top + 1e-3 * h_min) & (z_all >= bottom - 1e-3 * h_min)]
-        z = np.unique(np.round(inside / (1e-4 * h_min)).astype(np.int64))[::-1]
-        z_vertices = z * (1e-4 * h_min)
-        z_vertices[0], z_vertices[-1] = top, bottom
-        for f in self._faces:  # the layer faces are heat-mesh vertices (builders put them there)
-            nearest = int(np.argmin(np.abs(z_vertices - f)))
-            if abs(z_vertices[nearest] - f) > 1e-3 * h_min:
-                raise RuntimeError(f"SpinTransport: transport face z = {f:.6g} m is not a "
-                                   f"vertex of the heat mesh")
-            # exactly on the face: the rounding above is coarser than the facet-tag tolerance,
-            # and an untagged face would lose its interface conductance
-            z_vertices[nearest] = f
-        layered = _layered_mesh_from_vertices(z_vertices, self._faces)
-        sd = SpinDiffusion1D(self._spin_layers, self._conductances, MPI.COMM_SELF,
-                             outer=self._outer, degree=self._degree, theta=self._theta,
-                             layered_mesh=layered)
-        self.diffusion = sd
-        self._fm_index = [sd.layer_index[g] for g in self.names]
-        # diffusion cell of each point: position along z → dolfinx cell index
-        msh = sd.mesh
-        n_cells = msh.topology.index_map(1).size_local
-        mid = dolfinx.mesh.compute_midpoints(msh, 1, np.arange(n_cells, dtype=np.int32))[:, 0]
-        order = np.argsort(-mid)  # top first: position k ↔ cell order[k]
-        position = np.searchsorted(-z_vertices, -self.points[:, 0]) - 1
-        position = np.clip(position, 0, n_cells - 1)
-        self._point_cell = order[position].astype(np.int32)
-        self._cell_length = np.abs(np.diff(z_vertices))[np.argsort(order)]  # by dolfinx cell
-        self._dg0_dofs = sd.V0.dofmap.list[:, 0]
-        self._eval_points = np.zeros((self.num_points, 3))
-        self._eval_points[:, 0] = self.points[:, 0]
-        self._half_dos = np.array([0.5 * sd.layers[i].dos for i in self._fm_index])[self.group_of]
-        self._rates = np.zeros(len(self.names))
-        if self.coupling == "layer":
-            for k, g in enumerate(self.names):
-                sd.set_layer_source(g, lambda t, k=k: self._rates[k])
-        sd.set_initial(0.0)
-
-    def _setup_diffusion_rz(self) -> None:
-        """SpinDiffusionRZ on the Domain's mesh: identity cell map (see the module docstring)."""
-        from femmag.physics.spin.diffusion_rz import SpinDiffusionRZ
-
-        outer = self._outer
-        if not isinstance(outer, str):
-            if len(set(outer)) != 1:
-                raise ValueError(f"SpinTransport (diffusive, r-z): outer faces must be both "
-                                 f"'reflecting' or both 'sink' on r-z meshes, got {outer!r}")
-            outer = outer[0]
-        layers = {la.name: la for la in self._spin_layers}
-        regions = {la.name: (self.groups[la.name] if la.name in self.groups else [la.name])
-                   for la in self._spin_layers}
-        conductances = {}
-        for upper, lower, G in zip(self._spin_layers[:-1], self._spin_layers[1:],
-                                   self._conductances, strict=True):
-            conductances[f"{regions[upper.name][-1]}|{regions[lower.name][0]}"] = float(G)
-        sd = SpinDiffusionRZ(self.domain, layers, conductances, outer=outer,
-                             degree=self._degree, theta=self._theta, regions=regions,
-                             lateral_diffusion=self.lateral_spin_diffusion)
-        if sd.mesh is not self.domain.mesh:
-            raise RuntimeError("SpinTransport: SpinDiffusionRZ redistributed the mesh (no ghost "
-                               "cells across ranks); build it with femmag.geometry builders, "
-                               "which ghost the shared facets")
-        self.diffusion = sd
-        n_owned = self.domain.num_owned_cells
-        # V_c = 2π∫_c r dA (the diffusion solver's own integration: exact spin hand-over)
-        v0 = ufl.TestFunction(sd.V0)
-        vol = dolfinx.fem.petsc.assemble_vector(fem.form(
-            v0 * sd._r * ufl.dx(domain=sd.mesh, metadata={"quadrature_degree": 4})))
-        self._cell_volume_rz = 2 * np.pi * vol.array[:n_owned].copy()
-        vol.destroy()
-        self._dg0_dofs_rz = sd.V0.dofmap.list[:n_owned, 0]
-        nq = self.domain.points_per_cell
-        self._point_cell = np.repeat(self._all_cells, nq)
-        X, _ = self.domain.reference_quadrature()
-        self._mu_expr = fem.Expression(sd.mu, X)
-        self._half_dos = np.array([0.5 * sd.props[g]["dos"] for g in self.names])[self.group_of]
-        sd.set_initial(0.0)
-
-    def _setup_columns(self) -> None:
-        """Ballistic columns: points of equal r (r-z), or one column (1D); global numbering."""
-        self._n_columns = 1
-        self._column_of = np.zeros(self.num_points, dtype=np.int64)
-        if self.domain.kind != "rz" or self.transport != "ballistic":
-            return
-        r = self.points[:, 0]
-        scale = self.comm.allreduce(float(np.max(np.abs(r))) if r.size else 0.0, op=MPI.MAX)
-        key = np.round(r / (1e-9 * scale)).astype(np.int64)
-        columns = np.unique(np.concatenate(self.comm.allgather(np.unique(key))))
-        self._n_columns = columns.size
-        self._column_of = np.searchsorted(columns, key)
-        weight = self._column_sums(np.ones(self.num_points))
-        bare = (weight[0] > 0) != (weight[1] > 0)
-        if np.any(bare):
-            raise ValueError(f"SpinTransport (ballistic, r-z): the two FM groups have "
-                             f"quadrature points at different radii ({int(bare.sum())} columns "
-                             f"in one group only); the per-radius transfer needs the "
-                             f"structured mesh of build_axisymmetric (quadrilateral cells)")
-        self._column_weight = weight
-
-    def _column_sums(self, values: np.ndarray) -> np.ndarray:
-        """Σ_owned w·v per (group, column), reduced over ranks → (n_groups, n_columns)."""
-        w = np.where(self.owned, self.weights, 0.0)
-        n_g = len(self.names)
-        flat = self.group_of * self._n_columns + self._column_of
-        local = np.bincount(flat, weights=w * values, minlength=n_g * self._n_columns) \
-            if self.num_points else np.zeros(n_g * self._n_columns)
-        return self.comm.allreduce(local, op=MPI.SUM).reshape(n_g, self._n_columns)
+        fields.add_output(OutputField(self.d_magnetization, "1", "d magnetization m_d of the s-d "
+                                      "model (cell averages)"), self.name)
 
     # -- stepping ---------------------------------------------------------------------------------
     def _temperatures_at_points(self, t: float) -> tuple[np.ndarray, np.ndarray]:
@@ -617,111 +371,40 @@ class SpinTransport:
             np.zeros((len(values), len(self.names)))
         return self.comm.allreduce(local, op=MPI.SUM)
 
-    def _transported_mu(self) -> np.ndarray:
-        """μ_s at the points from the diffusion solution (trial state of the last solve)."""
-        sd = self.diffusion
-        if self.coupling == "layer":
-            return sd.layer_averages()[self._fm_index][self.group_of]
-        if self.num_points == 0:
-            return np.zeros(0)
-        if self.domain.kind == "rz":  # same mesh: the DG μ at the points of each cell
-            return np.asarray(self._mu_expr.eval(self.domain.mesh, self._all_cells)).reshape(-1)
-        return np.asarray(sd.mu.eval(self._eval_points, self._point_cell)).reshape(-1)
-
     def _advance_points(self, dt: float, mu_start: np.ndarray, source: np.ndarray
                         ) -> tuple[np.ndarray, np.ndarray]:
+        """s-d step at every point; :class:`StepFailure` on every rank if one rank fails (the
+        transport solve after it is collective)."""
         m_new, mu_new = self.m_d.copy(), mu_start.copy()
+        error = ""
+        if not (np.all(self.Te_trial > 0) and np.all(self.Tl_trial > 0)):
+            error = (f"trial temperatures not positive (min T_e = {np.min(self.Te_trial):.4g} K, "
+                     f"min T_l = {np.min(self.Tl_trial):.4g} K)")
         for k, g in enumerate(self.names):
             s = self._slices[k]
-            if s.stop == s.start:
+            if s.stop == s.start or error:
                 continue
-            m_new[s], mu_new[s] = sd_advance(
-                self.m_d[s], mu_start[s], (self.Te_committed[s], self.Te_trial[s]),
-                (self.Tl_committed[s], self.Tl_trial[s]), dt, self._local[g],
-                mu_source=source[s], rtol=self.rtol)
+            try:
+                m_new[s], mu_new[s] = sd_advance(
+                    self.m_d[s], mu_start[s], (self.Te_committed[s], self.Te_trial[s]),
+                    (self.Tl_committed[s], self.Tl_trial[s]), dt, self._local[g],
+                    mu_source=source[s], rtol=self.rtol)
+            except RuntimeError as err:  # the s-d integrator's sub-step limit
+                error = str(err)
+        if self.comm.allreduce(int(bool(error)), op=MPI.MAX):
+            raise StepFailure(f"spin transport: s-d step of {dt:.4g} s failed: "
+                              f"{error or 'on another rank'}")
         return m_new, mu_new
 
     def step(self, t: float, dt: float) -> None:
         """Trial (m_d, μ_s) at t + dt from the committed state and the trial temperatures."""
         self.Te_trial, self.Tl_trial = self._temperatures_at_points(t + dt)
-        if self.transport == "diffusive":
-            sd = self.diffusion
-            # μ_s(t) at the points = the transported state committed at t
-            m_new, _ = self._advance_points(dt, self.mu_s, np.zeros(self.num_points))
-            dm = m_new - self.m_d
-            if self.coupling == "layer":
-                sums = self._group_sums([dm])[0]
-                self._rates[:] = np.array([self.params[g].rho for g in self.names]) * \
-                    sums / np.array([self.thickness[g] for g in self.names]) / dt
-            elif self.domain.kind == "rz":
-                # the points of an owned cell are all on this rank: a local cell sum
-                w = np.where(self.owned, self.weights, 0.0)
-                n_owned = self._cell_volume_rz.size
-                per_cell = np.bincount(self._point_cell, weights=w * self.rho * dm / dt,
-                                       minlength=n_owned)[:n_owned] / self._cell_volume_rz
-                values = np.zeros(n_owned)
-                values[self._dg0_dofs_rz] = per_cell
-                sd.set_cell_source(values)
-            else:
-                w = np.where(self.owned, self.weights, 0.0)
-                per_cell = np.bincount(self._point_cell, weights=w * self.rho * dm / dt,
-                                       minlength=self._cell_length.size)
-                per_cell = self.comm.allreduce(per_cell, op=MPI.SUM) / self._cell_length
-                values = np.zeros(sd.V0.dofmap.index_map.size_local)
-                values[self._dg0_dofs] = per_cell
-                sd.set_cell_source(values)
-            sd.step(t, dt)
-            self.m_trial = m_new
-            self.mu_trial = self._transported_mu()
-        else:
-            source = np.zeros(self.num_points)
-            if self.transport == "ballistic" and any(e > 0 for e in self.efficiency):
-                if dt > self.delay * (1 + 1e-9):
-                    raise ValueError(f"SpinTransport: step {dt:.4g} s longer than the ballistic "
-                                     f"delay {self.delay:.4g} s")
-                arrived = self._emitted_between(t - self.delay, t + dt - self.delay)
-                # group j receives what group 1 − j emitted (in its column), per volume, over dt
-                if self.domain.kind == "rz":
-                    incoming = arrived[::-1] / np.where(self._column_weight > 0,
-                                                        self._column_weight, 1.0) / dt
-                    source = incoming[self.group_of, self._column_of]
-                else:
-                    incoming = arrived[::-1, 0] / np.array([self.thickness[g]
-                                                            for g in self.names]) / dt
-                    source = incoming[self.group_of]
-            self.m_trial, self.mu_trial = self._advance_points(dt, self.mu_s, source)
+        self.m_trial, self.mu_trial = self.transport_model.step(t, dt)
         self._trial_dt = dt
         self._update_output(self.m_trial)
 
-    def _emitted_at(self, t: float) -> np.ndarray:
-        """Cumulative emitted spin E(t) (groups × columns), linear between the records."""
-        times = self._emit_t
-        if t <= times[0]:
-            return np.zeros_like(self._emit[0]) if times[0] == 0.0 or t < times[0] \
-                else self._emit[0].copy()
-        if t >= times[-1]:
-            return self._emit[-1].copy()
-        i = int(np.searchsorted(times, t)) - 1
-        f = (t - times[i]) / (times[i + 1] - times[i])
-        return (1.0 - f) * self._emit[i] + f * self._emit[i + 1]
-
-    def _emitted_between(self, a: float, b: float) -> np.ndarray:
-        return self._emitted_at(b) - self._emitted_at(a)
-
     def commit(self) -> None:
-        if self.transport == "diffusive":
-            self.diffusion.commit()
-        if self.transport == "ballistic":
-            rho = np.array([self.params[g].rho for g in self.names])
-            dm_int = self._column_sums(self.m_trial - self.m_d)  # ∫_i Δm_d dV per column
-            emitted = (np.asarray(self.efficiency) * rho)[:, None] * dm_int
-            self._emit_t.append(self.t + self._trial_dt)
-            self._emit.append(self._emit[-1] + emitted)
-            # keep the history that a later arrival can still need
-            while len(self._emit_t) > 2 and self._emit_t[1] < self._emit_t[-1] - self.delay - \
-                    10 * self._trial_dt:
-                self._emit_t.pop(0)
-                self._emit.pop(0)
+        self.transport_model.commit(self.t, self._trial_dt)
         self.t += self._trial_dt
         self.m_d, self.mu_s = self.m_trial.copy(), self.mu_trial.copy()
         self.Te_committed, self.Tl_committed = self.Te_trial.copy(), self.Tl_trial.copy()
@@ -741,23 +424,13 @@ class SpinTransport:
             vals = (w * m[s].reshape(len(c), nq)).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-300)
             arr[self.V0.dofmap.list[c, 0]] = vals
 
-    @property
-    def output_functions(self) -> list[fem.Function]:
-        """Functions on the simulation mesh worth writing with the fields (DG0 m_d)."""
-        return [self.d_magnetization]
-
     # -- diagnostics ------------------------------------------------------------------------------
     def layer_averages(self) -> dict[str, dict[str, float]]:
         """Per group: m_d, μ_s [J], m_tot, T_e, T_l [K] (committed state; same on all ranks)."""
         sums = self._group_sums([self.m_d, self.mu_s, self.Te_committed, self.Tl_committed,
                                  np.ones(self.num_points)])
         vol = sums[4]
-        mu = sums[1] / vol
-        if self.transport == "diffusive" and self.domain.kind == "rz":
-            averages = self.diffusion.layer_averages()  # over the whole disc, like m_d
-            mu = np.array([averages[g] for g in self.names])
-        elif self.transport == "diffusive":
-            mu = self.diffusion.layer_averages()[self._fm_index]
+        mu = self.transport_model.group_mu(sums[1] / vol)
         out = {}
         for k, g in enumerate(self.names):
             rho = self.params[g].rho
@@ -787,39 +460,25 @@ class SpinTransport:
         Diffusive: ∫(N/2) μ_s dz − Σ_p w_p (N_FM/2) ρ m_{d,p} [1/m²]. Ballistic / none:
         Σ_p w_p (μ_s − ρ m_d) + spin in flight [J m].
         """
-        if self.transport == "diffusive":
-            w = np.where(self.owned, self.weights, 0.0)
-            d_spins = self.comm.allreduce(float(np.sum(w * self._half_dos * self.rho * self.m_d)),
-                                          op=MPI.SUM)
-            return self.diffusion.total_spin() - d_spins
-        sums = self._group_sums([self.mu_s - self.rho * self.m_d])[0]
-        flight = 0.0
-        if self.transport == "ballistic" and self.delay > 0:
-            flight = float(np.sum(self._emitted_between(self.t - self.delay, self.t)))
-        return float(np.sum(sums)) + flight
+        return self.transport_model.spin_ledger()
 
     def cell_d_spins(self) -> np.ndarray:
         """Diffusive on r-z: d spins Σ_{p∈c} w_p (N/2) ρ m_{d,p} [1] of every owned cell (the
         counterpart of :meth:`SpinDiffusionRZ.cell_spins`)."""
-        if self.transport != "diffusive" or self.domain.kind != "rz":
+        if not isinstance(self.transport_model, DiffusiveRZ):
             raise ValueError("SpinTransport.cell_d_spins: only for transport='diffusive' on r-z")
-        w = np.where(self.owned, self.weights, 0.0)
-        n_owned = self._cell_volume_rz.size
-        return np.bincount(self._point_cell, weights=w * self._half_dos * self.rho * self.m_d,
-                           minlength=n_owned)[:n_owned]
+        return self.transport_model.cell_d_spins()
 
     def spin_scale(self) -> float:
         """A scale of :meth:`spin_ledger` (the d-spin capacity Σ_g ρ d_g, × N_FM/2 if diffusive)."""
+        factor = self.transport_model.spin_factor
         if self.domain.kind == "rz":  # spins [1] (diffusive) or J m³: × the group volumes
             volume = self._group_sums([np.ones(self.num_points)])[0]
-            return float(sum(
-                (0.5 * self.diffusion.props[g]["dos"] if self.transport == "diffusive" else 1.0)
-                * max(self.params[g].rho, 1e-30) * volume[k] for k, g in enumerate(self.names)))
+            return float(sum(factor(g) * max(self.params[g].rho, 1e-30) * volume[k]
+                             for k, g in enumerate(self.names)))
         scale = 0.0
-        for k, g in enumerate(self.names):
-            factor = 0.5 * self.diffusion.layers[self._fm_index[k]].dos \
-                if self.transport == "diffusive" else 1.0
-            scale += factor * max(self.params[g].rho, 1e-30) * self.thickness[g]
+        for g in self.names:
+            scale += factor(g) * max(self.params[g].rho, 1e-30) * self.thickness[g]
         return scale
 
     def add_traces(self, traces: Any) -> None:
@@ -843,9 +502,7 @@ class SpinTransport:
                 traces.add(f"{key}_{g}", unit, lambda g=g, key=key: averages()[g][key])
             traces.add(f"electron_temperature_spread_{g}", "K",
                        lambda g=g: spread()[g][0])
-        unit = {"1d": ("1/m^2", "J m"), "rz": ("1", "J m^3")}.get(self.domain.kind,
-                                                                    ("1/m^2", "J m"))
-        traces.add("spin_ledger", unit[0] if self.transport == "diffusive" else unit[1],
+        traces.add("spin_ledger", self.transport_model.ledger_unit(self.domain.kind),
                    self.spin_ledger)
 
     def profile(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -867,14 +524,14 @@ class SpinTransport:
             lines.append(f"  {g}: {self.groups[g]} ({self.thickness[g] * 1e9:.4g} nm), T_c = "
                          f"{p.curie_temperature:g} K, ρ = {p.rho / 1.602176634e-19:.3g} eV, τ_s = "
                          f"{p.tau_s * 1e12:.3g} ps, {rate}, m_d(0) = {self._initial[g]:+.4f}")
-        if self.transport == "ballistic":
-            lines.append(f"  ballistic: η = {self.efficiency}, t_d = {self.delay * 1e15:.4g} fs")
-        if self.diffusion is not None:
-            lines.append("  " + self.diffusion.summary().replace("\n", "\n  "))
+        lines += ["  " + line for line in self.transport_model.summary_lines()]
         return "\n".join(lines)
+
+    @property
+    def diffusion(self) -> Any:
+        """The spin-diffusion solver of a diffusive transport (None otherwise)."""
+        return self.transport_model.solver
 
     def destroy(self) -> None:
         """Free the PETSc objects of the diffusion solver."""
-        if self.diffusion is not None:
-            self.diffusion.destroy()
-            self.diffusion = None
+        self.transport_model.destroy()
