@@ -57,6 +57,7 @@ from mpi4py import MPI
 
 from femmag.kernels.sd import SdParameters, equilibrium_magnetization, sd_advance
 from femmag.physics.spin.diffusion import SpinDiffusion1D, SpinLayer
+from femmag.units import EV
 
 __all__ = [
     "FM_CU_CONTROL_LAYERS",
@@ -73,7 +74,6 @@ __all__ = [
 ]
 
 NM = 1e-9
-EV = 1.602176634e-19
 
 #: optical indices at 800 nm (physics-spec §1.6; same as bench/bench_2tm_1d.py)
 SEED000_OPTICS = {"Co": 2.49 + 4.80j, "Pt": 2.85 + 4.96j, "Cu": 0.25 + 5.01j,
