@@ -24,10 +24,12 @@ Modules: :mod:`~femmag.materials.schema` (kinds, canonical property names and un
 :mod:`~femmag.materials.properties` (:class:`Property`), :mod:`~femmag.materials.optical`
 (:class:`RefractiveIndex`), :mod:`~femmag.materials.material` (:class:`Material`,
 :class:`Interface`), :mod:`~femmag.materials.reader` (the TOML format) and
-:mod:`~femmag.materials.library` (:class:`Library`, :func:`get_material`).
+:mod:`~femmag.materials.library` (:class:`Library`, :func:`get_material`);
+:mod:`~femmag.materials.kernel_parameters` reads the parameter sets of the kernels from a material.
 """
 
 from femmag.materials.errors import MaterialError, MissingPropertyError, UnknownMaterialError
+from femmag.materials.kernel_parameters import m3tm_parameters, micromagnetic_parameters
 from femmag.materials.library import DEFAULT_TOML, Library, get_material
 from femmag.materials.material import Interface, Material
 from femmag.materials.optical import RefractiveIndex
@@ -56,4 +58,6 @@ __all__ = [
     "RefractiveIndex",
     "UnknownMaterialError",
     "get_material",
+    "m3tm_parameters",
+    "micromagnetic_parameters",
 ]

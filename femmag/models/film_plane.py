@@ -122,6 +122,7 @@ from femmag.kernels.micromagnetics import (
     demagnetizing_field,
     exchange_prefactor,
 )
+from femmag.materials import micromagnetic_parameters
 from femmag.models.induction_modal import gaussian_exponential_convolution, sheet_time
 
 __all__ = [
@@ -566,7 +567,7 @@ class FilmPlaneMagnetization:
                              f"{mesh.topology.dim}D mesh; build one with film_plane_mesh().")
         self.mesh = mesh
         self.comm = mesh.comm
-        self.params = MicromagneticParameters.from_material() if params is None else params
+        self.params = micromagnetic_parameters() if params is None else params
         self.temperature = temperature
         self.use_exchange, self.use_anisotropy = exchange, anisotropy
         self.use_demagnetization = demagnetization

@@ -32,6 +32,7 @@ from femmag.kernels.micromagnetics import (
     inverse_perpendicular_susceptibility,
     wall_width,
 )
+from femmag.materials import micromagnetic_parameters
 from femmag.models.film_plane import (
     ElectronTemperatureTable,
     FilmPlaneMagnetization,
@@ -46,7 +47,7 @@ from femmag.models.film_plane import (
 )
 from femmag.units import MU0
 
-PARAMS = MicromagneticParameters.from_material("CoPt_S003A")
+PARAMS = micromagnetic_parameters("CoPt_S003A")
 
 
 def test_micromagnetic_field_formulas():

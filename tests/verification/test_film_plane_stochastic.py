@@ -31,7 +31,7 @@ from mpi4py import MPI
 from femmag.kernels import llb
 from femmag.kernels.disturbance import ConstantDisturbance, RandomDisturbance
 from femmag.kernels.llb import equilibrium_magnetization
-from femmag.kernels.micromagnetics import MicromagneticParameters
+from femmag.materials import micromagnetic_parameters
 from femmag.models.film_plane import (
     ElectronTemperatureTable,
     FilmPlaneMagnetization,
@@ -44,7 +44,7 @@ from femmag.models.film_plane import (
 )
 from femmag.units import KB
 
-PARAMS = MicromagneticParameters.from_material("CoPt_S003A")
+PARAMS = micromagnetic_parameters("CoPt_S003A")
 TC = PARAMS.curie_temperature
 
 
