@@ -101,8 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "mesh":
         sim = case.simulation(comm=comm, verbose=False)
         domain = sim.build_domain()
+        summary = domain.summary()  # collective: every rank computes it
         if comm.rank == 0:
-            print(domain.summary())
+            print(summary)
         if args.write:
             from dolfinx import io
 
