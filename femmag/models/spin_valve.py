@@ -57,7 +57,6 @@ from mpi4py import MPI
 
 from femmag.kernels.sd import SdParameters, equilibrium_magnetization, sd_advance
 from femmag.physics.spin.diffusion import SpinDiffusion1D, SpinLayer
-from femmag.units import EV
 
 __all__ = [
     "FM_CU_CONTROL_LAYERS",
