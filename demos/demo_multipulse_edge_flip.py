@@ -61,6 +61,7 @@ from femmag.kernels.llb import equilibrium_magnetization, longitudinal_susceptib
 from femmag.kernels.micromagnetics import MicromagneticParameters
 from femmag.geometry.film_plane_mesh import film_plane_mesh
 from femmag.models.electron_temperature import ElectronTemperatureTable
+from femmag.materials import micromagnetic_parameters
 from femmag.models.film_plane import (
     PULSE_LEAD,
     FilmPlaneMagnetization,
@@ -103,7 +104,7 @@ window = 110e-12
 thickness = 10e-9
 half_width = (7 if args.fast else 8) * UM  # the hot (T_e > T_c) disc has r ≈ 7 µm
 cell = (0.25 if args.fast else 0.2) * UM
-params = MicromagneticParameters.from_material("CoPt_S003A")
+params = micromagnetic_parameters("CoPt_S003A")
 m_e300 = float(equilibrium_magnetization(300.0, params.curie_temperature))
 table = ElectronTemperatureTable.from_reference_2tm(fluence, window)
 mesh = film_plane_mesh(comm, half_width, cell)

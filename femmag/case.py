@@ -72,14 +72,30 @@ class Case:
     data: dict
     run_options: dict = field(default_factory=dict)
 
-    def stack(self):
+    def library(self):
+        """The packaged materials library with the case's ``[materials] file`` merged in.
+
+        The file may override packaged materials and add new ones (a new name is a new material).
+        """
+        from femmag.materials import Library
+
+        lib = Library.default()
+        if "materials" in self.data:
+            lib = lib.merge_toml(self.path.parent / self.data["materials"]["file"])
+        return lib
+
+    def stack(self, library=None):
+        """The layer stack; material names are checked against ``library`` (default
+        :meth:`library`)."""
         from femmag.geometry import Layer, Stack
 
+        lib = self.library() if library is None else library
         st = self.data["stack"]
         layers = [Layer(**layer) for layer in st["layers"]]
         sub = dict(st.get("substrate", {"material": "fused_silica", "thickness": "5 um"}))
         sub.setdefault("name", "substrate")
-        return Stack(layers, substrate=Layer(**sub), ambient=st.get("ambient", "air"))
+        return Stack(layers, substrate=Layer(**sub), ambient=st.get("ambient", "air"),
+                     material_check=lib.get)
 
     def pulse(self):
         from femmag.pulse import Pulse, PulseTrain
@@ -97,13 +113,10 @@ class Case:
     def simulation(self, comm=None, verbose: bool = True):
         from mpi4py import MPI
 
-        from femmag.materials import Library
         from femmag.simulation import Simulation, TimeStepping
 
         comm = comm or MPI.COMM_WORLD
-        lib = Library.default()
-        if "materials" in self.data:
-            lib = lib.merge_toml(self.path.parent / self.data["materials"]["file"])
+        lib = self.library()
         mesh = dict(self.data.get("mesh", {}))
         kind = mesh.pop("kind", "rz")
         phys = self.data.get("physics", {})
@@ -114,7 +127,7 @@ class Case:
         time = self.data.get("time", {})
         ts = TimeStepping(**{k: v for k, v in time.items() if k != "end"})
         heat_opts = {"theta": phys["theta"]} if "theta" in phys else {}
-        return Simulation(self.stack(), self.pulse(), mesh=kind, mesh_options=mesh, library=lib,
+        return Simulation(self.stack(lib), self.pulse(), mesh=kind, mesh_options=mesh, library=lib,
                           magnetization=mag_opts,
                           initial_temperature=phys.get("initial_temperature", "300 K"),
                           substrate_bottom=phys.get("substrate_bottom", "fixed"),

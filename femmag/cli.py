@@ -1,4 +1,5 @@
-"""Command line: ``femmag run case.toml --out DIR``, ``femmag mesh case.toml``, ``femmag materials``.
+"""Command line: ``femmag run case.toml --out DIR``, ``femmag mesh case.toml``,
+``femmag materials``, ``femmag info`` (also ``python -m femmag`` without arguments).
 
 Run in parallel with ``mpiexec -n 4 femmag run case.toml --out out/case``.
 """
@@ -9,7 +10,58 @@ import argparse
 import sys
 
 
+def environment_report() -> str:
+    """A short report of the numerical stack femmag runs on."""
+    import platform
+
+    import femmag  # dolfinx_solver before dolfinx
+
+    from mpi4py import MPI
+    from petsc4py import PETSc
+
+    import basix
+    import dolfinx
+    import numpy as np
+    import ufl
+
+    try:
+        import gmsh
+
+        gmsh_version = gmsh.__version__
+    except Exception:  # pragma: no cover
+        gmsh_version = "not installed"
+    try:
+        import numba
+
+        numba_version = numba.__version__
+    except Exception:  # pragma: no cover
+        numba_version = "not installed (numpy kernels)"
+    try:
+        import pyvista
+
+        pyvista_version = pyvista.__version__
+    except Exception:  # pragma: no cover
+        pyvista_version = "not installed"
+    solvers = [p for p in ("mumps", "superlu_dist", "superlu", "hypre")
+               if PETSc.Sys.hasExternalPackage(p)]
+    lines = [
+        f"femmag      {femmag.__version__}",
+        f"python      {platform.python_version()} ({sys.executable})",
+        f"dolfinx     {dolfinx.__version__}  basix {basix.__version__}  ufl {ufl.__version__}",
+        f"petsc       {'.'.join(map(str, PETSc.Sys.getVersion()))}  scalar type "
+        f"{np.dtype(PETSc.ScalarType).name}",
+        f"solvers     {', '.join(solvers) or 'PETSc built-in LU only'}",
+        f"mpi         {MPI.Get_library_version().splitlines()[0].strip()}  size "
+        f"{MPI.COMM_WORLD.size}",
+        f"gmsh        {gmsh_version}",
+        f"numba       {numba_version}",
+        f"pyvista     {pyvista_version}",
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     parser = argparse.ArgumentParser(
         prog="femmag", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         description="Finite-element multiphysics for ultrafast laser-driven magnetism.")
@@ -31,8 +83,6 @@ def main(argv: list[str] | None = None) -> int:
 
     comm = MPI.COMM_WORLD
     if args.command == "info":
-        from femmag.__main__ import environment_report
-
         report = environment_report()
         if comm.rank == 0:
             print(report)
@@ -51,8 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "mesh":
         sim = case.simulation(comm=comm, verbose=False)
         domain = sim.build_domain()
+        summary = domain.summary()  # collective: every rank computes it
         if comm.rank == 0:
-            print(domain.summary())
+            print(summary)
         if args.write:
             from dolfinx import io
 

@@ -103,7 +103,6 @@ def iterative_options(rtol: float = 1e-10) -> dict:
             "pc_type": "bjacobi", "sub_pc_type": "ilu", "ksp_error_if_not_converged": False}
 
 
-_SNES_REASONS = {v: k for k, v in vars(PETSc.SNES.ConvergedReason).items() if isinstance(v, int)}
 _KSP_REASONS = {v: k for k, v in vars(PETSc.KSP.ConvergedReason).items() if isinstance(v, int)}
 
 
@@ -306,22 +305,6 @@ class NewtonSolver:
 
 class SolverDivergedError(RuntimeError):
     """A PETSc solve did not converge; the message names the solver, the reason and a remedy."""
-
-
-def check_snes(snes: PETSc.SNES, what: str, t: float | None = None) -> int:
-    """Raise :class:`SolverDivergedError` if ``snes`` did not converge; return its iteration count."""
-    reason = snes.getConvergedReason()
-    if reason > 0:
-        return snes.getIterationNumber()
-    ksp_reason = snes.getKSP().getConvergedReason()
-    when = f" at t = {t * 1e12:.4g} ps" if t is not None else ""
-    raise SolverDivergedError(
-        f"{what}: Newton solver did not converge{when}: {_SNES_REASONS.get(reason, reason)} "
-        f"(linear solver: {_KSP_REASONS.get(ksp_reason, ksp_reason)}) after "
-        f"{snes.getIterationNumber()} iterations. Try a smaller time step (dt_max / dt during the "
-        f"pulse), a finer mesh, or check the material parameters for unphysical values. "
-        f"See https://petsc.org/release/manualpages/SNES/SNESConvergedReason/"
-    )
 
 
 def check_ksp(ksp: PETSc.KSP, what: str) -> int:

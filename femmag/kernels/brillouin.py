@@ -49,6 +49,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from femmag.kernels import llb
 from femmag.kernels.llb import DEFAULT_MAX_SUBSTEPS, SDIRK_GAMMA, TC_BAND
+from femmag.kernels.mean_field import dlangevin, langevin, reduced_temperature
 from femmag.units import GAMMA_E, KB
 
 __all__ = [
@@ -92,14 +93,14 @@ def brillouin(x: ArrayLike, spin: float) -> FloatArray:
     """
     a, b = _ab(spin)
     x = np.asarray(x, dtype=float)
-    return a * llb.langevin(a * x) - b * llb.langevin(b * x)
+    return a * langevin(a * x) - b * langevin(b * x)
 
 
 def dbrillouin(x: ArrayLike, spin: float) -> FloatArray:
     """Derivative B'_S(x) = a² L'(ax) − b² L'(bx); B'_S(0) = (S+1)/(3S)."""
     a, b = _ab(spin)
     x = np.asarray(x, dtype=float)
-    return a * a * llb.dlangevin(a * x) - b * b * llb.dlangevin(b * x)
+    return a * a * dlangevin(a * x) - b * b * dlangevin(b * x)
 
 
 def _kappa(spin: float) -> float:
@@ -127,7 +128,7 @@ def quantum_equilibrium_magnetization(
     Returns:
         m_e ∈ [0, 1]: 1 at T = 0, 0 for T ≥ T_c.
     """
-    t = llb._reduced_temperature(temperature, curie_temperature)
+    t = reduced_temperature(temperature, curie_temperature)
     t = np.array(np.broadcast_arrays(t, np.asarray(curie_temperature, dtype=float))[0],
                  dtype=float)
     kap = _kappa(spin)
@@ -185,7 +186,7 @@ def quantum_longitudinal_susceptibility(
     """
     T, Tc, mu = (np.array(v, dtype=float) for v in np.broadcast_arrays(
         temperature, curie_temperature, atomic_moment))
-    llb._reduced_temperature(T, Tc)
+    reduced_temperature(T, Tc)
     kap = _kappa(spin)
     in_band = np.abs(T - Tc) < TC_BAND
     T = np.where(in_band, np.where(T < Tc, Tc - TC_BAND, Tc + TC_BAND), T)
@@ -250,7 +251,7 @@ def quantum_damping_parameters(
         temperature, curie_temperature, coupling))
     shape = T.shape
     T, Tc, lam = T.reshape(-1), Tc.reshape(-1), lam.reshape(-1)
-    t = llb._reduced_temperature(T, Tc)
+    t = reduced_temperature(T, Tc)
     a_par = 2.0 * lam * t / 3.0
     a_perp = a_par.copy()
     below = T < Tc - TC_BAND

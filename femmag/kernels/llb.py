@@ -33,11 +33,12 @@ Time integration (:func:`llb_advance`), per point, over one heat step with T and
 * Below T_c the mean-field coefficients a(T), c(T) come from a table of ``t·a`` and ``t·c``
   versus ``t = T/T_c`` (both smooth on [0, 1], T = 0 included) with 4-point Lagrange
   interpolation: relative error < 1e-10 (t·a) and < 1e-12 (t·c) against the exact Newton solve
-  (tested). The numba (femmag.kernels.ode) and numpy paths share the table and the arithmetic.
+  (tested). The table lives in :mod:`femmag.kernels.mean_field`; the numba
+  (femmag.kernels.ode) and numpy paths share it and the arithmetic.
 
-Stochastic LLB (spec §5.4, a later issue): the additive noise ζ_ad√h·N enters each stage through
-``w`` and the transverse noise ζ_⊥ through the ``B_⊥`` term (a field that only enters the
-transverse damping), which keeps the "solution parallel to v" structure of the stages.
+Stochastic LLB (spec §5.4, :mod:`femmag.kernels.stochastic`): the additive noise ζ_ad√h·N enters
+each stage through ``w`` and the transverse noise ζ_⊥ through the ``B_⊥`` term (a field that only
+enters the transverse damping), which keeps the "solution parallel to v" structure of the stages.
 
 Units: T [K], fields [T], atomic moment μ_at [J/T], γ [rad/(s T)], times [s], χ̃_∥ [1/T].
 """
@@ -52,6 +53,17 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from femmag.kernels.mean_field import (
+    TABLE_N,
+    TABLE_TA,
+    TABLE_TC,
+    below_tc_coefficients,
+    dlangevin,
+    equilibrium_magnetization,
+    langevin,
+    reduced_temperature,
+    table_lookup,
+)
 from femmag.units import GAMMA_E, KB
 
 __all__ = [
@@ -81,8 +93,6 @@ SUBSTEP_THETA = 0.5
 _DIRECTION_FLOOR = 0.01
 #: SDIRK2 diagonal coefficient (L-stable, stiffly accurate; R(z) > 0 for z > −2.41).
 SDIRK_GAMMA = 1.0 - 1.0 / math.sqrt(2.0)
-#: Points of the mean-field table on t = T/T_c ∈ [0, 1].
-_TABLE_N = 4096
 #: Default limit on sub-steps per point and heat step.
 DEFAULT_MAX_SUBSTEPS = 1000
 
@@ -94,196 +104,8 @@ class LLBStepError(RuntimeError):
 
 
 # --------------------------------------------------------------------------------------------
-# Langevin function and accurate small-argument helpers
+# Susceptibility, damping and the internal field (mean field: femmag.kernels.mean_field)
 # --------------------------------------------------------------------------------------------
-# L(x)/x = Σ _LX[n] x^{2n},  L'(x) = Σ _DL[n] x^{2n}  (Bernoulli series; radius π).
-_LX = np.array(
-    [
-        1 / 3, -1 / 45, 2 / 945, -1 / 4725, 2 / 93555, -1382 / 638512875, 4 / 18243225,
-        -3617 / 162820783125, 87734 / 38979295480125, -349222 / 1531329465290625,
-        310732 / 13447856940643125, -472728182 / 201919571963756521875,
-        2631724 / 11094481976030578125,
-    ]
-)
-_DL = np.array(
-    [
-        1 / 3, -1 / 15, 2 / 189, -1 / 675, 2 / 10395, -1382 / 58046625, 4 / 1403325,
-        -3617 / 10854718875, 87734 / 2292899734125, -349222 / 80596287646875,
-        310732 / 640374140030625, -472728182 / 8779111824511153125,
-        2631724 / 443779279041223125,
-    ]
-)
-#: Series are used for |x| below this (truncation < 1e-17 relative).
-_SERIES_X = 0.5
-#: Above this, 1/sinh² x underflows against 1/x²: L'(x) = 1/x².
-_LARGE_X = 300.0
-
-
-def _poly_x2(coeffs: FloatArray, x2: FloatArray, start: int = 0) -> FloatArray:
-    """Σ_{n ≥ start} coeffs[n] x2^{n-start} by Horner."""
-    out = np.full_like(x2, coeffs[-1])
-    for c in coeffs[-2 : start - 1 if start > 0 else None : -1]:
-        out = out * x2 + c
-    return out
-
-
-def langevin(x: ArrayLike) -> FloatArray:
-    """Langevin function L(x) = coth x − 1/x (series for |x| < 0.5; odd).
-
-    Args:
-        x: argument (dimensionless), any shape.
-
-    Returns:
-        L(x), same shape, float64.
-    """
-    x = np.asarray(x, dtype=float)
-    small = np.abs(x) < _SERIES_X
-    xs = np.where(small, x, 1.0)
-    xl = np.where(small, 1.0, x)
-    return np.where(small, xs * _poly_x2(_LX, xs * xs), 1.0 / np.tanh(xl) - 1.0 / xl)
-
-
-def dlangevin(x: ArrayLike) -> FloatArray:
-    """Derivative L'(x) = 1/x² − 1/sinh² x (series for |x| < 0.5; even; 1/x² for |x| > 300).
-
-    Args:
-        x: argument (dimensionless), any shape.
-
-    Returns:
-        L'(x), same shape, float64 (L'(0) = 1/3).
-    """
-    x = np.asarray(x, dtype=float)
-    ax = np.abs(x)
-    small = ax < _SERIES_X
-    mid = ~small & (ax < _LARGE_X)
-    xs = np.where(small, x, 0.0)
-    xm = np.where(mid, x, 1.0)
-    xl = np.where(small, 1.0, x)
-    return np.where(
-        small,
-        _poly_x2(_DL, xs * xs),
-        np.where(mid, 1.0 / xl**2 - 1.0 / np.sinh(xm) ** 2, 1.0 / xl**2),
-    )
-
-
-def _one_third_minus_l_over_x(x: FloatArray) -> FloatArray:
-    """q(x) = 1/3 − L(x)/x ≥ 0 without cancellation (increasing from 0 to 1/3)."""
-    small = np.abs(x) < _SERIES_X
-    xs = np.where(small, x, 0.0)
-    xl = np.where(small, 1.0, x)
-    x2 = xs * xs
-    series = -x2 * _poly_x2(_LX, x2, start=1)
-    return np.where(small, series, 1.0 / 3.0 - (1.0 / np.tanh(xl) - 1.0 / xl) / xl)
-
-
-def _dq_dx(x: FloatArray) -> FloatArray:
-    """dq/dx = (L(x) − x L'(x))/x² (series near 0)."""
-    small = np.abs(x) < _SERIES_X
-    xs = np.where(small, x, 0.0)
-    xl = np.where(small, 1.0, x)
-    n = np.arange(len(_LX), dtype=float)
-    series = -xs * _poly_x2(2.0 * n * _LX, xs * xs, start=1)
-    return np.where(small, series, (langevin(xl) - xl * dlangevin(xl)) / (xl * xl))
-
-
-def _one_third_minus_dl(x: FloatArray) -> FloatArray:
-    """p(x) = 1/3 − L'(x) without cancellation."""
-    small = np.abs(x) < _SERIES_X
-    xs = np.where(small, x, 0.0)
-    x2 = xs * xs
-    return np.where(small, -x2 * _poly_x2(_DL, x2, start=1), 1.0 / 3.0 - dlangevin(x))
-
-
-# --------------------------------------------------------------------------------------------
-# Mean-field equilibrium
-# --------------------------------------------------------------------------------------------
-def _reduced_temperature(temperature: ArrayLike, curie_temperature: ArrayLike) -> FloatArray:
-    T = np.asarray(temperature, dtype=float)
-    Tc = np.asarray(curie_temperature, dtype=float)
-    if np.any(~np.isfinite(T)) or np.any(T < 0):
-        bad = np.flatnonzero(~(np.isfinite(T) & (T >= 0)).ravel())[0]
-        raise ValueError(
-            f"LLB: temperature must be finite and >= 0 K; got {float(T.ravel()[bad])!r} at "
-            f"point {bad}. "
-            "Check the electron temperature passed to the LLB kernel."
-        )
-    if np.any(~(Tc > 0)):
-        raise ValueError(
-            f"LLB: curie_temperature must be > 0 K; got min {np.min(Tc)!r}. "
-            "Give T_c in kelvin for every magnetic point."
-        )
-    return T / Tc
-
-
-def _solve_xi(t: FloatArray) -> FloatArray:
-    """ξ = 3 m_e/t solving L(ξ)/ξ = t/3 for 0 < t < 1 (safeguarded Newton on q(ξ) = (1 − t)/3)."""
-    target = (1.0 - t) / 3.0
-    lo = np.zeros_like(t)
-    hi = 3.0 / t  # m_e < 1
-    x = np.minimum(np.sqrt(15.0 * (1.0 - t)), 0.5 * (lo + hi))
-    for _ in range(200):
-        g = _one_third_minus_l_over_x(x) - target
-        lo = np.where(g < 0, x, lo)
-        hi = np.where(g > 0, x, hi)
-        dg = _dq_dx(x)
-        step = np.where(dg > 0, g / np.where(dg > 0, dg, 1.0), np.inf)
-        x_new = x - step
-        outside = ~((x_new > lo) & (x_new < hi))
-        x_new = np.where(outside, 0.5 * (lo + hi), x_new)
-        converged = np.abs(x_new - x) <= 1e-15 * np.abs(x_new)
-        x = x_new
-        if np.all(converged | (g == 0)):
-            break
-    return x
-
-
-def equilibrium_magnetization(temperature: ArrayLike, curie_temperature: ArrayLike) -> FloatArray:
-    """Mean-field equilibrium magnetization m_e(T) = L(3 T_c m_e/T) (classical, Langevin).
-
-    Vectorized safeguarded Newton on ξ = 3 T_c m_e/T, accurate to ~1e-15 relative; exactly 0 for
-    T ≥ T_c and 1 at T = 0.
-
-    Args:
-        temperature: T [K], any shape (broadcast with ``curie_temperature``).
-        curie_temperature: T_c [K] (> 0).
-
-    Returns:
-        m_e (dimensionless, 0 ≤ m_e ≤ 1), broadcast shape.
-    """
-    t = _reduced_temperature(temperature, curie_temperature)
-    t, _ = np.broadcast_arrays(t, np.asarray(curie_temperature, dtype=float))
-    t = np.array(t, dtype=float)
-    out = np.zeros_like(t)
-    out[t == 0] = 1.0
-    inside = (t > 0) & (t < 1)
-    if np.any(inside):
-        ti = t[inside]
-        out[inside] = ti * _solve_xi(ti) / 3.0
-    return out
-
-
-def _below_tc_coefficients(t: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Exact (t·a, t·c) in units of k_B T_c/μ_at, 0 ≤ t ≤ 1 (Langevin branch; limits at 0, 1)."""
-    t = np.asarray(t, dtype=float)
-    ta = np.empty_like(t)
-    tc = np.empty_like(t)
-    zero = t == 0
-    one = t >= 1
-    ta[zero], tc[zero] = 4.5, 4.5
-    ta[one], tc[one] = 0.0, 1.8
-    inside = ~zero & ~one
-    ti = t[inside]
-    x = _solve_xi(ti)
-    dl = dlangevin(x)
-    # D = t − 3 L'(ξ) = 3 p(ξ) − (1 − t): the denominator of χ̃_∥, evaluated without cancellation.
-    d = np.where(x < _SERIES_X, 3.0 * _one_third_minus_dl(x) - (1.0 - ti), ti - 3.0 * dl)
-    a = d / (2.0 * dl)  # 1/(2 χ̃_∥) in units of k_B T_c/μ_at
-    m_e = ti * x / 3.0
-    ta[inside] = ti * a
-    tc[inside] = ti * a / (m_e * m_e)
-    return ta, tc
-
-
 def longitudinal_susceptibility(
     temperature: ArrayLike, curie_temperature: ArrayLike, atomic_moment: ArrayLike
 ) -> FloatArray:
@@ -306,7 +128,7 @@ def longitudinal_susceptibility(
     T = np.asarray(temperature, dtype=float)
     Tc = np.asarray(curie_temperature, dtype=float)
     mu = np.asarray(atomic_moment, dtype=float)
-    _reduced_temperature(T, Tc)
+    reduced_temperature(T, Tc)
     T, Tc, mu = (np.array(a, dtype=float) for a in np.broadcast_arrays(T, Tc, mu))
     in_band = np.abs(T - Tc) < TC_BAND
     T = np.where(in_band, np.where(T < Tc, Tc - TC_BAND, Tc + TC_BAND), T)
@@ -316,7 +138,7 @@ def longitudinal_susceptibility(
     out[above] = mu[above] / (3.0 * KB * (T[above] - Tc[above]))
     below = (t > 0) & (t < 1)
     if np.any(below):
-        ta, _ = _below_tc_coefficients(t[below])
+        ta, _ = below_tc_coefficients(t[below])
         a = ta / t[below]
         out[below] = 1.0 / (2.0 * a) * mu[below] / (KB * Tc[below])
     return out
@@ -337,7 +159,7 @@ def damping_parameters(
     Returns:
         (α_∥, α_⊥), dimensionless arrays of the broadcast shape.
     """
-    t = _reduced_temperature(temperature, curie_temperature)
+    t = reduced_temperature(temperature, curie_temperature)
     lam = np.asarray(coupling, dtype=float)
     alpha_par = 2.0 * lam * t / 3.0
     alpha_perp = np.where(t < 1.0, lam * (1.0 - t / 3.0), alpha_par)
@@ -350,13 +172,13 @@ def _internal_coefficients(
     """Exact (a, c) [T] of H_int = (a − c m²) m for the three branches (module docstring)."""
     T, Tc, mu = (np.array(x, dtype=float) for x in np.broadcast_arrays(
         temperature, curie_temperature, atomic_moment))
-    t = _reduced_temperature(T, Tc)
+    t = reduced_temperature(T, Tc)
     scale = KB * Tc / mu  # k_B T_c/μ_at [T]
     a = -3.0 * (t - 1.0) * scale
     c = 1.8 * scale
     below = T < Tc - TC_BAND
     if np.any(below):
-        ta, tc = _below_tc_coefficients(t[below])
+        ta, tc = below_tc_coefficients(t[below])
         tb = t[below]
         with np.errstate(divide="ignore", invalid="ignore"):
             a[below] = np.where(tb > 0, ta / tb, np.inf) * scale[below]
@@ -440,7 +262,7 @@ def llb_rhs(
 
 
 # --------------------------------------------------------------------------------------------
-# Parameters and the tabulated mean-field coefficients used by the integrator
+# Parameters and the per-point rates used by the integrator
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LLBParameters:
@@ -476,30 +298,6 @@ class LLBParameters:
         return tuple(out)  # type: ignore[return-value]
 
 
-def _build_table() -> tuple[FloatArray, FloatArray]:
-    t = np.linspace(0.0, 1.0, _TABLE_N + 1)
-    return _below_tc_coefficients(t)
-
-
-#: Tables of t·a(t) and t·c(t) (units k_B T_c/μ_at) on t_j = j/_TABLE_N, j = 0.._TABLE_N.
-TABLE_TA, TABLE_TC = _build_table()
-
-
-def _table_lookup(t: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """4-point Lagrange interpolation of (t·a, t·c), 0 ≤ t ≤ 1 (same arithmetic as numba)."""
-    N = _TABLE_N
-    s = t * N
-    j = np.minimum(np.maximum(s.astype(np.int64), 1), N - 2)
-    u = s - j  # local coordinate, nodes at u = −1, 0, 1, 2
-    w0 = -u * (u - 1.0) * (u - 2.0) / 6.0
-    w1 = (u + 1.0) * (u - 1.0) * (u - 2.0) / 2.0
-    w2 = -(u + 1.0) * u * (u - 2.0) / 2.0
-    w3 = (u + 1.0) * u * (u - 1.0) / 6.0
-    ta = w0 * TABLE_TA[j - 1] + w1 * TABLE_TA[j] + w2 * TABLE_TA[j + 1] + w3 * TABLE_TA[j + 2]
-    tc = w0 * TABLE_TC[j - 1] + w1 * TABLE_TC[j] + w2 * TABLE_TC[j + 1] + w3 * TABLE_TC[j + 2]
-    return ta, tc
-
-
 def _point_rates(
     T: FloatArray, Tc: FloatArray, mu: FloatArray, lam: FloatArray, gam: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
@@ -509,7 +307,7 @@ def _point_rates(
     pref = gam * (2.0 * lam / 3.0) * scale  # γ (2λ/3) k_B T_c/μ_at; k·a = pref·(t·a)
     k = gam * (2.0 * lam / 3.0) * t
     kd = gam * lam * np.maximum(1.0 - t, 0.0)
-    ta, tc = _table_lookup(np.minimum(t, 1.0))
+    ta, tc = table_lookup(np.minimum(t, 1.0))
     landau = T >= Tc - TC_BAND
     ka = np.where(landau, pref * t * (3.0 * (1.0 - t)), pref * ta)
     kc = np.where(landau, pref * t * 1.8, pref * tc)
@@ -652,7 +450,7 @@ def _check_inputs(m, field, temperature, dt, params):
     if not np.all(np.isfinite(m)) or not np.all(np.isfinite(B)):
         raise ValueError("LLB: m and field must be finite (found NaN/inf).")
     Tc, mu, lam, gam = params.arrays(n)
-    _reduced_temperature(T, Tc)
+    reduced_temperature(T, Tc)
     return m, B, T, Tc, mu, lam, gam
 
 
@@ -800,7 +598,7 @@ def llb_advance(
     m_out = np.empty_like(m)
     bad, n_used, bad_input = ode.llb_advance_points(
         m, B, T, float(dt), Tc, mu, lam, gam, TABLE_TA, TABLE_TC,
-        _TABLE_N, TC_BAND, KB, SUBSTEP_THETA, _DIRECTION_FLOOR, SDIRK_GAMMA, h_max,
+        TABLE_N, TC_BAND, KB, SUBSTEP_THETA, _DIRECTION_FLOOR, SDIRK_GAMMA, h_max,
         int(max_substeps), m_out, parallel=parallel,
     )
     if bad_input >= 0:

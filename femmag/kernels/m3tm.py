@@ -60,19 +60,6 @@ class M3TMParameters:
     curie_temperature: float | FloatArray
     rate: float | FloatArray
 
-    @classmethod
-    def from_material(cls, material) -> M3TMParameters:
-        """Parameters from a :class:`femmag.materials.Material` or a library name ("Ni", "Co").
-
-        Uses ``curie_temperature`` and ``m3tm_demagnetization_rate`` (SI).
-        """
-        if isinstance(material, str):
-            from femmag.materials import get_material
-
-            material = get_material(material)
-        return cls(curie_temperature=material.prop("curie_temperature").value,
-                   rate=material.prop("m3tm_demagnetization_rate").value)
-
     def arrays(self, n: int) -> tuple[FloatArray, FloatArray]:
         out = []
         for name in ("curie_temperature", "rate"):

@@ -87,33 +87,6 @@ class MicromagneticParameters:
         return LLBParameters(curie_temperature=self.curie_temperature,
                              atomic_moment=self.atomic_moment, coupling=self.coupling)
 
-    @classmethod
-    def from_material(cls, name: str = "CoPt_S003A", library: object | None = None
-                      ) -> MicromagneticParameters:
-        """Read the parameters of a material of the femmag library (SI).
-
-        Args:
-            name: material name (default the seed-003 film ``CoPt_S003A``).
-            library: a :class:`femmag.materials.Library` (default: the packaged one).
-        """
-        from femmag.materials import Library
-
-        lib = Library.default() if library is None else library
-        mat = lib.get(name)  # type: ignore[attr-defined]
-        needed = ("curie_temperature", "atomic_moment", "llb_coupling",
-                  "saturation_magnetization", "exchange_stiffness", "anisotropy_constant")
-        missing = [p for p in needed if not mat.has(p)]
-        if missing:
-            raise ValueError(f"material '{name}' lacks {missing} needed by the micromagnetic LLB "
-                             "model; add them to the materials library (e.g. with "
-                             "Library.override).")
-        value = {p: float(mat.prop(p).value) for p in needed}
-        return cls(curie_temperature=value["curie_temperature"],
-                   atomic_moment=value["atomic_moment"], coupling=value["llb_coupling"],
-                   saturation_magnetization=value["saturation_magnetization"],
-                   exchange_stiffness=value["exchange_stiffness"],
-                   anisotropy_constant=value["anisotropy_constant"])
-
 
 _ME_TABLE_N = 4097
 

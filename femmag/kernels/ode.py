@@ -35,8 +35,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from femmag.kernels.llb import TABLE_TA as _TAB_TA
-from femmag.kernels.llb import TABLE_TC as _TAB_TC
+from femmag.kernels.mean_field import TABLE_TA as _TAB_TA
+from femmag.kernels.mean_field import TABLE_TC as _TAB_TC
 
 __all__ = ["BLOCK", "HALLEY_FIXED", "HALLEY_TOL", "coefficient_points", "llb_advance_points"]
 
@@ -608,7 +608,7 @@ def llb_advance_points(
 
     Args (arrays float64 C-contiguous): m, field (n, 3); T (n,); Tc_a, mu_a, lam_a, gam_a each
     of length 1 or n; tab_ta, tab_tc the mean-field tables (must be
-    ``llb.TABLE_TA/TC``: the fused loop uses its compiled-in copy); m_out (n, 3) is written;
+    ``mean_field.TABLE_TA/TC``: the fused loop uses its compiled-in copy); m_out (n, 3) is written;
     parallel: split the fused loop over the numba threads.
 
     Returns:
@@ -627,17 +627,17 @@ _TABLES_CHECKED = False
 
 
 def _ensure_fresh_tables() -> None:
-    """Flush the on-disk numba cache once if it holds tables other than llb's current ones.
+    """Flush the on-disk numba cache once if it holds tables other than the current ones.
 
     numba freezes _TAB_TA/_TAB_TC into the cached machine code and invalidates that cache only
-    when this file changes, not when llb.py's table does.
+    when this file changes, not when mean_field.py's table does.
     """
     global _TABLES_CHECKED
     if _TABLES_CHECKED:
         return
     expect = (_TAB_TA[1] + _TAB_TA[_TAB_TA.shape[0] // 3],
               _TAB_TC[2] + _TAB_TC[_TAB_TC.shape[0] // 2])
-    if table_probe() != expect:  # pragma: no cover - only after editing llb's table
+    if table_probe() != expect:  # pragma: no cover - only after editing the mean-field table
         for func in (table_probe, _loop1, _loop1_arrays, _loop2, _loop2_arrays,
                      _fused_serial, _fused_chunk, _fused_parallel, _finish, _advance,
                      _advance_threads):

@@ -330,7 +330,7 @@ def _nb_dxc(x):
 @_njit
 def _nb_rhs_jac(m, mu, te, tl, exch, rate0, rate1, rho, inv_tau_s, src, active):
     """(f_m, f_mu, J_mm, J_mmu, J_mum, J_mumu) of the s-d model at one point."""
-    kt2 = 2.0 * 1.380649e-23 * te
+    kt2 = 2.0 * KB * te
     x = (exch * m - mu) / kt2
     c = (rate0 + rate1 * tl) * kt2 / exch
     xc = _nb_xc(x)

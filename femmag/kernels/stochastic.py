@@ -52,9 +52,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from femmag.kernels import llb
-from femmag.kernels.llb import TABLE_TA as _TAB_TA
-from femmag.kernels.llb import TABLE_TC as _TAB_TC
 from femmag.kernels.llb import LLBParameters, LLBStepError
+from femmag.kernels.mean_field import TABLE_N
+from femmag.kernels.mean_field import TABLE_TA as _TAB_TA
+from femmag.kernels.mean_field import TABLE_TC as _TAB_TC
 from femmag.units import KB
 
 __all__ = [
@@ -552,7 +553,7 @@ def _setup_block(nb, mflat, fflat, T, Tc_a, mu_a, lam_a, gam_a, mv_a, Tc0, mu0, 
 @_njit(cache=True, fastmath=False, error_model="numpy", inline="always")
 def _nb_coefficients(Ti, Tc, mu_i, lam, g, N, tc_band, kb):  # pragma: no cover - compiled
     """(k, kd, ka, kc) [1/s] (as llb._point_rates; products by 1/6, 1/2 instead of divisions
-    in the interpolation weights: an ulp from the numpy twin). The tables are llb's, frozen
+    in the interpolation weights: an ulp from the numpy twin). The mean-field tables are frozen
     into the compiled code as constants (see _ensure_fresh_tables)."""
     t = Ti / Tc
     pref = g * (2.0 * lam / 3.0) * (kb * Tc / mu_i)
@@ -706,14 +707,14 @@ _TABLES_CHECKED = False
 
 
 def _ensure_fresh_tables() -> None:
-    """Flush this module's numba cache once if it holds tables other than llb's current ones
+    """Flush this module's numba cache once if it holds other than the current mean-field tables
     (numba freezes them into the cached code and only watches this file for changes)."""
     global _TABLES_CHECKED
     if _TABLES_CHECKED:
         return
     expect = (_TAB_TA[1] + _TAB_TA[_TAB_TA.shape[0] // 3],
               _TAB_TC[2] + _TAB_TC[_TAB_TC.shape[0] // 2])
-    if _table_probe() != expect:  # pragma: no cover - only after editing llb's table
+    if _table_probe() != expect:  # pragma: no cover - only after editing the mean-field table
         for func in (_table_probe, _setup_block, _nb_kernel):
             func._cache.flush()
             func.recompile()
@@ -788,7 +789,7 @@ def stochastic_llb_advance(
     _ensure_fresh_tables()
     bad, _, bad_input = _nb_kernel(
         llb._writable(m), B, T, float(dt), Tc, mu, lam, gam, mv, ids,
-        np.uint64(_step_key(seed, step_index)), llb._TABLE_N, llb.TC_BAND, KB, float(theta),
+        np.uint64(_step_key(seed, step_index)), TABLE_N, llb.TC_BAND, KB, float(theta),
         llb._DIRECTION_FLOOR, 0 if n_substeps is None else int(n_substeps), int(max_substeps),
         m_out, ZIG_X, ZIG_RATIO,
     )

@@ -125,6 +125,7 @@ from femmag.kernels.micromagnetics import (
 from femmag.kernels.stochastic import _GOLDEN, _mix_np, stochastic_llb_advance
 from femmag.models.beam_centre import S003A_CONDUCTIVITY
 from femmag.models.electron_temperature import ElectronTemperatureTable
+from femmag.materials import micromagnetic_parameters
 from femmag.models.induction_modal import gaussian_exponential_convolution, sheet_time
 from femmag.pulse import Pulse, PulseTrain
 
@@ -422,7 +423,7 @@ class FilmPlaneMagnetization:
                              f"{mesh.topology.dim}D mesh; build one with film_plane_mesh().")
         self.mesh = mesh
         self.comm = mesh.comm
-        self.params = MicromagneticParameters.from_material() if params is None else params
+        self.params = micromagnetic_parameters() if params is None else params
         self.temperature = temperature
         self.use_exchange, self.use_anisotropy = exchange, anisotropy
         self.use_demagnetization = demagnetization

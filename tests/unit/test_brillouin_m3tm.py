@@ -11,6 +11,7 @@ from scipy.special import erf
 from femmag.kernels import brillouin as qllb
 from femmag.kernels import llb, m3tm
 from femmag.kernels.llb import LLBStepError
+from femmag.materials import m3tm_parameters
 from femmag.units import GAMMA_E, MU_B
 
 TC = 550.0
@@ -201,7 +202,7 @@ def test_m3tm_relaxes_to_tanh_equilibrium():
 
 @pytest.mark.parametrize("name", ["Ni", "Co"])
 def test_m3tm_demagnetization_curve_matches_scipy(name):
-    params = m3tm.M3TMParameters.from_material(name)
+    params = m3tm_parameters(name)
     Tc = params.curie_temperature
 
     def Te(t):
@@ -229,7 +230,7 @@ def test_m3tm_demagnetization_curve_matches_scipy(name):
 
 
 def test_m3tm_parameters_from_library_and_errors():
-    ni = m3tm.M3TMParameters.from_material("Ni")
+    ni = m3tm_parameters("Ni")
     assert ni.curie_temperature == pytest.approx(627.0)
     assert ni.rate == pytest.approx(17.2e12)
     with pytest.raises(ValueError, match="electron_temperature must be finite and > 0 K"):

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
-import numpy as np
+import pytest
 
-import femmag  # noqa: F401
+import femmag
 
 from mpi4py import MPI
 
+from femmag.case import load_case
 from femmag.cli import main
 from femmag.io.traces import read_trace
+from femmag.materials import Library
 
-CASES = Path(__file__).resolve().parents[2] / "cases"
+ROOT = Path(__file__).resolve().parents[2]
+CASES = ROOT / "cases"
 
 
 def test_run_case(tmp_path, capsys):
@@ -33,9 +38,57 @@ def test_run_case(tmp_path, capsys):
 
 
 def test_info_and_materials(capsys):
+    comm = MPI.COMM_WORLD
     assert main(["info"]) == 0
+    info = capsys.readouterr().out
     assert main(["materials"]) == 0
-    text = capsys.readouterr().out
+    table = capsys.readouterr().out.splitlines()
+    if comm.rank != 0:  # rank 0 prints for all
+        assert info == "" and table == []
+        return
+    assert info.startswith(f"femmag      {femmag.__version__}\n")
+    assert "scalar type" in info and f"size {comm.size}\n" in info
+    assert table[0].split()[:2] == ["material", "kind"]
+    assert [row.split()[0] for row in table[2:]] == Library.default().names()
+
+
+@pytest.mark.skip_in_parallel
+def test_module_entry_point(tmp_path):
+    def femmag_module(*args):
+        return subprocess.run([sys.executable, "-m", "femmag", *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=300)
+
+    info = femmag_module()  # no arguments: the environment report
+    assert info.returncode == 0, info.stderr
+    assert info.stdout.startswith(f"femmag      {femmag.__version__}\n")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[stack]\nlayers = []\n[time]\nend = "1 ps"\n')
+    result = femmag_module("run", str(bad), "--out", str(tmp_path / "out"))
+    assert result.returncode != 0
+    assert "missing section [pulse]" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_case_materials_file_adds_a_material(tmp_path, capsys):
+    folder = Path(MPI.COMM_WORLD.bcast(str(tmp_path), root=0))
     if MPI.COMM_WORLD.rank == 0:
-        assert "petsc" in text and "CoPt_S003A" in text
-    assert np.isfinite(1.0)
+        (folder / "film.toml").write_text(
+            '[CoPt_weak_coupling]\nbase = "CoPt_S003A"\n'
+            'description = "the seed-003 film with a tenth of its electron-phonon coupling"\n'
+            '[CoPt_weak_coupling.electron_phonon_coupling]\n'
+            'value = 3e17\nunit = "W/(m^3 K)"\nsource = "test"\n')
+        case_text = (CASES / "seed003_film_1d.toml").read_text()
+        assert 'material = "CoPt_S003A"' in case_text
+        (folder / "case.toml").write_text(
+            case_text.replace('material = "CoPt_S003A"', 'material = "CoPt_weak_coupling"')
+            + '\n[materials]\nfile = "film.toml"\n')
+    MPI.COMM_WORLD.Barrier()
+    assert main(["mesh", str(folder / "case.toml")]) == 0
+    if MPI.COMM_WORLD.rank == 0:
+        assert capsys.readouterr().out.startswith("Domain kind=1d")
+    sim = load_case(folder / "case.toml").simulation(verbose=False)
+    assert sim.stack.layers[0].material == "CoPt_weak_coupling"
+    film = sim.library.get("CoPt_weak_coupling")
+    assert film.prop("electron_phonon_coupling").value == 3e17
+    assert film.prop("curie_temperature").value == 550.0  # from its base, CoPt_S003A
+    assert "CoPt_S003A" in sim.library  # the packaged materials stay

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from femmag.kernels import llb
+from femmag.kernels import llb, mean_field
 from femmag.kernels.llb import (
     LLBParameters,
     LLBStepError,
@@ -111,8 +111,8 @@ def test_equilibrium_limits_and_vectorization():
 def test_kernel_table_matches_exact_coefficients():
     rng = np.random.default_rng(1)
     t = np.concatenate([rng.uniform(0, 1 - 0.1 / TC, 2000), [0.0, 1e-6, 0.5, 1 - 0.1 / TC]])
-    ta, tc = llb._table_lookup(t)
-    ea, ec = llb._below_tc_coefficients(t)
+    ta, tc = mean_field.table_lookup(t)
+    ea, ec = mean_field.below_tc_coefficients(t)
     assert np.max(np.abs(ta - ea) / np.abs(ea)) < 1e-10
     assert np.max(np.abs(tc - ec) / np.abs(ec)) < 1e-12
 
@@ -342,9 +342,10 @@ def test_fused_fast_path_matches_general_path_and_threads(monkeypatch):
             assert np.array_equal(fused, threaded) and np.array_equal(fused, general)
             assert n_fused == n_threaded == n_general == n_slow
             assert np.max(np.abs(fused - slow)) < 1e-14
-    # the cached compiled tables are llb's
-    assert ode.table_probe() == (llb.TABLE_TA[1] + llb.TABLE_TA[llb.TABLE_TA.size // 3],
-                                 llb.TABLE_TC[2] + llb.TABLE_TC[llb.TABLE_TC.size // 2])
+    # the cached compiled tables are the current mean-field ones
+    assert ode.table_probe() == (
+        mean_field.TABLE_TA[1] + mean_field.TABLE_TA[mean_field.TABLE_TA.size // 3],
+        mean_field.TABLE_TC[2] + mean_field.TABLE_TC[mean_field.TABLE_TC.size // 2])
 
 
 def test_non_finite_inputs_are_reported_by_the_compiled_kernel(monkeypatch):

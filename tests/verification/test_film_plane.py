@@ -34,6 +34,7 @@ from femmag.kernels.micromagnetics import (
 )
 from femmag.geometry.film_plane_mesh import film_plane_mesh
 from femmag.models.electron_temperature import ElectronTemperatureTable
+from femmag.materials import micromagnetic_parameters
 from femmag.models.film_plane import (
     FilmPlaneMagnetization,
     GaussianBeamInducedField,
@@ -46,7 +47,7 @@ from femmag.pulse import Pulse, PulseTrain
 from femmag.studies.seed003 import seed003_film_layers
 from femmag.units import MU0, Q
 
-PARAMS = MicromagneticParameters.from_material("CoPt_S003A")
+PARAMS = micromagnetic_parameters("CoPt_S003A")
 
 
 def test_micromagnetic_field_formulas():

@@ -34,6 +34,7 @@ from femmag.kernels.llb import equilibrium_magnetization
 from femmag.kernels.micromagnetics import MicromagneticParameters
 from femmag.geometry.film_plane_mesh import film_plane_mesh
 from femmag.models.electron_temperature import ElectronTemperatureTable
+from femmag.materials import micromagnetic_parameters
 from femmag.models.film_plane import (
     FilmPlaneMagnetization,
     GaussianBeamInducedField,
@@ -44,7 +45,7 @@ from femmag.models.film_plane import (
 from femmag.pulse import Pulse, PulseTrain
 from femmag.units import KB, Q
 
-PARAMS = MicromagneticParameters.from_material("CoPt_S003A")
+PARAMS = micromagnetic_parameters("CoPt_S003A")
 TC = PARAMS.curie_temperature
 
 

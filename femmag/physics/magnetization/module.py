@@ -36,7 +36,7 @@ from dolfinx import fem
 from femmag.fields import QuadratureField
 from femmag.kernels import llb
 from femmag.physics.base import OutputField, PhysicsModule, StepFailure
-from femmag.units import to_si
+from femmag.units import MU_B, to_si
 
 FieldProvider = Callable[[np.ndarray, float], np.ndarray]
 
@@ -202,7 +202,7 @@ class Magnetization(PhysicsModule):
 
         self.params = llb.LLBParameters(
             curie_temperature=per_point("curie_temperature"),
-            atomic_moment=per_point("atomic_moment", 9.2740100783e-24),  # unused by m3tm
+            atomic_moment=per_point("atomic_moment", MU_B),  # unused by m3tm
             coupling=per_point("llb_coupling", 0.01),
         )
         self.saturation_magnetization = per_point("saturation_magnetization", 0.0)

@@ -82,7 +82,7 @@ from femmag.kernels.sd import SdParameters, equilibrium_magnetization, sd_advanc
 from femmag.physics.base import OutputField, PhysicsModule, StepFailure
 from femmag.physics.spin.diffusion import SpinLayer
 from femmag.physics.spin.transports import TRANSPORTS, DiffusiveRZ, Transport, make_transport
-from femmag.units import to_si
+from femmag.units import EV, to_si
 
 __all__ = ["LayerTemperatures", "SpinTransport", "spin_transport"]
 
@@ -522,7 +522,7 @@ class SpinTransport(PhysicsModule):
             rate = (f"τ_sd = {p.tau_sd * 1e12:.3g} ps" if p.tau_sd is not None
                     else f"R = {p.m3tm_rate * 1e-12:.3g}/ps")
             lines.append(f"  {g}: {self.groups[g]} ({self.thickness[g] * 1e9:.4g} nm), T_c = "
-                         f"{p.curie_temperature:g} K, ρ = {p.rho / 1.602176634e-19:.3g} eV, τ_s = "
+                         f"{p.curie_temperature:g} K, ρ = {p.rho / EV:.3g} eV, τ_s = "
                          f"{p.tau_s * 1e12:.3g} ps, {rate}, m_d(0) = {self._initial[g]:+.4f}")
         lines += ["  " + line for line in self.transport_model.summary_lines()]
         return "\n".join(lines)

@@ -47,6 +47,7 @@ from femmag.models.spin_valve import (
 )
 from femmag.studies.seed000.stacks import SEED000_LAYERS, SEED000_OPTICS, seed000_spin_valve
 from femmag.studies.seed000.thermal import SEED000_THERMAL, seed000_thermal_library
+from femmag.units import EV
 
 __all__ = [
     "SEED000_CALIBRATED",
@@ -64,7 +65,6 @@ __all__ = [
 ]
 
 PS, NM, FS = 1e-12, 1e-9, 1e-15
-EV = 1.602176634e-19
 #: lumped layer thicknesses [m]: [Co(0.6)/Pt(1)]₂ and [Co(1)/Pt(1)]₃/Co(1) [S000 Fig. 1a]
 FREE_THICKNESS, REF_THICKNESS = 3.2 * NM, 7.0 * NM
 
