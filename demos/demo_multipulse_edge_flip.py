@@ -58,7 +58,6 @@ from mpi4py import MPI
 import numpy as np
 
 from femmag.kernels.llb import equilibrium_magnetization, longitudinal_susceptibility
-from femmag.kernels.micromagnetics import MicromagneticParameters
 from femmag.geometry.film_plane_mesh import film_plane_mesh
 from femmag.models.electron_temperature import ElectronTemperatureTable
 from femmag.materials import micromagnetic_parameters

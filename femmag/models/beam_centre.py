@@ -27,8 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from femmag.kernels.llb import LLBParameters, equilibrium_magnetization, llb_advance
-from femmag.kernels.micromagnetics import MicromagneticParameters
-from femmag.materials import Library
+from femmag.materials import Library, micromagnetic_parameters
 from femmag.models import induction_modal as modal
 from femmag.models.two_temperature_0d import S003A, TwoTemperature0D, solve_two_temperature_0d
 
@@ -39,7 +38,7 @@ __all__ = ["S003A_CONDUCTIVITY", "S003_LLB", "ScalarModelResult", "induced_field
 S003A_CONDUCTIVITY = float(
     Library.default().get("CoPt_S003A").prop("electrical_conductivity").value)
 #: Seed-003 LLB set (spec §5.5, library ``CoPt_S003A``): T_c = 550 K, μ_at = 1.2 μB, λ = 0.045.
-S003_LLB = MicromagneticParameters.from_material("CoPt_S003A").llb
+S003_LLB = micromagnetic_parameters("CoPt_S003A").llb
 
 
 def scalar_time_grid(t_end: float, *, pulse_duration: float = 140e-15, dt_fine: float = 2e-15,

@@ -32,13 +32,27 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """ids of the nodes inside ``if TYPE_CHECKING:`` blocks (annotations only, never executed)."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.body:
+                skipped |= {id(n) for n in ast.walk(child)}
+    return skipped
+
+
 def _imports(path: Path) -> set[str]:
-    """Absolute femmag modules imported anywhere in the file (functions included)."""
+    """Absolute femmag modules imported anywhere in the file (functions included; imports under
+    ``if TYPE_CHECKING:`` are annotations, not dependencies)."""
     tree = ast.parse(path.read_text(), filename=str(path))
     found: set[str] = set()
     package = _module_name(path) if path.name == "__init__.py" else \
         _module_name(path).rpartition(".")[0]
+    skipped = _type_checking_only(tree)
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names if a.name.startswith("femmag")}
         elif isinstance(node, ast.ImportFrom):

@@ -67,7 +67,7 @@ def _library():
 
 
 def test_derived_copies_of_s003a_equal_the_library():
-    from femmag.kernels.micromagnetics import MicromagneticParameters
+    from femmag.materials import micromagnetic_parameters
     from femmag.models.beam_centre import S003_LLB, S003A_CONDUCTIVITY
     from femmag.models.electron_temperature import ElectronTemperatureTable
     from femmag.models.two_temperature_0d import S003A
@@ -102,7 +102,7 @@ def test_derived_copies_of_s003a_equal_the_library():
     assert S003A.absorptance == absorbed.layer_absorption[0]
     assert S003A.absorptance == pytest.approx(0.3725, abs=5e-5)  # the spec's rounded A
 
-    assert S003_LLB == MicromagneticParameters.from_material(FILM).llb
+    assert S003_LLB == micromagnetic_parameters(FILM).llb
     assert (S003_LLB.curie_temperature, S003_LLB.coupling) == (value["curie_temperature"],
                                                                 value["llb_coupling"])
     assert S003A_CONDUCTIVITY == value["electrical_conductivity"]

@@ -31,7 +31,6 @@ from mpi4py import MPI
 from femmag.kernels import llb
 from femmag.kernels.disturbance import ConstantDisturbance, RandomDisturbance
 from femmag.kernels.llb import equilibrium_magnetization
-from femmag.kernels.micromagnetics import MicromagneticParameters
 from femmag.geometry.film_plane_mesh import film_plane_mesh
 from femmag.models.electron_temperature import ElectronTemperatureTable
 from femmag.materials import micromagnetic_parameters
