@@ -53,11 +53,17 @@ ALLOWED: dict[str, set[str]] = {
     "pulse": {"fluence", "duration", "diameter", "wavelength", "helicity", "arrival", "count",
               "period"},
     "physics": {"magnetization", "substrate_bottom", "initial_temperature", "theta"},
-    "magnetization": {"initial", "applied_field", "quadrature_degree"},
+    "magnetization": {"initial", "applied_field", "quadrature_degree", "model", "seed",
+                      "max_substeps", "max_substep"},
     "materials": {"file"},
-    "time": {"end", "dt_pulse", "dt_max", "growth"},
+    "time": {"end", "dt_pulse", "dt_max", "growth", "window", "min_dt", "tolerance",
+             "checkpoint_every"},
     "output": {"field_times"},
 }
+
+
+#: keys of a layer table ([stack] layers = [{...}], substrate = {...})
+LAYER_KEYS = {"name", "material", "thickness", "min_cells"}
 
 
 class CaseError(ValueError):
@@ -125,7 +131,8 @@ class Case:
         if mag and not mag_opts:
             mag_opts = True
         time = self.data.get("time", {})
-        ts = TimeStepping(**{k: v for k, v in time.items() if k != "end"})
+        ts = TimeStepping(**{k: v for k, v in time.items()
+                             if k not in ("end", "checkpoint_every")})
         heat_opts = {"theta": phys["theta"]} if "theta" in phys else {}
         return Simulation(self.stack(lib), self.pulse(), mesh=kind, mesh_options=mesh, library=lib,
                           magnetization=mag_opts,
@@ -160,6 +167,29 @@ def load_case(path: str | Path) -> Case:
             raise CaseError(f"{path}: missing section [{required}]")
     if "end" not in data["time"]:
         raise CaseError(f"{path}: [time] needs end = \"100 ps\" (the end time, with its unit)")
+    _check_layer_tables(path, data["stack"])
     run_options = {"t_end": data["time"]["end"],
-                   "field_times": data.get("output", {}).get("field_times", [])}
+                   "field_times": data.get("output", {}).get("field_times", []),
+                   "checkpoint_every": data["time"].get("checkpoint_every")}
     return Case(path, data, run_options)
+
+
+def _check_layer_tables(path: Path, stack: dict) -> None:
+    """Every layer table has known keys (a typo names the table and suggests the key)."""
+    layers = stack.get("layers", [])
+    if not isinstance(layers, list):
+        raise CaseError(f"{path}: [stack] layers must be a list of tables, e.g. layers = "
+                        f"[{{ name = \"film\", material = \"Co\", thickness = \"10 nm\" }}]")
+    tables = [(f"[stack] layers[{i}]", t) for i, t in enumerate(layers)]
+    if "substrate" in stack:
+        tables.append(("[stack] substrate", stack["substrate"]))
+    for where, table in tables:
+        if not isinstance(table, dict):
+            raise CaseError(f"{path}: {where} must be a table {{ name = ..., material = ..., "
+                            f"thickness = ... }}, got {table!r}")
+        for key in table:
+            if key not in LAYER_KEYS:
+                hint = difflib.get_close_matches(key, LAYER_KEYS, n=1)
+                raise CaseError(f"{path}: unknown key '{key}' in {where}"
+                                + (f"; did you mean '{hint[0]}'?" if hint else "")
+                                + f" Known keys: {sorted(LAYER_KEYS)}")

@@ -60,16 +60,80 @@ def environment_report() -> str:
     return "\n".join(lines)
 
 
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Exception types that mean "bad input": reported as one message, exit status 2."""
+    from femmag.case import CaseError
+    from femmag.geometry.gmsh_io import MeshBuildError
+    from femmag.geometry.stack import StackError
+    from femmag.io.checkpoint import CheckpointError
+    from femmag.io.rundir import OutputPathError
+    from femmag.materials import MaterialError, UnknownMaterialError
+    from femmag.units import UnitError
+
+    return (CaseError, UnitError, StackError, OutputPathError, MaterialError,
+            UnknownMaterialError, CheckpointError, MeshBuildError, ValueError, LookupError)
+
+
+def show(directory: str) -> str:
+    """A readable summary of a run directory's manifest."""
+    from pathlib import Path
+
+    from femmag.io.rundir import read_manifest
+
+    manifest = read_manifest(directory)
+    if manifest is None:
+        raise FileNotFoundError(f"'{directory}' holds no femmag run (no run.toml)")
+    case = manifest.get("case", {})
+    versions = manifest.get("versions", {})
+    lines = [f"run         {Path(directory).resolve()}",
+             f"status      {manifest.get('status')}"
+             + (f": {manifest['reason']}" if manifest.get("reason") else ""),
+             f"started     {manifest.get('started')}   finished {manifest.get('finished', '-')}",
+             f"time        {manifest.get('last_time_ps', 0):g} ps of {case.get('t_end', '?')}"
+             + (f"; checkpoint at {manifest['checkpoint_time_ps']:g} ps"
+                if "checkpoint_time_ps" in manifest else ""),
+             f"case        {manifest.get('case_file', {}).get('path', '(from a script)')}",
+             f"stack       " + ", ".join(f"{layer['name']} ({layer['material']}, "
+                                         f"{layer['thickness']})"
+                                         for layer in case.get("stack", [])),
+             f"pulse       {case.get('pulse', '?')}",
+             f"mesh        {case.get('mesh', '?')}  MPI ranks {manifest.get('mpi_size', '?')}",
+             f"femmag      {versions.get('femmag', '?')} (git {versions.get('git_commit', '?')[:12]}"
+             f"{', modified' if versions.get('git_dirty') else ''}), dolfinx "
+             f"{versions.get('dolfinx', '?')}, petsc {versions.get('petsc', '?')}",
+             f"files       {', '.join(manifest.get('files', []))}"]
+    if manifest.get("status") in ("failed", "interrupted", "running"):
+        if "checkpoint_time_ps" in manifest and manifest.get("case_file"):
+            lines.append(f"resume      femmag resume {directory}")
+        elif manifest.get("case_file"):
+            lines.append(f"rerun       femmag run {manifest['case_file']['path']} --out "
+                         f"{directory} --overwrite  (no checkpoint: add --checkpoint-every)")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     parser = argparse.ArgumentParser(
         prog="femmag", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         description="Finite-element multiphysics for ultrafast laser-driven magnetism.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of input errors")
     sub = parser.add_subparsers(dest="command", required=True)
     p_run = sub.add_parser("run", help="run a TOML case")
     p_run.add_argument("case")
     p_run.add_argument("--out", default=None, help="output folder (default: out/<case name>)")
+    p_run.add_argument("--overwrite", action="store_true",
+                       help="replace a previous femmag run in --out (only its own files)")
+    p_run.add_argument("--checkpoint-every", default=None, metavar="TIME",
+                       help="write the whole state every TIME of simulated time, e.g. '10 ps' "
+                            "(default: the case's [time] checkpoint_every)")
     p_run.add_argument("--quiet", action="store_true")
+    p_resume = sub.add_parser("resume", help="continue an interrupted run from its checkpoint")
+    p_resume.add_argument("directory")
+    p_resume.add_argument("--until", default=None, metavar="TIME",
+                          help="new end time, e.g. '200 ps' (default: the case's end)")
+    p_resume.add_argument("--quiet", action="store_true")
+    p_show = sub.add_parser("show", help="print what a run directory holds and how it ended")
+    p_show.add_argument("directory")
     p_mesh = sub.add_parser("mesh", help="build the mesh of a case and print its summary")
     p_mesh.add_argument("case")
     p_mesh.add_argument("--write", default=None, help="write the mesh to this XDMF file")
@@ -78,10 +142,42 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import femmag  # noqa: F401
-
     from mpi4py import MPI
 
     comm = MPI.COMM_WORLD
+    try:
+        return _command(args, comm)
+    except KeyboardInterrupt as err:
+        where = getattr(args, "out", None) or getattr(args, "directory", None)
+        return _stop(comm, 130, f"femmag: interrupted ({err or 'Ctrl-C'}); `femmag show {where}` "
+                                f"says what was kept and how to resume" if where else
+                                "femmag: interrupted")
+    except _user_errors() as err:
+        if args.debug:
+            raise
+        if getattr(err, "femmag_run_failed", False):  # raised inside the time loop
+            return _stop(comm, 1, f"femmag: the run failed: {err}")
+        return _stop(comm, 2, f"femmag: error: {err}")
+    except Exception as err:
+        if args.debug or not getattr(err, "femmag_run_failed", False):
+            raise  # a bug: the traceback (and, on several ranks, the abort of every rank)
+        where = getattr(args, "out", None) or getattr(args, "directory", None)
+        return _stop(comm, 1, f"femmag: the run failed: {type(err).__name__}: {err} "
+                              f"(`femmag show {where}`)")
+
+
+def _stop(comm, code: int, message: str) -> int:
+    """Report once and return ``code``; on several ranks end them all (the error may have been
+    raised on this rank only, while the others wait in a collective call)."""
+    if comm.rank == 0 or comm.size > 1:
+        print(message if comm.size == 1 else f"[rank {comm.rank}] {message}", file=sys.stderr)
+    if comm.size > 1:
+        sys.stderr.flush()
+        comm.Abort(code)
+    return code
+
+
+def _command(args: argparse.Namespace, comm) -> int:
     if args.command == "info":
         report = environment_report()
         if comm.rank == 0:
@@ -93,9 +189,43 @@ def main(argv: list[str] | None = None) -> int:
         if comm.rank == 0:
             print(Library.default().table())
         return 0
+    if args.command == "show":
+        if comm.rank == 0:
+            try:
+                print(show(args.directory))
+            except FileNotFoundError as err:
+                print(f"femmag: error: {err}", file=sys.stderr)
+                return 2
+        return 0
+
     from pathlib import Path
 
     from femmag.case import load_case
+
+    if args.command == "resume":
+        from femmag.io.rundir import read_manifest
+
+        manifest = read_manifest(args.directory)
+        if manifest is None:
+            raise ValueError(f"cannot resume: '{args.directory}' holds no femmag run (run.toml)")
+        recorded = manifest.get("case_file")
+        if not recorded:
+            raise ValueError(f"cannot resume '{args.directory}' from the command line: it was "
+                             f"run from a script; rebuild the Simulation there and call "
+                             f"run(..., out='{args.directory}', resume=True)")
+        case_path = Path(recorded["path"])
+        if not case_path.is_file() or case_path.read_text() != recorded["text"]:
+            raise ValueError(f"cannot resume '{args.directory}': its case file {case_path} is "
+                             f"missing or changed since the run; resume needs the same case")
+        case = load_case(case_path)
+        sim = case.simulation(comm=comm, verbose=not args.quiet)
+        sim.run(args.until or case.run_options["t_end"], out=args.directory, resume=True,
+                field_times=case.run_options["field_times"],
+                checkpoint_every=manifest.get("checkpoint_every"),
+                manifest={"case_file": recorded})
+        if comm.rank == 0:
+            print(f"resumed and completed: {args.directory}/")
+        return 0
 
     case = load_case(args.case)
     if args.command == "mesh":
@@ -111,11 +241,16 @@ def main(argv: list[str] | None = None) -> int:
                 f.write_mesh(domain.mesh)
                 f.write_meshtags(domain.cell_tags, domain.mesh.geometry)
         return 0
+
     sim = case.simulation(comm=comm, verbose=not args.quiet)
     out = args.out or str(Path("out") / Path(args.case).stem)
-    sim.run(case.run_options["t_end"], out=out, field_times=case.run_options["field_times"])
+    every = args.checkpoint_every or case.run_options.get("checkpoint_every")
+    case_file = {"path": str(Path(args.case).resolve()), "text": Path(args.case).read_text()}
+    sim.run(case.run_options["t_end"], out=out, field_times=case.run_options["field_times"],
+            overwrite=args.overwrite, checkpoint_every=every,
+            manifest={"case_file": case_file, "checkpoint_every": every})
     if comm.rank == 0:
-        print(f"results in {out}/ (traces.csv, traces.png, fields.xdmf)")
+        print(f"results in {out}/ (run.toml, traces.csv, traces.png, fields.xdmf)")
     return 0
 
 

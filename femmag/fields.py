@@ -90,8 +90,8 @@ class QuadratureField:
         """Volume-weighted cell averages (n_cells, k) of ``values`` (default: current values)."""
         v = self.values() if values is None else values
         nq = self.points_per_cell
-        return np.einsum("cq,cqi->ci", self.cell_weights(),
-                         v.reshape(len(self.cells), nq, -1))
+        k = v.shape[-1] if v.ndim > 1 else 1  # explicit: a rank may hold no point
+        return np.einsum("cq,cqi->ci", self.cell_weights(), v.reshape(len(self.cells), nq, k))
 
 
 class WiringError(RuntimeError):

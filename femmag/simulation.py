@@ -328,7 +328,8 @@ class Simulation:
     # -- time loop -------------------------------------------------------------------------------
     def run(self, t_end: Any, *, out: str | Path | None = None, field_times: list[Any] = (),
             progress: bool | None = None, overwrite: bool = False,
-            checkpoint_every: Any = None, resume: bool = False) -> TraceRecorder:
+            checkpoint_every: Any = None, resume: bool = False,
+            manifest: dict | None = None) -> TraceRecorder:
         """Integrate to ``t_end``; write traces (CSV), fields (XDMF) and figures (PNG) to ``out``.
 
         Args:
@@ -344,6 +345,7 @@ class Simulation:
             resume: continue the run in ``out`` from its checkpoint (this simulation must be
                 built from the same case); the traces go on in ``traces.csv``, the fields in a
                 new ``fields_from_<t>ps.xdmf``. A resumed run equals the uninterrupted one.
+            manifest: further entries for ``run.toml`` (the CLI records the case file).
 
         Returns:
             The :class:`~femmag.io.traces.TraceRecorder` with all time traces.
@@ -380,7 +382,7 @@ class Simulation:
                                  f"{self.t * 1e12:g} ps")
         if rundir is not None:
             rundir.check(estimated_bytes=self._estimated_output_bytes(len(stops)))
-            description = self.describe(t_end_s, stops)
+            description = {**self.describe(t_end_s, stops), **(manifest or {})}
             if resume:
                 description["resumed_from_ps"] = self.t * 1e12
             rundir.open(description)
@@ -414,6 +416,10 @@ class Simulation:
                 self.comm.Barrier()
         except BaseException as err:
             # rank-local clean-up only: another rank may be inside a collective call
+            try:
+                err.femmag_run_failed = True  # the CLI reports it as a failed run, not bad input
+            except AttributeError:  # pragma: no cover - exceptions without a __dict__
+                pass
             self.traces.close_stream()
             if rundir is not None:
                 interrupted = isinstance(err, KeyboardInterrupt)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +93,38 @@ def test_case_materials_file_adds_a_material(tmp_path, capsys):
     assert film.prop("electron_phonon_coupling").value == 3e17
     assert film.prop("curie_temperature").value == 550.0  # from its base, CoPt_S003A
     assert "CoPt_S003A" in sim.library  # the packaged materials stay
+
+
+@pytest.mark.skip_in_parallel  # the CLI ends every rank on an error under mpiexec (MPI_Abort)
+def test_run_refuse_overwrite_show_and_resume(tmp_path, capsys):
+    case = tmp_path / "case.toml"
+    case.write_text((CASES / "seed003_film_1d.toml").read_text().replace('end = "2 ps"', 'end = "1 ps"'))
+    out = tmp_path / "run"
+    assert main(["run", str(case), "--out", str(out), "--quiet", "--checkpoint-every",
+                 "0.4 ps"]) == 0
+    # a second run into the same directory is refused (exit 2, one line, no traceback)
+    capsys.readouterr()
+    assert main(["run", str(case), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("femmag: error: output directory") and "--overwrite" in err
+    assert "Traceback" not in err
+    # bad input is exit 2 as well
+    bad = tmp_path / "bad.toml"
+    bad.write_text(case.read_text().replace("material =", "materal ="))
+    assert main(["run", str(bad), "--out", str(tmp_path / "bad")]) == 2
+    assert "unknown key 'materal' in [stack] layers[0]; did you mean 'material'?" in \
+        capsys.readouterr().err
+    assert main(["show", str(out)]) == 0
+    shown = capsys.readouterr().out
+    assert "status      complete" in shown
+    checkpoint = re.search(r"checkpoint at ([0-9.]+) ps", shown)
+    assert checkpoint and 0.8 <= float(checkpoint.group(1)) < 0.9
+    # resume continues the complete run to a later time, from its last checkpoint
+    assert main(["resume", str(out), "--until", "1.5 ps", "--quiet"]) == 0
+    assert read_trace(out / "traces.csv")["time [ps]"][-1] == pytest.approx(1.5)
+    assert len(list(out.glob("fields_from_0.8*ps.xdmf"))) == 1
+    # --overwrite replaces only femmag's files
+    (out / "notes.txt").write_text("mine")
+    assert main(["run", str(case), "--out", str(out), "--quiet", "--overwrite"]) == 0
+    assert (out / "notes.txt").read_text() == "mine"
+    assert not (out / "checkpoint.npz").exists()
