@@ -33,6 +33,7 @@ import basix.ufl
 import ufl
 from dolfinx import fem
 
+from femmag.fields import QuadratureField
 from femmag.kernels import llb
 from femmag.units import to_si
 
@@ -244,9 +245,11 @@ class Magnetization:
         self.magnetization = fem.Function(self.V0, name="magnetization")
         self._cell_w = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
         self._update_output()
+        self.field = QuadratureField(values=lambda: self.m, points=self.points, cells=self.cells, points_ref=self.points_ref, volume_weights=self.volume_weights, owned=self._owned, global_ids=self.global_ids, parameters={"saturation_magnetization": self.saturation_magnetization})
         if fields is not None:
             fields.declare("magnetization", "1", "reduced magnetization m = M/M_s(0 K) "
-                           "(quadrature state; DG0 cell averages for output)", self.name, self)
+                           "(quadrature state; DG0 cell averages for output)", self.name,
+                           self.field)
 
     # -- stepping --------------------------------------------------------------------------------
     def electron_temperature_at_points(self) -> np.ndarray:
