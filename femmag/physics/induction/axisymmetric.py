@@ -30,7 +30,8 @@ Time discretization: :math:`D_t` is backward Euler (``"euler"``), variable-step 
 conserves the discrete energy exactly). The *same* discrete derivative is applied to the impressed
 potential (A_IFE = g(t) a(r) is separable), so the scheme is exact for the total potential
 A + A_IFE and a step of the impressed flux is handled without a Dirac source. The system matrix
-``c0 M_σ + θ K`` is assembled and factorized (MUMPS) once per distinct Δt (cache).
+``c0 M_σ + θ K`` is assembled and factorized (MUMPS) once per distinct c0 (the last few kept, see
+:class:`~femmag.physics.induction.stepping.InductionStepper`).
 
 Boundary conditions: A = 0 on the axis (symmetry) and on the outer boundary of the box (radius and
 half-height ≥ 20 r0: the dipolar far field makes the truncation error ~1e-4).
@@ -64,7 +65,7 @@ import ufl
 from dolfinx import fem
 from dolfinx.fem import petsc as fem_petsc
 
-from femmag.geometry.induction_meshes import RZFilmMesh, rz_film_mesh
+from femmag.geometry.induction_meshes import RZFilmMesh
 from femmag.physics.induction.probes import FieldProbe
 from femmag.physics.induction.stepping import InductionStepper, InductionTrace
 from femmag.units import MU0
@@ -76,10 +77,7 @@ __all__ = [
     "AxisymmetricInduction",
     "BesselImpressedFlux",
     "GaussianImpressedFlux",
-    "InductionTrace",
-    "RZFilmMesh",
     "pulse_time_grid",
-    "rz_film_mesh",
 ]
 
 
@@ -226,8 +224,8 @@ class _FilmLineProbe(FieldProbe):
             rows[0, k] = tab[0]
             rows[1:, k] = np.linalg.solve(J.T, tab[1:3])  # physical gradient
         self._rows = rows
-        self._dofs = np.array([V.dofmap.cell_dofs(c) for c in self.cells]).reshape(
-            len(self.cells), -1)
+        self._dofs = np.array([V.dofmap.cell_dofs(c) for c in self.cells],
+                              dtype=np.int32).reshape(len(self.cells), element.dim)
 
     def _reference_coordinates(self, index: int, cell: int) -> tuple[np.ndarray, np.ndarray]:
         xc = self._x[self._geometry_dofs[cell]]
@@ -268,7 +266,8 @@ class AxisymmetricInduction(InductionStepper):
     """Eddy/loop-current induction in a film, A_φ(r, z) formulation (thin sheet or resolved).
 
     Args:
-        film_mesh: an :class:`RZFilmMesh` (from :func:`rz_film_mesh`).
+        film_mesh: an :class:`~femmag.geometry.induction_meshes.RZFilmMesh` (from
+            :func:`~femmag.geometry.induction_meshes.rz_film_mesh`).
         conductivity: film conductivity σ [S/m].
         source: impressed flux with ``amplitude(t)``, ``vector_potential(r)`` [T m] and
             ``flux_density(r)`` [T] (e.g. :class:`GaussianImpressedFlux`); None for no IFE.

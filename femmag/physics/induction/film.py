@@ -1,10 +1,11 @@
 """What the r-z and 3D film-induction physics modules share.
 
-:class:`FilmInductionModule` picks the conducting magnetic layer and its conductivity, converts the
-inverse-Faraday coefficient into the peak impressed field, declares the fields (the ``induced_field``
-provider and, with Joule heating, ``joule_power_density``), reads the magnetization, adds the
-``induced_field_centre`` trace column and keeps the Joule-energy bookkeeping. A subclass builds its
-solver in :meth:`setup` and supplies the field at the magnetization points.
+:class:`FilmInductionModule` picks the conducting magnetic layer and its conductivity, converts
+the inverse-Faraday coefficient into the peak impressed field, declares the fields (the
+``induced_field`` provider and, with Joule heating, ``joule_power_density``), reads the
+magnetization, adds the ``induced_field_centre`` trace column and keeps the Joule-energy
+bookkeeping. A subclass builds its solver in :meth:`setup` and supplies the field at the
+magnetization points.
 """
 
 from __future__ import annotations

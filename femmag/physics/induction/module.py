@@ -3,8 +3,8 @@ r"""The induced field acting on the film: IFE impressed flux + eddy (loop) curre
 Wraps :class:`femmag.physics.induction.axisymmetric.AxisymmetricInduction` as a physics module of a
 :class:`~femmag.simulation.Simulation` (physics-spec §2.3, §3):
 
-- the impressed inverse-Faraday flux :math:`B_{IFE} = h\,\kappa_{IFE} F_0\, e^{-r^2/r_0^2} g(t)\,\hat z`
-  of the pump (helicity h; κ_IFE in T per mJ/cm², the seeds' unit) drives azimuthal loop currents
+- the impressed inverse-Faraday flux
+  :math:`B_{IFE} = h\,\kappa_{IFE} F_0\, e^{-r^2/r_0^2} g(t)\,\hat z` of the pump (helicity h; κ_IFE in T per mJ/cm², the seeds' unit) drives azimuthal loop currents
   in the conducting film (Lenz's law), which prolong the field ("prolonged induced field");
 - optionally the film magnetization :math:`M_z = M_s(0\,K)\,m_z(r)` (thickness average of the LLB
   state) is a source too, so that a demagnetized centre produces its "ring-magnet" field and dM/dt
@@ -20,8 +20,8 @@ demagnetizing field −μ0 M of the film itself is not added (it belongs to the 
 the PMA film, which the longitudinal LLB along z does not carry).
 
 Coupling (see :mod:`femmag.step`): the LLB step over [t, t+Δt] sees B_i of the committed induction
-state (one step lag; B_i changes on ≥ 25 fs scales, Δt ≤ 2-5 fs during the pulse); the induction step
-then uses the trial magnetization at t+Δt.
+state (one step lag; B_i changes on ≥ 25 fs scales, Δt ≤ 2-5 fs during the pulse); the induction
+step then uses the trial magnetization at t+Δt.
 """
 
 from __future__ import annotations
@@ -30,11 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from femmag.physics.induction.axisymmetric import (
-    AxisymmetricInduction,
-    GaussianImpressedFlux,
-    rz_film_mesh,
-)
+from femmag.geometry.induction_meshes import rz_film_mesh
+from femmag.physics.induction.axisymmetric import AxisymmetricInduction, GaussianImpressedFlux
 from femmag.physics.induction.film import FilmInductionModule
 
 __all__ = ["FilmInduction"]

@@ -39,9 +39,10 @@ from mpi4py import MPI
 
 import numpy as np
 
+from femmag.geometry.induction_meshes import disk_box_mesh
 from femmag.physics.induction.axisymmetric import GaussianImpressedFlux
 from femmag.physics.induction.film import FilmInductionModule
-from femmag.physics.induction.nedelec3d import Induction3D, disk_box_mesh
+from femmag.physics.induction.nedelec3d import Induction3D
 from femmag.physics.induction.probes import FieldProbe
 
 __all__ = ["FilmInduction3D"]
@@ -194,9 +195,12 @@ class FilmInduction3D(FilmInductionModule):
 
     def _set_magnetization(self) -> None:
         """M (DG0 on the induction mesh) from the trial LLB state: heat-cell means of M_s0·m."""
+        field = self._magnetization
+        m = field.values().reshape(len(field.cells), field.points_per_cell, 3)  # also 0 cells
+        m_cells = np.einsum("cq,cqi->ci", field.cell_weights(), m)
         values = self._m_heat.x.array.reshape(-1, 3)
         values[:] = 0.0
-        values[self._m_dofs] = self._magnetization.cell_averages() * self._m_saturation[:, None]
+        values[self._m_dofs] = m_cells * self._m_saturation[:, None]
         self._m_heat.x.scatter_forward()
         sampled = self._m_probe.evaluate(self._m_heat)
         target = self.solver.magnetization

@@ -7,11 +7,12 @@ Unknown: the induced vector potential A ∈ H(curl) (N1curl, degree 1 or 2), tem
     ∫ σ\,D_tA·v + ∫ ν_0\,∇×A^{θ}·∇×v = -∫ σ_c\,D_tA_{IFE}·v + ∫ M^{θ}·∇×v ,
     \qquad B = ∇×A + B_{IFE},\quad E = -D_t(A + χ_c A_{IFE}),\quad j = σE .
 
-Time schemes (``scheme=``, as :class:`~femmag.physics.induction.axisymmetric.AxisymmetricInduction`):
-``"euler"``, variable-step ``"bdf2"`` (default; first step Euler) and Crank–Nicolson ``"cn"``
-(θ = 1/2, exact discrete energy balance). The *same* discrete derivative D_t is applied to the
-separable impressed potential A_IFE = g(t)·a_h, so the scheme is exact for the total potential
-and a step of the impressed flux needs no Dirac source. Measured temporal orders (film average,
+Time schemes (``scheme=``, shared with the r-z solver through
+:class:`~femmag.physics.induction.stepping.InductionStepper`): ``"euler"``, variable-step
+``"bdf2"`` (default; first step Euler) and Crank–Nicolson ``"cn"`` (θ = 1/2, exact discrete energy
+balance). The *same* discrete derivative D_t is applied to the separable impressed potential
+A_IFE = g(t)·a_h, so the scheme is exact for the total potential and a step of the impressed flux
+needs no Dirac source. Measured temporal orders (film average,
 self-convergence): Euler 0.98, BDF2 1.94, CN 2.00.
 
 Joule output: E = -(D_tA + D_tg·a_h) in the conductor (χ_c) and -D_tA in the gauge air;
@@ -31,7 +32,8 @@ perturbation of B is O(σ_air/σ). The source term uses the conductor's conducti
 
 Boundary: n×A = 0 on the whole outer boundary of the box (Dirichlet on the N1curl dofs of the
 exterior facets). Solver: MUMPS (``femmag.solvers.lu_solver``); M_σ and K are assembled once and
-c0 M_σ + θK is combined and factorized once per distinct (Δt, scheme coefficient).
+c0 M_σ + θK is combined and factorized once per distinct scheme coefficient c0 (the last few
+kept, :class:`~femmag.solvers.StepSolverCache`).
 
 Impressed source: the azimuthal A_IFE = a(ρ)(-y/ρ, x/ρ, 0), a(ρ) = ``source.vector_potential(ρ)``,
 interpolated into N1curl (∇·A_IFE = 0 and tangential to the film faces, spec §3.2); a uniform
@@ -74,18 +76,11 @@ import ufl
 from dolfinx import fem
 from dolfinx.fem import petsc as fem_petsc
 
-from femmag.geometry.induction_meshes import (
-    DiskBoxMesh,
-    SphereBoxMesh,
-    disk_box_mesh,
-    sphere_box_mesh,
-)
 from femmag.physics.induction.probes import FieldProbe
 from femmag.physics.induction.stepping import InductionStepper, InductionTrace
 from femmag.units import MU0
 
-__all__ = ["DiskBoxMesh", "Induction3D", "InductionTrace", "SphereBoxMesh", "UniformStepField",
-           "disk_box_mesh", "sphere_box_mesh"]
+__all__ = ["Induction3D", "UniformStepField"]
 
 
 @dataclass(frozen=True)
@@ -120,12 +115,14 @@ class Induction3D(InductionStepper):
     r"""3D eddy-current induction, A ∈ N1curl, backward Euler / BDF2 / Crank–Nicolson, MUMPS.
 
     Args:
-        disk_mesh: a :class:`DiskBoxMesh`, :class:`SphereBoxMesh` or any object with ``mesh``,
+        disk_mesh: a :class:`~femmag.geometry.induction_meshes.DiskBoxMesh`,
+            :class:`~femmag.geometry.induction_meshes.SphereBoxMesh` or any object with ``mesh``,
             ``cell_tags`` and ``markers[conductor]``.
         conductivity: conductor conductivity σ [S/m].
         source: impressed flux with ``amplitude(t)``, ``vector_potential(ρ)`` [T m] and
-            ``flux_density(ρ)`` [T] (e.g. :class:`~femmag.physics.induction.axisymmetric.GaussianImpressedFlux`
-            or :class:`UniformStepField`), centred on the z axis; None for no IFE. Its EMF acts
+            ``flux_density(ρ)`` [T] (e.g.
+            :class:`~femmag.physics.induction.axisymmetric.GaussianImpressedFlux` or
+            :class:`UniformStepField`), centred on the z axis; None for no IFE. Its EMF acts
             on the conductor only.
         air_conductivity_ratio: σ_air/σ of the gauging conductivity (spec §3.4 option 1).
         degree: N1curl degree (1 or 2).

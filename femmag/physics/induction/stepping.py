@@ -5,7 +5,8 @@ the induced potential A with the *same* discrete derivative :math:`D_t y = c_0 y
 c_2 y^{n-1}` applied to the separable impressed potential g(t)·a_h, so that a step of the impressed
 flux needs no Dirac source. :class:`InductionStepper` holds what the two have in common: the scheme
 weights, the committed/trial history (A^n, A^{n-1}, g), the cumulative energy bookkeeping, and one
-factorized system matrix c0 M_σ + θK per distinct c0 (an LRU :class:`~femmag.solvers.StepSolverCache`).
+factorized system matrix c0 M_σ + θK per distinct c0 (an LRU
+:class:`~femmag.solvers.StepSolverCache`).
 """
 
 from __future__ import annotations
