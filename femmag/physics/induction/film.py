@@ -20,7 +20,6 @@ from femmag.units import MJ_PER_CM2, to_si
 
 if TYPE_CHECKING:
     from femmag.fields import FieldRegistry, QuadratureField
-    from femmag.io.traces import TraceRecorder
 
 __all__ = ["FilmInductionModule"]
 
@@ -112,7 +111,7 @@ class FilmInductionModule(PhysicsModule):
         fields.read("magnetization", self.name)
         return fields["magnetization"]
 
-    def add_traces(self, traces: TraceRecorder) -> None:
+    def add_traces(self, traces: Any) -> None:
         traces.add("induced_field_centre", "T", self.centre_field)
 
     # --- what a subclass provides -----------------------------------------------------------
