@@ -31,11 +31,11 @@ import femmag  # noqa: F401
 
 from mpi4py import MPI
 
+from femmag.geometry.induction_meshes import rz_film_mesh
 from femmag.physics.induction.axisymmetric import (
     AxisymmetricInduction,
     GaussianImpressedFlux,
     pulse_time_grid,
-    rz_film_mesh,
 )
 from femmag.models import induction_modal as modal
 
@@ -85,7 +85,8 @@ def bench_one(comm: MPI.Comm, representation: str, cells_per_radius: float,
 def bench_3d(comm: MPI.Comm, cells_per_radius: float, scheme: str,
              dt: float) -> dict[str, float]:
     """Time one 3D configuration; returns the row of the table (seconds, counts)."""
-    from femmag.physics.induction.nedelec3d import Induction3D, disk_box_mesh
+    from femmag.geometry.induction_meshes import disk_box_mesh
+    from femmag.physics.induction.nedelec3d import Induction3D
 
     r0 = DIAMETER / 2
     comm.Barrier()

@@ -103,10 +103,10 @@ def test_magnetization_source_map(runs: dict) -> None:
     induction._setup_magnetization_map()
     induction._set_magnetization()
     comm = MPI.COMM_WORLD
-    mag = sim.magnetization
-    sel = mag._owned
+    mag = sim.fields["magnetization"]
+    sel = mag.owned
     weights = mag.volume_weights[sel]
-    moment = mag.m[sel, 2] * mag.saturation_magnetization[sel]
+    moment = mag.values()[sel, 2] * mag.parameters["saturation_magnetization"][sel]
     llb_mean = (comm.allreduce(float(np.sum(weights * moment)), op=MPI.SUM)
                 / comm.allreduce(float(np.sum(weights)), op=MPI.SUM))
     solver = induction.solver

@@ -16,12 +16,12 @@ import femmag  # noqa: F401
 
 from mpi4py import MPI
 
+from femmag.geometry.induction_meshes import rz_film_mesh
 from femmag.physics.induction.axisymmetric import (
     AxisymmetricInduction,
     BesselImpressedFlux,
     GaussianImpressedFlux,
     pulse_time_grid,
-    rz_film_mesh,
 )
 from femmag.models import induction_modal as modal
 from femmag.units import FS, MU0, NM, UM

@@ -35,8 +35,9 @@ from mpi4py import MPI
 import ufl
 from dolfinx import fem
 
-from femmag.physics.induction.axisymmetric import AxisymmetricInduction, GaussianImpressedFlux, rz_film_mesh
-from femmag.physics.induction.nedelec3d import Induction3D, disk_box_mesh
+from femmag.geometry.induction_meshes import disk_box_mesh, rz_film_mesh
+from femmag.physics.induction.axisymmetric import AxisymmetricInduction, GaussianImpressedFlux
+from femmag.physics.induction.nedelec3d import Induction3D
 
 BEAM_RADIUS = 5e-6  # m
 THICKNESS = 0.4e-6  # m

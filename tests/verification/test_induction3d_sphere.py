@@ -28,7 +28,8 @@ import femmag  # noqa: F401  (before dolfinx)
 
 from mpi4py import MPI
 
-from femmag.physics.induction.nedelec3d import Induction3D, UniformStepField, sphere_box_mesh
+from femmag.geometry.induction_meshes import sphere_box_mesh
+from femmag.physics.induction.nedelec3d import Induction3D, UniformStepField
 from femmag.reference import conducting_sphere as sphere
 
 RADIUS = 0.01  # m

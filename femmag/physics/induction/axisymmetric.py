@@ -30,7 +30,8 @@ Time discretization: :math:`D_t` is backward Euler (``"euler"``), variable-step 
 conserves the discrete energy exactly). The *same* discrete derivative is applied to the impressed
 potential (A_IFE = g(t) a(r) is separable), so the scheme is exact for the total potential
 A + A_IFE and a step of the impressed flux is handled without a Dirac source. The system matrix
-``c0 M_σ + θ K`` is assembled and factorized (MUMPS) once per distinct Δt (cache).
+``c0 M_σ + θ K`` is assembled and factorized (MUMPS) once per distinct c0 (the last few kept, see
+:class:`~femmag.physics.induction.stepping.InductionStepper`).
 
 Boundary conditions: A = 0 on the axis (symmetry) and on the outer boundary of the box (radius and
 half-height ≥ 20 r0: the dipolar far field makes the truncation error ~1e-4).
@@ -47,6 +48,7 @@ r0/10 → 61.8 fs / 0.4996, r0/20 → 62.3 fs / 0.4997; the resolved film at r0/
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -63,7 +65,9 @@ import ufl
 from dolfinx import fem
 from dolfinx.fem import petsc as fem_petsc
 
-from femmag.solvers import check_ksp, lu_solver
+from femmag.geometry.induction_meshes import RZFilmMesh
+from femmag.physics.induction.probes import FieldProbe
+from femmag.physics.induction.stepping import InductionStepper, InductionTrace
 from femmag.units import MU0
 
 if TYPE_CHECKING:
@@ -73,33 +77,12 @@ __all__ = [
     "AxisymmetricInduction",
     "BesselImpressedFlux",
     "GaussianImpressedFlux",
-    "InductionTrace",
-    "RZFilmMesh",
     "pulse_time_grid",
-    "rz_film_mesh",
 ]
-
-_SCHEMES = ("euler", "bdf2", "cn")
-_REPRESENTATIONS = ("sheet", "resolved")
 
 
 # ----------------------------------------------------------------------------------------------
 # Impressed flux (IFE) sources: A_IFE,φ(r, t) = amplitude(t) · vector_potential(r)
-def time_derivative_weights(scheme: str, dt: float, dt_prev: float | None
-                            ) -> tuple[float, tuple[float, float, float]]:
-    """θ and the weights of D_t y = c0 y^{n+1} + c1 y^n + c2 y^{n-1} for one step.
-
-    ``"bdf2"`` is the variable-step BDF2 (ratio w = Δt/Δt_prev), started by one backward Euler
-    step (``dt_prev`` None); ``"euler"`` and ``"cn"`` use the one-step difference, with θ = 1 and
-    θ = 1/2 on the spatial operator.
-    """
-    theta = 0.5 if scheme == "cn" else 1.0
-    if scheme == "bdf2" and dt_prev is not None:
-        w = dt / dt_prev
-        return theta, ((1 + 2 * w) / ((1 + w) * dt), -(1 + w) / dt, w * w / ((1 + w) * dt))
-    return theta, (1.0 / dt, -1.0 / dt, 0.0)
-
-
 # ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class GaussianImpressedFlux:
@@ -175,180 +158,6 @@ class BesselImpressedFlux:
         return self.peak_field * special.j1(self.wavenumber * np.asarray(r)) / self.wavenumber
 
 
-# ----------------------------------------------------------------------------------------------
-# r-z mesh (a small stand-in for femmag.geometry; the lead may replace it)
-# ----------------------------------------------------------------------------------------------
-@dataclass
-class RZFilmMesh:
-    """An r-z mesh of film + air + substrate (x[0] = r, x[1] = z, film top at z = 0).
-
-    Attributes:
-        mesh: the dolfinx mesh (triangles).
-        cell_tags: cell markers ("air", "substrate" and, if resolved, "film").
-        facet_tags: facet markers ("film" line if sheet, "boundary").
-        markers: physical-group name → integer tag.
-        representation: "sheet" or "resolved".
-        thickness: film thickness d [m].
-        film_z: z of the sheet line (-d/2) or of the film mid-plane (-d/2) [m].
-        radius: box radius R [m]; the box spans z ∈ [-R, R].
-        film_spacing: radial node spacing on the film near the axis [m].
-    """
-
-    mesh: dolfinx.mesh.Mesh
-    cell_tags: dolfinx.mesh.MeshTags
-    facet_tags: dolfinx.mesh.MeshTags
-    markers: dict[str, int]
-    representation: str
-    thickness: float
-    film_z: float
-    radius: float
-    film_spacing: float
-
-
-def rz_film_mesh(comm: MPI.Comm, *, beam_radius: float, thickness: float,
-                 representation: str = "sheet", box_factor: float = 20.0,
-                 cells_per_radius: float = 10.0, refined_factor: float = 3.0,
-                 growth: float = 1.12, far_cell_factor: float = 2.0,
-                 film_layers: int = 2) -> RZFilmMesh:
-    """Build the r-z film mesh with gmsh on rank 0 and distribute it.
-
-    Args:
-        comm: MPI communicator.
-        beam_radius: r0 [m]; sets all mesh sizes.
-        thickness: film thickness d [m].
-        representation: "sheet" (film = internal line at z = -d/2) or "resolved" (layer [-d, 0]
-            with ``film_layers`` structured cell layers).
-        box_factor: box radius and half-height in units of r0 (≥ 20 recommended).
-        cells_per_radius: film node spacing h0 = r0/cells_per_radius for r < refined_factor·r0,
-            and the cell size within that distance of the beam centre.
-        refined_factor: radius of the uniformly refined zone, in r0.
-        growth: geometric growth of the film spacing beyond the refined zone.
-        far_cell_factor: cell size at the outer boundary, in r0.
-        film_layers: cell layers across a resolved film.
-
-    Returns:
-        :class:`RZFilmMesh`.
-    """
-    import gmsh
-
-    if representation not in _REPRESENTATIONS:
-        raise ValueError(f"rz_film_mesh: representation={representation!r}; choose one of "
-                         f"{_REPRESENTATIONS}.")
-    if not (thickness > 0 and beam_radius > 0 and thickness < 0.1 * beam_radius):
-        raise ValueError(f"rz_film_mesh: need 0 < thickness ({thickness!r} m) < 0.1·beam_radius "
-                         f"({beam_radius!r} m); give SI values (e.g. 10e-9 and 5e-6).")
-    if box_factor < 5:
-        raise ValueError(f"rz_film_mesh: box_factor={box_factor} is too small for the Dirichlet "
-                         f"truncation; use ≥ 20 (the error scales as box_factor⁻³).")
-    if not 0 < refined_factor < box_factor:
-        raise ValueError(f"rz_film_mesh: refined_factor={refined_factor} must lie in (0, "
-                         f"box_factor={box_factor}): the refined zone ends inside the box.")
-    r0, d = beam_radius, thickness
-    R = box_factor * r0
-    h0 = r0 / cells_per_radius
-    L1 = refined_factor * r0
-    h_far = far_cell_factor * r0
-    film_z = -d / 2
-    markers = {"air": 1, "substrate": 2, "film": 3, "boundary": 4}
-
-    model = None
-    if comm.rank == 0:
-        if not gmsh.is_initialized():
-            gmsh.initialize(interruptible=False)
-        gmsh.option.setNumber("General.Terminal", 0)
-        gmsh.model.add(f"femmag_rz_film_{representation}")
-        geo = gmsh.model.geo
-        n1 = max(2, math.ceil(L1 / h0))
-        # geometric progression from h0 up to ~h_far over [L1, R]
-        n2 = max(2, math.ceil(math.log(1 + (R - L1) * (growth - 1) / h0) / math.log(growth)))
-        n2 = min(n2, math.ceil((R - L1) / h0))
-
-        def film_line_points(z: float) -> tuple[int, int, int]:
-            return (geo.addPoint(0, z, 0), geo.addPoint(L1, z, 0), geo.addPoint(R, z, 0))
-
-        def film_lines(p: tuple[int, int, int]) -> tuple[int, int]:
-            a = geo.addLine(p[0], p[1])
-            b = geo.addLine(p[1], p[2])
-            geo.mesh.setTransfiniteCurve(a, n1 + 1)
-            geo.mesh.setTransfiniteCurve(b, n2 + 1, "Progression", growth)
-            return a, b
-
-        bottom_left, bottom_right = geo.addPoint(0, -R, 0), geo.addPoint(R, -R, 0)
-        top_left, top_right = geo.addPoint(0, R, 0), geo.addPoint(R, R, 0)
-        if representation == "sheet":
-            fp = film_line_points(film_z)
-            fa, fb = film_lines(fp)
-            upper_pts, lower_pts, upper_lines, lower_lines = fp, fp, (fa, fb), (fa, fb)
-        else:
-            up = film_line_points(0.0)
-            lo = film_line_points(-d)
-            ua, ub = film_lines(up)
-            la, lb = film_lines(lo)
-            upper_pts, lower_pts, upper_lines, lower_lines = up, lo, (ua, ub), (la, lb)
-            verticals = [geo.addLine(lo[i], up[i]) for i in range(3)]
-            for v in verticals:
-                geo.mesh.setTransfiniteCurve(v, film_layers + 1)
-            film_surfaces = []
-            for i in range(2):
-                loop = geo.addCurveLoop([lower_lines[i], verticals[i + 1], -upper_lines[i],
-                                         -verticals[i]])
-                s = geo.addPlaneSurface([loop])
-                geo.mesh.setTransfiniteSurface(s)
-                film_surfaces.append(s)
-        # substrate: below the lower film line
-        l_bottom = geo.addLine(bottom_left, bottom_right)
-        l_sub_right = geo.addLine(bottom_right, lower_pts[2])
-        l_sub_axis = geo.addLine(lower_pts[0], bottom_left)
-        sub_loop = geo.addCurveLoop([l_bottom, l_sub_right, -lower_lines[1], -lower_lines[0],
-                                     l_sub_axis])
-        substrate = geo.addPlaneSurface([sub_loop])
-        l_air_right = geo.addLine(upper_pts[2], top_right)
-        l_top = geo.addLine(top_right, top_left)
-        l_air_axis = geo.addLine(top_left, upper_pts[0])
-        air_loop = geo.addCurveLoop([upper_lines[0], upper_lines[1], l_air_right, l_top,
-                                     l_air_axis])
-        air = geo.addPlaneSurface([air_loop])
-        centre = upper_pts[0]  # beam centre on the film (an existing node)
-        geo.synchronize()
-
-        outer = [l_bottom, l_sub_right, l_sub_axis, l_air_right, l_top, l_air_axis]
-        if representation == "resolved":
-            outer += [verticals[0], verticals[2]]
-        gmsh.model.addPhysicalGroup(2, [air], markers["air"], name="air")
-        gmsh.model.addPhysicalGroup(2, [substrate], markers["substrate"], name="substrate")
-        if representation == "resolved":
-            gmsh.model.addPhysicalGroup(2, film_surfaces, markers["film"], name="film")
-        else:
-            gmsh.model.addPhysicalGroup(1, [fa, fb], markers["film"], name="film")
-        gmsh.model.addPhysicalGroup(1, outer, markers["boundary"], name="boundary")
-
-        # size field: h0 near the beam centre, growing linearly to h_far at the box edge
-        dist = gmsh.model.mesh.field.add("Distance")
-        gmsh.model.mesh.field.setNumbers(dist, "PointsList", [centre])
-        thr = gmsh.model.mesh.field.add("Threshold")
-        gmsh.model.mesh.field.setNumber(thr, "InField", dist)
-        gmsh.model.mesh.field.setNumber(thr, "SizeMin", h0)
-        gmsh.model.mesh.field.setNumber(thr, "SizeMax", h_far)
-        gmsh.model.mesh.field.setNumber(thr, "DistMin", L1)
-        gmsh.model.mesh.field.setNumber(thr, "DistMax", R)
-        gmsh.model.mesh.field.setAsBackgroundMesh(thr)
-        gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
-        gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
-        gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
-        gmsh.option.setNumber("Mesh.Algorithm", 6)
-        gmsh.model.mesh.generate(2)
-        model = gmsh.model
-
-    partitioner = dolfinx.mesh.create_cell_partitioner(dolfinx.mesh.GhostMode.shared_facet, 2)
-    mesh_data = dolfinx.io.gmsh.model_to_mesh(model, comm, 0, gdim=2, partitioner=partitioner)
-    if comm.rank == 0:
-        gmsh.model.remove()
-    return RZFilmMesh(mesh=mesh_data.mesh, cell_tags=mesh_data.cell_tags,
-                      facet_tags=mesh_data.facet_tags, markers=markers,
-                      representation=representation, thickness=d, film_z=film_z, radius=R,
-                      film_spacing=h0)
-
-
 def pulse_time_grid(t_start: float, t_end: float, *, pulse_peak_time: float,
                     pulse_duration: float, dt_pulse: float | None = None,
                     dt_max: float = 50e-15, pulse_window: float = 3.0,
@@ -387,83 +196,63 @@ def pulse_time_grid(t_start: float, t_end: float, *, pulse_peak_time: float,
     return np.array(times)
 
 
-# ----------------------------------------------------------------------------------------------
-# point probes as sparse rows acting on the local dof vector
-# ----------------------------------------------------------------------------------------------
-class _LineProbe:
+class _FilmLineProbe(FieldProbe):
     """A, B_z = A/r + ∂_rA and B_r = -∂_zA at fixed points (r, z), averaged over z ± ε.
 
-    Each rank locates the points in its owned cells and builds dense rows over the cell dofs; the
-    values are gathered and every point is taken from the lowest rank that owns it.
+    Each point (on both sides) is evaluated in the owned cell that contains it best (largest
+    minimal barycentric coordinate; on the axis, a cell with an edge on it, where A = r·(P1)
+    exactly and A/r → ∂_rA holds) by dense rows over the cell dofs.
     """
 
     def __init__(self, V: fem.FunctionSpace, radii: np.ndarray, z: float, eps: float) -> None:
         mesh = V.mesh
-        self.comm = mesh.comm
-        self.n = len(radii)
-        tdim = mesh.topology.dim
-        n_owned = mesh.topology.index_map(tdim).size_local
-        tree = dolfinx.geometry.bb_tree(mesh, tdim, entities=np.arange(n_owned, dtype=np.int32))
-        element = V.ufl_element().basix_element
-        x_geom = mesh.geometry.x[:, :2]
-        geom_dofs = mesh.geometry.dofmaps[0]
-        scale = float(np.max(np.abs(x_geom))) if len(x_geom) else 1.0
-        scale = mesh.comm.allreduce(scale, op=MPI.MAX)
-        self.sides = []
-        for dz in (+eps, -eps):
-            pts = np.zeros((self.n, 3))
-            pts[:, 0] = radii
-            pts[:, 1] = z + dz
-            cand = dolfinx.geometry.compute_collisions_points(tree, pts)
-            cells = dolfinx.geometry.compute_colliding_cells(mesh, cand, pts)
-            found, rows_val, rows_dr, rows_dz, dofs = [], [], [], [], []
-            for i in range(self.n):
-                links = cells.links(i)
-                if len(links) == 0:
-                    continue
-                # best containing cell (largest minimal barycentric coordinate); on the axis, a
-                # cell with an edge on it, where A = r·(P1) exactly and A/r → ∂_rA holds
-                best = None
-                for c in links:
-                    xc = x_geom[geom_dofs[c]]
-                    J = np.column_stack([xc[1] - xc[0], xc[2] - xc[0]])
-                    X = np.linalg.solve(J, pts[i, :2] - xc[0])
-                    score = min(X[0], X[1], 1 - X[0] - X[1])
-                    if radii[i] == 0.0:
-                        score += float(np.sum(np.abs(xc[:, 0]) < 1e-12 * scale) >= 2)
-                    if best is None or score > best[0]:
-                        best = (score, c, J, X, xc)
-                _, c, J, X, xc = best
-                tab = element.tabulate(1, X[None, :])[:, 0, :, 0]  # (3, ndofs): value, d/dX, d/dY
-                grad = np.linalg.solve(J.T, tab[1:3])  # physical gradient (2, ndofs)
-                found.append(i)
-                rows_val.append(tab[0])
-                rows_dr.append(grad[0])
-                rows_dz.append(grad[1])
-                dofs.append(V.dofmap.cell_dofs(c))
-            self.sides.append((np.array(found, dtype=int), np.array(rows_val),
-                               np.array(rows_dr), np.array(rows_dz), np.array(dofs)))
         self.radii = np.asarray(radii, dtype=float)
+        self.n = len(self.radii)
+        self._x = mesh.geometry.x[:, :2]
+        self._geometry_dofs = mesh.geometry.dofmaps[0]
+        scale = float(np.max(np.abs(self._x))) if len(self._x) else 1.0
+        self._scale = mesh.comm.allreduce(scale, op=MPI.MAX)
+        points = np.zeros((2 * self.n, 3))  # above the line, then below
+        points[:, 0] = np.tile(self.radii, 2)
+        points[:, 1] = np.repeat([z + eps, z - eps], self.n)
+        super().__init__(mesh, points)
+        element = V.ufl_element().basix_element
+        rows = np.zeros((3, len(self.found), element.dim))  # value, ∂_r, ∂_z
+        for k, (i, c) in enumerate(zip(self.found, self.cells, strict=True)):
+            J, X = self._reference_coordinates(i, c)
+            tab = element.tabulate(1, X[None, :])[:, 0, :, 0]  # (3, ndofs): value, d/dX, d/dY
+            rows[0, k] = tab[0]
+            rows[1:, k] = np.linalg.solve(J.T, tab[1:3])  # physical gradient
+        self._rows = rows
+        self._dofs = np.array([V.dofmap.cell_dofs(c) for c in self.cells],
+                              dtype=np.int32).reshape(len(self.cells), element.dim)
+
+    def _reference_coordinates(self, index: int, cell: int) -> tuple[np.ndarray, np.ndarray]:
+        xc = self._x[self._geometry_dofs[cell]]
+        J = np.column_stack([xc[1] - xc[0], xc[2] - xc[0]])
+        return J, np.linalg.solve(J, self.points[index, :2] - xc[0])
+
+    def _choose_cell(self, index: int, cells: np.ndarray) -> int:
+        best = None
+        for c in cells:
+            _, X = self._reference_coordinates(index, c)
+            score = min(X[0], X[1], 1 - X[0] - X[1])
+            if self.points[index, 0] == 0.0:
+                xc = self._x[self._geometry_dofs[c]]
+                score += float(np.sum(np.abs(xc[:, 0]) < 1e-12 * self._scale) >= 2)
+            if best is None or score > best[0]:
+                best = (score, int(c))
+        return best[1]
 
     def evaluate(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(A, B_z, B_r) at the probe points from the local dof array (incl. ghosts)."""
-        out = []
-        for found, rv, rr, rz, dofs in self.sides:
-            local = np.full((3, self.n), np.nan)
-            if len(found):
-                a = values[dofs]
-                local[0, found] = np.einsum("ij,ij->i", rv, a)
-                local[1, found] = np.einsum("ij,ij->i", rr, a)
-                local[2, found] = np.einsum("ij,ij->i", rz, a)
-            gathered = self.comm.allgather(local)
-            merged = np.full((3, self.n), np.nan)
-            for g in gathered:  # lowest rank wins
-                take = np.isnan(merged[0]) & ~np.isnan(g[0])
-                merged[:, take] = g[:, take]
-            out.append(merged)
-        a_val = 0.5 * (out[0][0] + out[1][0])
-        dr = 0.5 * (out[0][1] + out[1][1])
-        dz = 0.5 * (out[0][2] + out[1][2])
+        local = np.zeros((2 * self.n, 3))
+        if len(self.found):
+            a = values[self._dofs]
+            for j in range(3):
+                local[self.found, j] = np.einsum("ij,ij->i", self._rows[j], a)
+        both = self.reduce(local)
+        a_val, dr, dz = (0.5 * (both[:self.n, j] + both[self.n:, j]) for j in range(3))
         r = self.radii
         # on the axis A = r·(P1 polynomial) exactly, so A/r → ∂_rA
         a_over_r = np.where(r > 0, a_val / np.where(r > 0, r, 1.0), dr)
@@ -473,47 +262,12 @@ class _LineProbe:
 # ----------------------------------------------------------------------------------------------
 # the solver
 # ----------------------------------------------------------------------------------------------
-@dataclass
-class InductionTrace:
-    """Time traces recorded by :meth:`AxisymmetricInduction.run` (SI units).
-
-    Attributes:
-        times: t [s], shape (n_t,).
-        radii: probe radii on the film [m], shape (n_r,).
-        induced_field_z: B_i,z = (∇×A)_z + B_IFE,z on the film [T], shape (n_t, n_r).
-        induced_field_r: B_i,r = -∂_zA (mean of both sides) [T], shape (n_t, n_r).
-        impressed_field_z: B_IFE,z on the film [T], shape (n_t, n_r).
-        electric_field: E_φ on the film [V/m], shape (n_t, n_r).
-        magnetic_energy: ∫ |∇×A|²/(2μ0) dV [J], shape (n_t,).
-        joule_energy: cumulative ∫∫ σ|E|² dV dt [J], shape (n_t,).
-        source_work: cumulative work of the impressed EMF ∫∫ σE·(-∂_tA_IFE) dV dt [J].
-        numerical_dissipation: cumulative (2θ-1)/2 ΔAᵀKΔA·2π of the θ-scheme [J] (0 for CN).
-    """
-
-    times: np.ndarray
-    radii: np.ndarray
-    induced_field_z: np.ndarray
-    induced_field_r: np.ndarray
-    impressed_field_z: np.ndarray
-    electric_field: np.ndarray
-    magnetic_energy: np.ndarray
-    joule_energy: np.ndarray
-    source_work: np.ndarray
-    numerical_dissipation: np.ndarray
-
-    @property
-    def energy_imbalance(self) -> np.ndarray:
-        """(W + Joule + numerical dissipation - source work) / max(source work) (≈ 0)."""
-        scale = max(np.max(np.abs(self.source_work)), 1e-300)
-        return (self.magnetic_energy - self.magnetic_energy[0] + self.joule_energy
-                + self.numerical_dissipation - self.source_work) / scale
-
-
-class AxisymmetricInduction:
+class AxisymmetricInduction(InductionStepper):
     """Eddy/loop-current induction in a film, A_φ(r, z) formulation (thin sheet or resolved).
 
     Args:
-        film_mesh: an :class:`RZFilmMesh` (from :func:`rz_film_mesh`).
+        film_mesh: an :class:`~femmag.geometry.induction_meshes.RZFilmMesh` (from
+            :func:`~femmag.geometry.induction_meshes.rz_film_mesh`).
         conductivity: film conductivity σ [S/m].
         source: impressed flux with ``amplitude(t)``, ``vector_potential(r)`` [T m] and
             ``flux_density(r)`` [T] (e.g. :class:`GaussianImpressedFlux`); None for no IFE.
@@ -533,19 +287,14 @@ class AxisymmetricInduction:
 
     def __init__(self, film_mesh: RZFilmMesh, *, conductivity: float, source: Any = None,
                  degree: int = 2, scheme: str = "bdf2", t_start: float = 0.0) -> None:
-        if scheme not in _SCHEMES:
-            raise ValueError(f"AxisymmetricInduction: scheme={scheme!r} is unknown; choose one of "
-                             f"{_SCHEMES}.")
+        super().__init__(source=source, scheme=scheme, t_start=t_start, solver_name="induction")
         if not (np.isfinite(conductivity) and conductivity > 0):
             raise ValueError(f"AxisymmetricInduction: conductivity={conductivity!r} must be a "
                              f"positive number in S/m (e.g. 8e6).")
         self.film_mesh = film_mesh
         self.conductivity = float(conductivity)
         self.thickness = film_mesh.thickness
-        self.source = source
-        self.scheme = scheme
         self.degree = degree
-        self.t = float(t_start)
         mesh = film_mesh.mesh
         self.comm = mesh.comm
         self.V = fem.functionspace(mesh, ("Lagrange", degree))
@@ -575,8 +324,7 @@ class AxisymmetricInduction:
             m_source = (-Mr * v.dx(1) + Mz * curl_v) * r * dx_film
         stiffness = (1.0 / MU0) * (u.dx(1) * v.dx(1) + (u / r + u.dx(0)) * curl_v) * r * ufl.dx
         self._c0 = fem.Constant(mesh, PETSc.ScalarType(1.0))
-        self._theta = fem.Constant(mesh, PETSc.ScalarType(1.0))
-        self._a_form = fem.form(self._c0 * sigma_mass + self._theta * stiffness)
+        self._a_form = fem.form(self._c0 * sigma_mass + self.theta * stiffness)
         self._m_form = fem.form(m_source)
 
         tdim = mesh.topology.dim
@@ -593,23 +341,17 @@ class AxisymmetricInduction:
         self.K.assemble()
 
         # state: committed A^n, A^{n-1}; trial A^{n+1}; E; impressed profile a_h
-        self.vector_potential = fem.Function(V, name="vector_potential")
-        self._previous = fem.Function(V)
-        self._trial = fem.Function(V)
+        self._init_state(V)
         self.electric_field = fem.Function(V, name="electric_field")
         self._trial_E = fem.Function(V)
         self.impressed_profile = fem.Function(V, name="impressed_vector_potential")
         if source is not None:
             self.impressed_profile.interpolate(lambda xx: source.vector_potential(xx[0]))
-        self._g_now = self._amplitude(self.t)
-        self._g_prev = self._g_now
-        self._dt_prev: float | None = None
         self._b_m = fem_petsc.create_vector(V)
         self._b_m.set(0.0)
         self._b_m_trial = self._b_m.duplicate()
         self._b_m_trial.set(0.0)
         self._magnetization_changed = False
-        self._solvers: dict[tuple[float, float], PETSc.KSP] = {}
         self._rhs = fem_petsc.create_vector(V)
         self._work = self._rhs.duplicate()
         self._profile_mass = self.M_sigma.createVecLeft()
@@ -617,14 +359,6 @@ class AxisymmetricInduction:
         self._scratch_stiffness = self.K.createVecLeft()
         self._scratch_increment = self._rhs.duplicate()
         self.M_sigma.mult(self.impressed_profile.x.petsc_vec, self._profile_mass)
-        # energy bookkeeping (cumulative)
-        self.joule_energy = 0.0
-        self.source_work = 0.0
-        self.numerical_dissipation = 0.0
-        self._trial_energy = (0.0, 0.0, 0.0)
-        self._powers = (0.0, 0.0)  # committed Joule and source power [W]
-        self.solve_count = 0
-        self.factorization_count = 0
 
     # --- FieldRegistry protocol -------------------------------------------------------------
     def setup(self, fields: FieldRegistry) -> None:
@@ -642,9 +376,6 @@ class AxisymmetricInduction:
                 f"scheme {self.scheme}")
 
     # --- sources ----------------------------------------------------------------------------
-    def _amplitude(self, t: float) -> float:
-        return 0.0 if self.source is None else float(self.source.amplitude(t))
-
     def set_magnetization(self, axial: Callable[[np.ndarray], np.ndarray] | None = None,
                           radial: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
         """Set the film magnetization for the *next* step: M_z(r), M_r(r) [A/m].
@@ -668,41 +399,20 @@ class AxisymmetricInduction:
         fem_petsc.assemble_vector(out, self._m_form)
         out.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
 
-    # --- linear solver cache -----------------------------------------------------------------
-    def _solver(self, c0: float, theta: float) -> PETSc.KSP:
-        key = (float(f"{c0:.12e}"), theta)
-        ksp = self._solvers.get(key)
-        if ksp is None:
-            self._c0.value = c0
-            self._theta.value = theta
-            A = fem_petsc.assemble_matrix(self._a_form, bcs=[self.bc])
-            A.assemble()
-            ksp = lu_solver(A, "induction")
-            self._solvers[key] = ksp
-            self.factorization_count += 1
-        return ksp
-
     # --- time stepping -----------------------------------------------------------------------
+    def _system_matrix(self, c0: float) -> PETSc.Mat:
+        self._c0.value = c0
+        A = fem_petsc.assemble_matrix(self._a_form, bcs=[self.bc])
+        A.assemble()
+        return A
+
     def step(self, t: float, dt: float) -> None:
         """Compute the trial A at t + dt from the committed state at t (call :meth:`commit`)."""
-        if not dt > 0:
-            raise ValueError(f"AxisymmetricInduction.step: dt = {dt!r} s must be positive.")
-        if abs(t - self.t) > 1e-9 * max(dt, 1e-30) + 1e-24:
-            raise ValueError(f"AxisymmetricInduction.step: t = {t!r} s differs from the committed "
-                             f"time {self.t!r} s; steps must be consecutive.")
-        theta, (c0, c1, c2) = time_derivative_weights(self.scheme, dt, self._dt_prev)
-        use_bdf2 = c2 != 0.0  # a two-step BDF2 step (not its Euler start)
-        g_new = self._amplitude(t + dt)
-        dg = c0 * g_new + c1 * self._g_now + c2 * self._g_prev
-
+        c0, c1, c2, g_new, dg = self._begin_step(t, dt)
+        theta = self.theta
         A_n = self.vector_potential.x.petsc_vec
-        A_nm1 = self._previous.x.petsc_vec
         # rhs = -M_σ (c1 A^n + c2 A^{n-1} + D_t g · a_h) - (1-θ) K A^n + θ b_M^{n+1} + (1-θ) b_M^n
-        hist = self._work
-        hist.set(0.0)
-        hist.axpy(c1, A_n)
-        if c2 != 0.0:
-            hist.axpy(c2, A_nm1)
+        hist = self._combine(self._work, None, c1, c2)
         rhs = self._rhs
         self.M_sigma.mult(hist, rhs)
         rhs.scale(-1.0)
@@ -717,21 +427,10 @@ class AxisymmetricInduction:
             rhs.axpy(1.0 - theta, self._b_m)
         fem_petsc.set_bc(rhs, [self.bc])
         rhs.ghostUpdate(addv=PETSc.InsertMode.INSERT, mode=PETSc.ScatterMode.FORWARD)
-
-        ksp = self._solver(c0, theta)
-        A_new = self._trial.x.petsc_vec
-        ksp.solve(rhs, A_new)
-        check_ksp(ksp, "induction (A_φ)")
-        self._trial.x.scatter_forward()
-        self.solve_count += 1
+        A_new = self._solve(c0, rhs, "induction (A_φ)")
 
         # E^{n+1} = -D_t(A + A_IFE) on the film
-        E = self._trial_E.x.petsc_vec
-        E.set(0.0)
-        E.axpy(-c0, A_new)
-        E.axpy(-c1, A_n)
-        if c2 != 0.0:
-            E.axpy(-c2, A_nm1)
+        E = self._combine(self._trial_E.x.petsc_vec, -c0, -c1, -c2)
         E.axpy(-dg, self.impressed_profile.x.petsc_vec)
         self._trial_E.x.scatter_forward()
         # energy increments (factor 2π: r dr dz → dV); exact identities for the θ-schemes
@@ -739,12 +438,6 @@ class AxisymmetricInduction:
         self.M_sigma.mult(E, ME)
         joule_power = 2 * np.pi * E.dot(ME)
         source_power = 2 * np.pi * (-dg) * self.impressed_profile.x.petsc_vec.dot(ME)
-        if use_bdf2:  # trapezoidal in time: second order like the scheme
-            joule = 0.5 * dt * (joule_power + self._powers[0])
-            work = 0.5 * dt * (source_power + self._powers[1])
-        else:  # the exact discrete identity of the θ-scheme
-            joule, work = dt * joule_power, dt * source_power
-        self._trial_powers = (joule_power, source_power)
         dA = self._scratch_increment
         A_new.copy(dA)
         dA.axpy(-1.0, A_n)
@@ -753,26 +446,16 @@ class AxisymmetricInduction:
         # θ-scheme: ΔAᵀK(θA^{n+1} + (1-θ)A^n) = ΔW + (θ - 1/2)ΔAᵀKΔA exactly. BDF2 has no such
         # one-step identity (its dissipation is O(Δt³) per step): left out, the balance then
         # closes to O(Δt²).
-        dissipation = 0.0 if use_bdf2 else 2 * np.pi * (theta - 0.5) * dA.dot(KdA)
-        self._trial_energy = (joule, work, dissipation)
-        self._trial_step = (t + dt, dt, g_new)
+        two_step = c2 != 0.0  # a two-step BDF2 step (not its Euler start)
+        dissipation = 0.0 if two_step else 2 * np.pi * (theta - 0.5) * dA.dot(KdA)
+        self._end_step(t, dt, g_new, dg, two_step=two_step, joule_power=joule_power,
+                       source_power=source_power, dissipation=dissipation)
 
-    def commit(self) -> None:
-        """Accept the trial state of the last :meth:`step`."""
-        t_new, dt, g_new = self._trial_step
-        self._previous.x.array[:] = self.vector_potential.x.array
-        self.vector_potential.x.array[:] = self._trial.x.array
+    def _commit_state(self) -> None:
+        super()._commit_state()
         self.electric_field.x.array[:] = self._trial_E.x.array
-        self._g_prev, self._g_now = self._g_now, g_new
-        self._dt_prev = dt
-        self.t = t_new
         self._b_m_trial.copy(self._b_m)
         self._magnetization_changed = False
-        joule, work, dissipation = self._trial_energy
-        self._powers = self._trial_powers
-        self.joule_energy += joule
-        self.source_work += work
-        self.numerical_dissipation += dissipation
 
     # --- outputs -----------------------------------------------------------------------------
     def magnetic_energy(self) -> float:
@@ -789,7 +472,7 @@ class AxisymmetricInduction:
         self.M_sigma.mult(E, ME)
         return float(2 * np.pi * E.dot(ME))
 
-    def film_probe(self, radii: Sequence[float] | np.ndarray) -> _LineProbe:
+    def film_probe(self, radii: Sequence[float] | np.ndarray) -> _FilmLineProbe:
         """A reusable probe on the film line (sheet) or mid-plane (resolved) at ``radii`` [m]."""
         radii = np.asarray(radii, dtype=float)
         if np.any(radii < 0) or np.any(radii >= self.film_mesh.radius):
@@ -797,9 +480,9 @@ class AxisymmetricInduction:
         fm = self.film_mesh
         # both sides of the sheet (B_r jumps there), well inside the cells; within the layer
         eps = 0.25 * fm.thickness if fm.representation == "resolved" else 1e-3 * fm.film_spacing
-        return _LineProbe(self.V, radii, fm.film_z, eps)
+        return _FilmLineProbe(self.V, radii, fm.film_z, eps)
 
-    def film_fields(self, probe: _LineProbe) -> dict[str, np.ndarray]:
+    def film_fields(self, probe: _FilmLineProbe) -> dict[str, np.ndarray]:
         """B_i,z, B_i,r, B_IFE,z [T], E_φ [V/m], j = σE [A/m²], σ|E|² [W/m³] at the probe points.
 
         Collective. B_i = ∇×A + B_IFE at the committed time.
@@ -826,10 +509,7 @@ class AxisymmetricInduction:
         Returns:
             :class:`InductionTrace`.
         """
-        times = np.asarray(times, dtype=float)
-        if abs(times[0] - self.t) > 1e-24 or np.any(np.diff(times) <= 0):
-            raise ValueError("AxisymmetricInduction.run: times must increase and start at the "
-                             f"current time {self.t!r} s.")
+        times = self._check_times(times)
         probe = self.film_probe(radii)
         rec: dict[str, list] = {k: [] for k in ("induced_field_z", "induced_field_r",
                                                 "impressed_field_z", "electric_field")}
@@ -845,7 +525,7 @@ class AxisymmetricInduction:
             diss.append(self.numerical_dissipation)
 
         record()
-        for t0, t1 in zip(times[:-1], times[1:], strict=True):
+        for t0, t1 in itertools.pairwise(times):
             self.step(t0, t1 - t0)
             self.commit()
             record()

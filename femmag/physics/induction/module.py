@@ -3,14 +3,15 @@ r"""The induced field acting on the film: IFE impressed flux + eddy (loop) curre
 Wraps :class:`femmag.physics.induction.axisymmetric.AxisymmetricInduction` as a physics module of a
 :class:`~femmag.simulation.Simulation` (physics-spec §2.3, §3):
 
-- the impressed inverse-Faraday flux :math:`B_{IFE} = h\,\kappa_{IFE} F_0\, e^{-r^2/r_0^2} g(t)\,\hat z`
-  of the pump (helicity h; κ_IFE in T per mJ/cm², the seeds' unit) drives azimuthal loop currents
+- the impressed inverse-Faraday flux
+  :math:`B_{IFE} = h\,\kappa_{IFE} F_0\, e^{-r^2/r_0^2} g(t)\,\hat z` of the pump (helicity h; κ_IFE in T per mJ/cm², the seeds' unit) drives azimuthal loop currents
   in the conducting film (Lenz's law), which prolong the field ("prolonged induced field");
 - optionally the film magnetization :math:`M_z = M_s(0\,K)\,m_z(r)` (thickness average of the LLB
   state) is a source too, so that a demagnetized centre produces its "ring-magnet" field and dM/dt
   drives currents;
 - it writes ``induced_field``: a field provider ``(points, t) -> B (n, 3)`` [T] giving
-  :math:`B_{i,z}(r) = (\nabla\times A)_z + B_{IFE,z}` at the film, read by the magnetization module.
+  :math:`B_{i,z}(r) = (\nabla\times A)_z + B_{IFE,z}` at the film, read by the magnetization module
+  (and, with ``joule_heating``, ``joule_power_density`` for the heat module).
 
 The induction problem lives on its own r-z mesh (film as a thin conducting sheet of sheet
 conductance σd, or a resolved layer, in an air/substrate box of 20 beam radii); it is coupled to the
@@ -19,8 +20,8 @@ demagnetizing field −μ0 M of the film itself is not added (it belongs to the 
 the PMA film, which the longitudinal LLB along z does not carry).
 
 Coupling (see :mod:`femmag.step`): the LLB step over [t, t+Δt] sees B_i of the committed induction
-state (one step lag; B_i changes on ≥ 25 fs scales, Δt ≤ 2-5 fs during the pulse); the induction step
-then uses the trial magnetization at t+Δt.
+state (one step lag; B_i changes on ≥ 25 fs scales, Δt ≤ 2-5 fs during the pulse); the induction
+step then uses the trial magnetization at t+Δt.
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ from typing import Any
 
 import numpy as np
 
-from mpi4py import MPI
+from femmag.geometry.induction_meshes import rz_film_mesh
+from femmag.physics.induction.axisymmetric import AxisymmetricInduction, GaussianImpressedFlux
+from femmag.physics.induction.film import FilmInductionModule
 
-from femmag.physics.induction.axisymmetric import AxisymmetricInduction, GaussianImpressedFlux, rz_film_mesh
-from femmag.units import MJ_PER_CM2, to_si
+__all__ = ["FilmInduction"]
 
 
-class FilmInduction:
+class FilmInduction(FilmInductionModule):
     """Induced field of the pump on the (first) magnetic layer.
 
     Args:
@@ -54,76 +56,39 @@ class FilmInduction:
             lagged one step). Seed 003 ignores it; for κ_IFE = 1 T per mJ/cm² at 2.6 mJ/cm² and
             D = 10 µm it deposits ~93% as much energy as the laser (zero at the beam centre,
             61% of the local laser deposit at r0).
+
+    Attributes:
+        joule_energy_delivered: Joule energy handed to the heat module so far [J]
+            (∫ dt ∫ 2πr d σE² dr over the probe radii, i.e. within the heat mesh; the induction
+            box extends 20 r0 further).
     """
 
-    name = "induction"
-    reads = ("magnetization",)
-    writes = ("induced_field", "joule_power_density")
+    induced_field_description = "B_i,z at the film: IFE + eddy currents (+ M variations)"
 
     def __init__(self, domain: Any, pulse: Any, library: Any = None, *,
                  ife_coefficient: Any = "1 T/(mJ/cm^2)", conductivity: Any = None,
                  representation: str = "sheet", magnetization_source: bool = False,
                  cells_per_radius: float = 10.0, layer: str | None = None,
                  joule_heating: bool = False) -> None:
-        if library is None:
-            from femmag.materials import Library
-
-            library = Library.default()
         if domain.kind not in ("1d", "rz"):
             raise ValueError(f"FilmInduction: mesh kind '{domain.kind}' is not supported yet; use "
                              f"'1d' (beam centre) or 'rz' (the induction itself is axisymmetric)")
         # a PulseTrain drives the same IFE flux at every arrival (the induction is linear)
         self.arrivals = tuple(float(t) for t in getattr(pulse, "arrivals", ()))
-        pulse = getattr(pulse, "pulse", pulse)
-        self.domain = domain
-        self.pulse = pulse
-        self.kappa = to_si(ife_coefficient, "ife_coefficient", "ife_coefficient")
-        magnetic = [r for r in domain.layer_regions()
-                    if library.get(domain.material_of(r)).has("curie_temperature")]
-        if not magnetic:
-            raise ValueError("FilmInduction: the stack has no magnetic layer")
-        self.layer = layer or magnetic[0]
-        mat = library.get(domain.material_of(self.layer))
-        if conductivity is None:
-            if not mat.has("electrical_conductivity"):
-                raise ValueError(f"FilmInduction: material '{mat.name}' has no "
-                                 f"electrical_conductivity; add it or pass conductivity=")
-            self.conductivity = mat.prop("electrical_conductivity").value
-        else:
-            self.conductivity = to_si(conductivity, "conductivity", "conductivity")
-        self.thickness = domain.stack[self.layer].thickness
-        self.saturation_magnetization = mat.prop("saturation_magnetization").value \
-            if mat.has("saturation_magnetization") else 0.0
+        super().__init__(domain, getattr(pulse, "pulse", pulse), library,
+                         ife_coefficient=ife_coefficient, conductivity=conductivity,
+                         magnetization_source=magnetization_source,
+                         joule_heating=joule_heating, layer=layer)
         self.representation = representation
-        self.magnetization_source = magnetization_source
         self.cells_per_radius = cells_per_radius
-        self.peak_field = pulse.helicity * self.kappa * pulse.fluence
-        self.joule_heating = joule_heating
-        self.joule_power_density = None
-        #: Joule energy handed to the heat module so far [J] (∫ dt ∫ 2πr d σE² dr over the
-        #: probe radii, i.e. within the heat mesh; the induction box extends 20 r0 further)
-        self.joule_energy_delivered = 0.0
         if joule_heating:
-            from dolfinx import fem
-
-            # σE² per cell of the layer on the heat mesh (DG0, W/m³); zero elsewhere
-            self.joule_power_density = fem.Function(
-                fem.functionspace(domain.mesh, ("DG", 0)), name="joule_power_density")
-            self._joule_cells = domain.cells(self.layer)
-            mesh = domain.mesh
             import dolfinx.mesh as dmesh
 
-            mid = dmesh.compute_midpoints(mesh, mesh.topology.dim, self._joule_cells)
+            mesh = domain.mesh
+            cells = domain.cells(self.layer)
+            mid = dmesh.compute_midpoints(mesh, mesh.topology.dim, cells)
             self._joule_radius = mid[:, 0] if domain.kind == "rz" else np.zeros(len(mid))
-            self._joule_dofs = self.joule_power_density.function_space.dofmap.list[
-                self._joule_cells][:, 0]
-
-    def early_fields(self, fields: Any) -> None:
-        """Declare fields other modules read during their own setup (before this one's)."""
-        if self.joule_power_density is not None:
-            fields.declare("joule_power_density", "W/m^3",
-                           "eddy-current Joule heating σE² in the film (lagged one step)",
-                           self.name, self.joule_power_density)
+            self._joule_dofs = self.joule_power_density.function_space.dofmap.list[cells][:, 0]
 
     def setup(self, fields: Any) -> None:
         comm = self.domain.mesh.comm
@@ -137,23 +102,17 @@ class FilmInduction:
                                        later_peak_times=self.arrivals[1:])
         self.solver = AxisymmetricInduction(self.film_mesh, conductivity=self.conductivity,
                                             source=source, scheme="bdf2", t_start=0.0)
-        self._mag = fields["magnetization"] if fields is not None and \
-            "magnetization" in fields else None
-        if fields is not None and self._mag is not None:
-            fields.read("magnetization", self.name)
+        self._magnetization = self._read_magnetization(fields)
         # radii at which the film field is needed: those of the LLB points (all ranks, sorted)
         radii = np.zeros(1)
-        if self._mag is not None and self.domain.kind == "rz":
-            local = np.unique(np.round(self._mag.points[:, 0], 15))
+        if self._magnetization is not None and self.domain.kind == "rz":
+            local = np.unique(np.round(self._magnetization.points[:, 0], 15))
             radii = np.unique(np.concatenate(comm.allgather(local)))
         radii = radii[radii < 0.999 * self.film_mesh.radius]
         self.radii = radii
         self.probe = self.solver.film_probe(radii)
         self.field_z = np.zeros(len(radii))
         self._update_field()
-        if fields is not None:
-            fields.declare("induced_field", "T", "B_i,z at the film: IFE + eddy currents "
-                           "(+ M variations); a field provider (points, t) -> B", self.name, self)
 
     def _update_field(self) -> None:
         values = self.solver.film_fields(self.probe)
@@ -181,54 +140,36 @@ class FilmInduction:
 
     def _film_magnetization(self) -> tuple[np.ndarray, np.ndarray]:
         """Thickness-averaged M_z(r) [A/m] of the layer from the (trial) LLB state, all ranks."""
-        mag = self._mag
+        field = self._magnetization
         comm = self.domain.mesh.comm
-        sel = mag._owned
-        r = np.round(mag.points[sel, 0], 15) if self.domain.kind == "rz" else \
+        sel = field.owned
+        r = np.round(field.points[sel, 0], 15) if self.domain.kind == "rz" else \
             np.zeros(int(sel.sum()))
-        w = mag.volume_weights[sel]
-        mz = mag.m[sel, 2] * mag.saturation_magnetization[sel]
+        w = field.volume_weights[sel]
+        mz = field.values()[sel, 2] * field.parameters["saturation_magnetization"][sel]
         keys, inverse = np.unique(r, return_inverse=True)
         num = np.bincount(inverse, weights=w * mz, minlength=len(keys))
         den = np.bincount(inverse, weights=w, minlength=len(keys))
-        all_keys = comm.allgather(keys)
-        all_num = comm.allgather(num)
-        all_den = comm.allgather(den)
-        keys = np.concatenate(all_keys)
-        num, den = np.concatenate(all_num), np.concatenate(all_den)
+        keys = np.concatenate(comm.allgather(keys))
+        num = np.concatenate(comm.allgather(num))
+        den = np.concatenate(comm.allgather(den))
         uk, inv = np.unique(keys, return_inverse=True)
         n = np.bincount(inv, weights=num)
         d = np.bincount(inv, weights=den)
         return uk, n / np.maximum(d, 1e-300)
 
-    def step(self, t: float, dt: float) -> None:
-        self._trial_joule = 0.0
-        if self.joule_power_density is not None and len(self.radii) > 1:
-            q = self._joule_profile  # what the heat step over [t, t+dt] used (lagged)
-            self._trial_joule = dt * 2 * np.pi * self.thickness * np.trapezoid(
-                self.radii * q, self.radii)
-        if self.magnetization_source and self._mag is not None:
-            r, Mz = self._film_magnetization()
-            if len(r) == 1:
-                self.solver.set_magnetization(axial=lambda rr, v=Mz[0]: np.full_like(rr, v))
-            else:
-                self.solver.set_magnetization(axial=lambda rr: np.interp(rr, r, Mz))
-        self.solver.step(t, dt)
+    def _set_magnetization(self) -> None:
+        r, Mz = self._film_magnetization()
+        if len(r) == 1:
+            self.solver.set_magnetization(axial=lambda rr, v=Mz[0]: np.full_like(rr, v))
+        else:
+            self.solver.set_magnetization(axial=lambda rr: np.interp(rr, r, Mz))
 
-    def commit(self) -> None:
-        self.solver.commit()
-        self.joule_energy_delivered += self._trial_joule
-        self._update_field()
+    def _joule_energy_of_step(self, dt: float) -> float:
+        if len(self.radii) < 2:
+            return 0.0
+        q = self._joule_profile  # what the heat step over [t, t+dt] used (lagged)
+        return dt * 2 * np.pi * self.thickness * np.trapezoid(self.radii * q, self.radii)
 
-    def reject(self) -> None:
-        """Nothing to undo: a step computes a trial state from the committed one."""
-
-    def summary(self) -> str:
-        return (f"{self.solver.summary()}; IFE κ = {self.kappa * MJ_PER_CM2:.3g} T per mJ/cm², peak "
-                f"B_IFE = {self.peak_field:+.4g} T (helicity {self.pulse.helicity:+d}); film "
-                f"'{self.layer}', σ = {self.conductivity:.3g} S/m; M source "
-                f"{'on' if self.magnetization_source else 'off'}; Joule heating "
-                f"{'on' if self.joule_heating else 'off'}; {len(self.radii)} probe radii")
-
-
-_ = MPI
+    def _summary_tail(self) -> str:
+        return f"{len(self.radii)} probe radii"

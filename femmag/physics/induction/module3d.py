@@ -1,10 +1,11 @@
 r"""The induced field acting on a film on a 3D mesh: IFE impressed flux + eddy currents (N1curl).
 
 The 3D counterpart of :class:`femmag.physics.induction.module.FilmInduction` for
-``Simulation(mesh="3d", induction={...})``: the same interface (field provider
-``__call__(points, t)``, ``early_fields/setup/step/commit/reject/summary/centre_field``), with the
-eddy currents computed by :class:`femmag.physics.induction.nedelec3d.Induction3D` (physics-spec §3.4) on
-its own 3D disk-in-box mesh:
+``Simulation(mesh="3d", induction={...})``: the same module (both are
+:class:`~femmag.physics.induction.film.FilmInductionModule` s: field provider ``__call__(points,
+t)``, ``centre_field``), with the eddy currents computed by
+:class:`femmag.physics.induction.nedelec3d.Induction3D` (physics-spec §3.4) on its own 3D
+disk-in-box mesh:
 
 - the conducting film is the chosen magnetic layer, resolved (``film_layers`` prism layers across
   its thickness), spanning a cylindrical air box of radius and half-height ``box_factor``·r0
@@ -38,38 +39,16 @@ from mpi4py import MPI
 
 import numpy as np
 
+from femmag.geometry.induction_meshes import disk_box_mesh
 from femmag.physics.induction.axisymmetric import GaussianImpressedFlux
-from femmag.physics.induction.nedelec3d import Induction3D, _PointProbe, disk_box_mesh
-from femmag.units import MJ_PER_CM2, to_si
+from femmag.physics.induction.film import FilmInductionModule
+from femmag.physics.induction.nedelec3d import Induction3D
+from femmag.physics.induction.probes import FieldProbe
 
 __all__ = ["FilmInduction3D"]
 
 
-class _GatheredProbe:
-    """A probe for points that differ from rank to rank (each rank gets its own points' values)."""
-
-    def __init__(self, mesh: Any, local_points: np.ndarray, allow_outside: bool = False) -> None:
-        comm = mesh.comm
-        local_points = np.asarray(local_points, dtype=float).reshape(-1, 3)
-        counts = comm.allgather(len(local_points))
-        self._start = int(np.sum(counts[:comm.rank]))
-        self._count = len(local_points)
-        everything = np.concatenate(comm.allgather(local_points)) if sum(counts) else \
-            np.zeros((0, 3))
-        self.probe = _PointProbe(mesh, everything, allow_outside=allow_outside)
-
-    @property
-    def outside(self) -> np.ndarray:
-        """Which local points lie in no cell of the mesh (bool, (n_local,))."""
-        return self.probe.outside[self._start:self._start + self._count]
-
-    def evaluate(self, function: Any) -> np.ndarray:
-        """(n_local, 3) values of a vector (or, padded, scalar) Function. Collective."""
-        values = self.probe.evaluate(function)
-        return values[self._start:self._start + self._count]
-
-
-class FilmInduction3D:
+class FilmInduction3D(FilmInductionModule):
     """Induced field of the pump on the (first) magnetic layer of a 3D simulation.
 
     Args:
@@ -91,11 +70,14 @@ class FilmInduction3D:
         scheme: ``"bdf2"`` (default), ``"euler"`` or ``"cn"`` (see
             :class:`~femmag.physics.induction.nedelec3d.Induction3D`).
         air_conductivity_ratio: σ_air/σ of the gauge.
+
+    Attributes:
+        joule_energy_delivered: Joule energy handed to the heat module so far [J] (layer cells of
+            the heat mesh).
     """
 
-    name = "induction"
-    reads = ("magnetization",)
-    writes = ("induced_field", "joule_power_density")
+    induced_field_description = ("B at the film: IFE + eddy currents (+ M variations), 3D "
+                                 "N1curl")
 
     def __init__(self, domain: Any, pulse: Any, library: Any = None, *,
                  ife_coefficient: Any = "1 T/(mJ/cm^2)", conductivity: Any = None,
@@ -104,10 +86,6 @@ class FilmInduction3D:
                  box_factor: float = 5.0, film_layers: int = 1, layer_growth: float = 1.6,
                  far_cell_factor: float = 2.5, scheme: str = "bdf2",
                  air_conductivity_ratio: float = 1e-6) -> None:
-        if library is None:
-            from femmag.materials import Library
-
-            library = Library.default()
         if domain.kind != "3d":
             raise ValueError(f"FilmInduction3D: mesh kind '{domain.kind}' is not 3D; use "
                              f"FilmInduction for '1d' and 'rz' meshes")
@@ -116,53 +94,18 @@ class FilmInduction3D:
         if box_factor < 3:
             raise ValueError(f"FilmInduction3D: box_factor={box_factor} is too small for the "
                              f"n×A = 0 truncation; use ≥ 5 (the error falls as box_factor⁻³)")
-        self.domain = domain
-        self.pulse = pulse
-        self.kappa = to_si(ife_coefficient, "ife_coefficient", "ife_coefficient")
-        magnetic = [r for r in domain.layer_regions()
-                    if library.get(domain.material_of(r)).has("curie_temperature")]
-        if not magnetic:
-            raise ValueError("FilmInduction3D: the stack has no magnetic layer")
-        self.layer = layer or magnetic[0]
-        if self.layer not in domain.layer_regions():
-            raise ValueError(f"FilmInduction3D: layer '{self.layer}' is not a layer of the "
-                             f"stack; choose one of {domain.layer_regions()}")
-        mat = library.get(domain.material_of(self.layer))
-        if conductivity is None:
-            if not mat.has("electrical_conductivity"):
-                raise ValueError(f"FilmInduction3D: material '{mat.name}' has no "
-                                 f"electrical_conductivity; add it or pass conductivity=")
-            self.conductivity = mat.prop("electrical_conductivity").value
-        else:
-            self.conductivity = to_si(conductivity, "conductivity", "conductivity")
-        self.thickness = domain.stack[self.layer].thickness
+        super().__init__(domain, pulse, library, ife_coefficient=ife_coefficient,
+                         conductivity=conductivity, magnetization_source=magnetization_source,
+                         joule_heating=joule_heating, layer=layer)
         _bottom, top = domain.stack.bounds(self.layer)
         self.film_top = top  # the induction mesh has its film at [-d, 0]: shift by -top
-        self.magnetization_source = magnetization_source
-        self.joule_heating = joule_heating
         self.mesh_options = {"cells_per_radius": cells_per_radius, "box_factor": box_factor,
                              "film_layers": film_layers, "layer_growth": layer_growth,
                              "far_cell_factor": far_cell_factor}
         self.scheme = scheme
         self.air_conductivity_ratio = air_conductivity_ratio
-        self.peak_field = pulse.helicity * self.kappa * pulse.fluence
-        self.joule_power_density = None
-        #: Joule energy handed to the heat module so far [J] (layer cells of the heat mesh)
-        self.joule_energy_delivered = 0.0
-        if joule_heating:
-            from dolfinx import fem
-
-            self.joule_power_density = fem.Function(
-                fem.functionspace(domain.mesh, ("DG", 0)), name="joule_power_density")
 
     # --- setup -------------------------------------------------------------------------------
-    def early_fields(self, fields: Any) -> None:
-        """Declare fields other modules read during their own setup (before this one's)."""
-        if self.joule_power_density is not None:
-            fields.declare("joule_power_density", "W/m^3",
-                           "eddy-current Joule heating σ|E|² in the film (lagged one step)",
-                           self.name, self.joule_power_density)
-
     def _shift(self, points: np.ndarray) -> np.ndarray:
         shifted = np.array(points, dtype=float).reshape(-1, 3)
         shifted[:, 2] -= self.film_top
@@ -189,46 +132,36 @@ class FilmInduction3D:
                                   scheme=self.scheme,
                                   air_conductivity_ratio=self.air_conductivity_ratio,
                                   t_start=0.0)
-        self._mag = fields["magnetization"] if fields is not None and \
-            "magnetization" in fields else None
-        if fields is not None and self._mag is not None:
-            fields.read("magnetization", self.name)
+        self._magnetization = self._read_magnetization(fields)
         # B at the LLB points (gathered, located once); the beam centre slightly off the axis
         # (inside one cell: a partition-independent point value)
-        points = self._mag.points if self._mag is not None else np.zeros((0, 3))
+        points = self._magnetization.points if self._magnetization is not None else \
+            np.zeros((0, 3))
         self._points = points
-        self._probe = _GatheredProbe(self.disk_mesh.mesh, self._shift(points))
+        self._probe = FieldProbe(self.disk_mesh.mesh, self._shift(points), local=True)
         h0 = r0 / opts["cells_per_radius"]
         self._centre_probe = self.solver.probe(
             [[1e-3 * np.pi * h0, 1e-3 * np.e * h0, -0.5 * self.thickness]])
-        if self.magnetization_source and self._mag is not None:
+        if self.magnetization_source and self._magnetization is not None:
             self._setup_magnetization_map()
         if self.joule_power_density is not None:
+            import ufl
+            from dolfinx import fem
+
             mesh = self.domain.mesh
             cells = self.domain.cells(self.layer)
             n_owned = mesh.topology.index_map(mesh.topology.dim).size_local
             cells = cells[cells < n_owned]
             midpoints = dolfinx.mesh.compute_midpoints(mesh, mesh.topology.dim, cells)
             self._joule_dofs = self.joule_power_density.function_space.dofmap.list[cells][:, 0]
-            self._joule_probe = _GatheredProbe(self.disk_mesh.mesh, self._shift(midpoints))
-            import ufl
-            from dolfinx import fem
-
+            self._joule_probe = FieldProbe(self.disk_mesh.mesh, self._shift(midpoints),
+                                           local=True)
             w = ufl.TestFunction(self.joule_power_density.function_space)
             volume = fem.assemble_vector(fem.form(w * ufl.dx))
             self._joule_volume = volume.array[self._joule_dofs]
-            from dolfinx.fem import Function, functionspace
-
-            # the DG0 density as a padded vector Function for the vector probe
-            self._joule_vector = Function(functionspace(self.disk_mesh.mesh,
-                                                        ("Discontinuous Lagrange", 0, (3,))))
         self._field = np.zeros((len(points), 3))
         self._q = np.zeros(0)
         self._update_field()
-        if fields is not None:
-            fields.declare("induced_field", "T", "B at the film: IFE + eddy currents (+ M "
-                           "variations), 3D N1curl; a field provider (points, t) -> B",
-                           self.name, self)
 
     def _setup_magnetization_map(self) -> None:
         """Sample the heat mesh's cell-mean M at the induction film cells' centroids."""
@@ -249,22 +182,22 @@ class FilmInduction3D:
         scale = np.where(radius > edge, edge / np.maximum(radius, 1e-300), 1.0)
         centroids[:, :2] *= scale[:, None]
         for _ in range(12):
-            self._m_probe = _GatheredProbe(heat_mesh, centroids, allow_outside=True)
+            self._m_probe = FieldProbe(heat_mesh, centroids, local=True, allow_outside=True)
             outside = self._m_probe.outside
             if not heat_mesh.comm.allreduce(bool(np.any(outside)), op=MPI.LOR):
                 break
             centroids[outside, :2] *= 0.9
         self._m_heat = fem.Function(fem.functionspace(heat_mesh, ("DG", 0, (3,))))
-        mag = self._mag
-        self._m_dofs = self._m_heat.function_space.dofmap.list[mag.cells][:, 0]
-        nq = len(mag.points_ref)
-        self._m_saturation = mag.saturation_magnetization.reshape(len(mag.cells), nq)[:, 0]
+        field = self._magnetization
+        self._m_dofs = self._m_heat.function_space.dofmap.list[field.cells][:, 0]
+        self._m_saturation = field.parameters["saturation_magnetization"].reshape(
+            len(field.cells), field.points_per_cell)[:, 0]
 
     def _set_magnetization(self) -> None:
         """M (DG0 on the induction mesh) from the trial LLB state: heat-cell means of M_s0·m."""
-        mag = self._mag
-        nq = len(mag.points_ref)
-        m_cells = np.einsum("cq,cqi->ci", mag._cell_w, mag.m.reshape(len(mag.cells), nq, 3))
+        field = self._magnetization
+        m = field.values().reshape(len(field.cells), field.points_per_cell, 3)  # also 0 cells
+        m_cells = np.einsum("cq,cqi->ci", field.cell_weights(), m)
         values = self._m_heat.x.array.reshape(-1, 3)
         values[:] = 0.0
         values[self._m_dofs] = m_cells * self._m_saturation[:, None]
@@ -285,8 +218,7 @@ class FilmInduction3D:
         self._centre = float(solver.field_at(self._centre_probe)[0, 2])
         if self.joule_power_density is not None:
             density = solver.update_joule_power_density()
-            self._joule_vector.x.array.reshape(-1, 3)[:, 0] = density.x.array
-            self._q = self._joule_probe.evaluate(self._joule_vector)[:, 0]
+            self._q = self._joule_probe.evaluate(density)[:, 0]
             self.joule_power_density.x.array[self._joule_dofs] = self._q
 
     def __call__(self, points: np.ndarray, t: float) -> np.ndarray:
@@ -307,27 +239,10 @@ class FilmInduction3D:
         """B_z at the beam centre, film mid-plane [T] (committed state)."""
         return self._centre
 
-    def step(self, t: float, dt: float) -> None:
-        self._trial_joule = 0.0
-        if self.joule_power_density is not None:
-            # what the heat step over [t, t+dt] used (lagged), over this rank's layer cells
-            self._trial_joule = dt * float(np.dot(self._q, self._joule_volume))
-        if self.magnetization_source and self._mag is not None:
-            self._set_magnetization()
-        self.solver.step(t, dt)
+    def _joule_energy_of_step(self, dt: float) -> float:
+        # what the heat step over [t, t+dt] used (lagged), over the layer cells of all ranks
+        local = dt * float(np.dot(self._q, self._joule_volume))
+        return self.domain.mesh.comm.allreduce(local, op=MPI.SUM)
 
-    def commit(self) -> None:
-        self.solver.commit()
-        comm = self.domain.mesh.comm
-        self.joule_energy_delivered += comm.allreduce(self._trial_joule, op=MPI.SUM)
-        self._update_field()
-
-    def reject(self) -> None:
-        """Nothing to undo: a step computes a trial state from the committed one."""
-
-    def summary(self) -> str:
-        return (f"{self.solver.summary()}; IFE κ = {self.kappa * MJ_PER_CM2:.3g} T per mJ/cm², "
-                f"peak B_IFE = {self.peak_field:+.4g} T (helicity {self.pulse.helicity:+d}); film "
-                f"'{self.layer}', σ = {self.conductivity:.3g} S/m; M source "
-                f"{'on' if self.magnetization_source else 'off'}; Joule heating "
-                f"{'on' if self.joule_heating else 'off'}; {len(self._points)} LLB points")
+    def _summary_tail(self) -> str:
+        return f"{len(self._points)} LLB points"

@@ -7,11 +7,12 @@ Unknown: the induced vector potential A ∈ H(curl) (N1curl, degree 1 or 2), tem
     ∫ σ\,D_tA·v + ∫ ν_0\,∇×A^{θ}·∇×v = -∫ σ_c\,D_tA_{IFE}·v + ∫ M^{θ}·∇×v ,
     \qquad B = ∇×A + B_{IFE},\quad E = -D_t(A + χ_c A_{IFE}),\quad j = σE .
 
-Time schemes (``scheme=``, as :class:`~femmag.physics.induction.axisymmetric.AxisymmetricInduction`):
-``"euler"``, variable-step ``"bdf2"`` (default; first step Euler) and Crank–Nicolson ``"cn"``
-(θ = 1/2, exact discrete energy balance). The *same* discrete derivative D_t is applied to the
-separable impressed potential A_IFE = g(t)·a_h, so the scheme is exact for the total potential
-and a step of the impressed flux needs no Dirac source. Measured temporal orders (film average,
+Time schemes (``scheme=``, shared with the r-z solver through
+:class:`~femmag.physics.induction.stepping.InductionStepper`): ``"euler"``, variable-step
+``"bdf2"`` (default; first step Euler) and Crank–Nicolson ``"cn"`` (θ = 1/2, exact discrete energy
+balance). The *same* discrete derivative D_t is applied to the separable impressed potential
+A_IFE = g(t)·a_h, so the scheme is exact for the total potential and a step of the impressed flux
+needs no Dirac source. Measured temporal orders (film average,
 self-convergence): Euler 0.98, BDF2 1.94, CN 2.00.
 
 Joule output: E = -(D_tA + D_tg·a_h) in the conductor (χ_c) and -D_tA in the gauge air;
@@ -31,17 +32,18 @@ perturbation of B is O(σ_air/σ). The source term uses the conductor's conducti
 
 Boundary: n×A = 0 on the whole outer boundary of the box (Dirichlet on the N1curl dofs of the
 exterior facets). Solver: MUMPS (``femmag.solvers.lu_solver``); M_σ and K are assembled once and
-c0 M_σ + θK is combined and factorized once per distinct (Δt, scheme coefficient).
+c0 M_σ + θK is combined and factorized once per distinct scheme coefficient c0 (the last few
+kept, :class:`~femmag.solvers.StepSolverCache`).
 
 Impressed source: the azimuthal A_IFE = a(ρ)(-y/ρ, x/ρ, 0), a(ρ) = ``source.vector_potential(ρ)``,
 interpolated into N1curl (∇·A_IFE = 0 and tangential to the film faces, spec §3.2); a uniform
 step field is :class:`UniformStepField` (a(ρ) = B0ρ/2).
 
-Meshes: :func:`disk_box_mesh`, a cylindrical box z ∈ [-H, H], ρ ≤ R_box, built with gmsh on rank
-0 by *extruding* a graded 2D triangulation of the disk cross-section through z-layers (graded
-towards the film, ``film_layers`` layers across the film [-d, 0]; prisms split into tetrahedra);
-:func:`sphere_box_mesh`, a gmsh OCC sphere in a cubic air box, graded, optionally with quadratic
-(curved) geometry.
+Meshes (:mod:`femmag.geometry.induction_meshes`): :func:`disk_box_mesh`, a cylindrical box
+z ∈ [-H, H], ρ ≤ R_box, built with gmsh on rank 0 by *extruding* a graded 2D triangulation of the
+disk cross-section through z-layers (graded towards the film, ``film_layers`` layers across the
+film [-d, 0]; prisms split into tetrahedra); :func:`sphere_box_mesh`, a gmsh OCC sphere in a cubic
+air box, graded, optionally with quadratic (curved) geometry.
 
 Accuracy against the axisymmetric solver (resolved film d = 0.4 µm spanning a box R = H = 5 r0,
 r0 = 5 µm, σ = 2e6 S/m, τ_p = 2 ps, same BDF2 Δt; Gaussian-weighted (ρ_w = r0/2) film average of
@@ -60,7 +62,6 @@ cell picked, and so on the partition): use :meth:`Induction3D.film_average_field
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -75,252 +76,11 @@ import ufl
 from dolfinx import fem
 from dolfinx.fem import petsc as fem_petsc
 
-from femmag.physics.induction.axisymmetric import time_derivative_weights
-from femmag.solvers import check_ksp, lu_solver
+from femmag.physics.induction.probes import FieldProbe
+from femmag.physics.induction.stepping import InductionStepper, InductionTrace
 from femmag.units import MU0
 
-__all__ = ["DiskBoxMesh", "Induction3D", "Induction3DTrace", "SphereBoxMesh", "UniformStepField",
-           "disk_box_mesh", "sphere_box_mesh"]
-
-
-@dataclass
-class DiskBoxMesh:
-    """A 3D cylindrical air box with a resolved conducting disk (film top at z = 0).
-
-    Attributes:
-        mesh: the dolfinx mesh (tetrahedra).
-        cell_tags: cell markers ("film", "air").
-        markers: physical-group name → integer tag.
-        thickness: disk thickness d [m] (the disk occupies z ∈ [-d, 0]).
-        disk_radius: R_d [m].
-        box_radius: R_box [m].
-        half_height: H [m]; the box spans z ∈ [-H, H].
-        film_spacing: in-plane cell size near the axis [m].
-    """
-
-    mesh: dolfinx.mesh.Mesh
-    cell_tags: dolfinx.mesh.MeshTags
-    markers: dict[str, int]
-    thickness: float
-    disk_radius: float
-    box_radius: float
-    half_height: float
-    film_spacing: float
-
-
-def _graded_layers(length: float, first: float, growth: float) -> np.ndarray:
-    """Layer thicknesses from ``first``, growing by ``growth``, that fill ``length`` [m]."""
-    sizes = []
-    total, h = 0.0, first
-    while total + h < length * (1 - 1e-9):
-        sizes.append(h)
-        total += h
-        h *= growth
-    if sizes and length - total < 0.5 * sizes[-1]:
-        sizes[-1] += length - total  # merge a thin remainder into the last layer
-    else:
-        sizes.append(length - total)
-    return np.array(sizes)
-
-
-def disk_box_mesh(comm: MPI.Comm, *, beam_radius: float, thickness: float,
-                  disk_radius: float | None = None, box_radius: float | None = None,
-                  half_height: float | None = None, cells_per_radius: float = 6.0,
-                  refined_factor: float = 0.75, far_cell_factor: float = 2.5,
-                  film_layers: int = 2, layer_growth: float = 1.6) -> DiskBoxMesh:
-    """Build the extruded 3D disk-in-box mesh with gmsh on rank 0 and distribute it.
-
-    Args:
-        comm: MPI communicator.
-        beam_radius: r0 [m]; sets the mesh sizes.
-        thickness: disk thickness d [m] (disk occupies z ∈ [-d, 0]).
-        disk_radius: R_d [m] (default: the box radius, i.e. a film spanning the box).
-        box_radius: R_box [m] (default 5 r0).
-        half_height: H [m] (default R_box).
-        cells_per_radius: in-plane cell size h0 = r0/cells_per_radius for ρ < refined_factor·r0.
-        refined_factor: radius of the uniformly refined zone, in r0.
-        far_cell_factor: in-plane cell size at the box edge, in r0 (linear growth in between).
-        film_layers: tetrahedral prism layers across the disk.
-        layer_growth: growth factor of the z-layers away from the disk (the first air layer is
-            layer_growth·d/film_layers).
-
-    Returns:
-        :class:`DiskBoxMesh`.
-    """
-    import gmsh
-
-    r0, d = float(beam_radius), float(thickness)
-    R = 5.0 * r0 if box_radius is None else float(box_radius)
-    Rd = R if disk_radius is None else float(disk_radius)
-    H = R if half_height is None else float(half_height)
-    if not (r0 > 0 and d > 0 and 0 < Rd <= R and H > d):
-        raise ValueError(f"disk_box_mesh: need beam_radius > 0, thickness > 0, 0 < disk_radius ≤ "
-                         f"box_radius and half_height > thickness (got r0={r0!r}, d={d!r}, "
-                         f"R_d={Rd!r}, R_box={R!r}, H={H!r}) [m]; give SI values.")
-    if film_layers < 1 or layer_growth < 1:
-        raise ValueError(f"disk_box_mesh: film_layers={film_layers} must be ≥ 1 and "
-                         f"layer_growth={layer_growth} ≥ 1.")
-    h0 = r0 / cells_per_radius
-    L1 = refined_factor * r0
-    h_far = far_cell_factor * r0
-    markers = {"air": 1, "film": 2}
-
-    model = None
-    if comm.rank == 0:
-        if not gmsh.is_initialized():
-            gmsh.initialize(interruptible=False)
-        gmsh.option.setNumber("General.Terminal", 0)
-        gmsh.model.add("femmag_disk_box")
-        geo = gmsh.model.geo
-        centre = geo.addPoint(0, 0, -H)
-
-        def circle(radius: float) -> list[int]:
-            pts = [geo.addPoint(radius * math.cos(a), radius * math.sin(a), -H)
-                   for a in (0, 0.5 * math.pi, math.pi, 1.5 * math.pi)]
-            return [geo.addCircleArc(pts[i], centre, pts[(i + 1) % 4]) for i in range(4)]
-
-        inner = geo.addCurveLoop(circle(Rd))
-        surfaces = [geo.addPlaneSurface([inner])]
-        if Rd < R * (1 - 1e-12):
-            outer = geo.addCurveLoop(circle(R))
-            surfaces.append(geo.addPlaneSurface([outer, inner]))
-        is_film = [True] + [False] * (len(surfaces) - 1)
-        geo.synchronize()
-
-        # z-layers: graded away from the disk on both sides
-        first = d / film_layers
-        below = _graded_layers(H - d, first * layer_growth, layer_growth)[::-1]
-        above = _graded_layers(H, first * layer_growth, layer_growth)
-        segments = [(below, False), (np.full(film_layers, first), True), (above, False)]
-        volumes = {"air": [], "film": []}
-        current = [(2, s) for s in surfaces]
-        for layers, film_segment in segments:
-            height = float(np.sum(layers))
-            fractions = list(np.cumsum(layers) / height)
-            fractions[-1] = 1.0
-            out = geo.extrude(current, 0, 0, height, numElements=[1] * len(layers),
-                              heights=fractions)
-            geo.synchronize()
-            tops, k = [], 0
-            for surf_index, (_, s) in enumerate(current):
-                n_sides = len(gmsh.model.getBoundary([(2, s)], oriented=False))
-                top, vol = out[k][1], out[k + 1][1]
-                tops.append((2, top))
-                conducting = film_segment and is_film[surf_index]
-                volumes["film" if conducting else "air"].append(vol)
-                k += 2 + n_sides
-            current = tops
-        gmsh.model.addPhysicalGroup(3, volumes["air"], markers["air"], name="air")
-        gmsh.model.addPhysicalGroup(3, volumes["film"], markers["film"], name="film")
-
-        size = gmsh.model.mesh.field.add("MathEval")
-        slope = (h_far - h0) / max(R - L1, 1e-300)
-        gmsh.model.mesh.field.setString(
-            size, "F", f"{h0} + {slope}*Max(0, Sqrt(x*x + y*y) - {L1})")
-        gmsh.model.mesh.field.setAsBackgroundMesh(size)
-        gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
-        gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
-        gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
-        gmsh.model.mesh.generate(3)
-        model = gmsh.model
-
-    partitioner = dolfinx.mesh.create_cell_partitioner(dolfinx.mesh.GhostMode.shared_facet, 3)
-    mesh_data = dolfinx.io.gmsh.model_to_mesh(model, comm, 0, gdim=3, partitioner=partitioner)
-    if comm.rank == 0:
-        gmsh.model.remove()
-    return DiskBoxMesh(mesh=mesh_data.mesh, cell_tags=mesh_data.cell_tags, markers=markers,
-                       thickness=d, disk_radius=Rd, box_radius=R, half_height=H, film_spacing=h0)
-
-
-@dataclass
-class SphereBoxMesh:
-    """A conducting sphere (centre 0, radius a) in a cubic air box [-L, L]³ (tetrahedra).
-
-    Attributes:
-        mesh: the dolfinx mesh.
-        cell_tags: cell markers ("sphere", "air").
-        markers: physical-group name → integer tag.
-        sphere_radius: a [m].
-        box_half_size: L [m].
-        sphere_spacing: cell size inside the sphere [m].
-    """
-
-    mesh: dolfinx.mesh.Mesh
-    cell_tags: dolfinx.mesh.MeshTags
-    markers: dict[str, int]
-    sphere_radius: float
-    box_half_size: float
-    sphere_spacing: float
-
-
-def sphere_box_mesh(comm: MPI.Comm, *, sphere_radius: float, box_factor: float = 6.0,
-                    cells_per_radius: float = 6.0, far_cell_factor: float = 1.5,
-                    geometry_order: int = 1) -> SphereBoxMesh:
-    """Build a graded gmsh (OCC) mesh of a sphere inside a cubic air box, on rank 0.
-
-    The cell size is h0 = a/cells_per_radius inside the sphere and grows linearly with the
-    distance from the sphere surface up to ``far_cell_factor``·a at the box faces.
-
-    Args:
-        comm: MPI communicator.
-        sphere_radius: a [m].
-        box_factor: L/a, the box half-size in sphere radii (the n×A = 0 box acts as a
-            superconducting shell: it raises the field seen by the sphere by ~(a/L)³).
-        cells_per_radius: a/h0.
-        far_cell_factor: cell size at the box faces, in a.
-        geometry_order: 1 (flat tetrahedra) or 2 (curved, quadratic geometry: the sphere's volume
-            error drops from O(h²) to O(h⁴)).
-
-    Returns:
-        :class:`SphereBoxMesh`.
-    """
-    import gmsh
-
-    a = float(sphere_radius)
-    if not (a > 0 and box_factor > 1.5 and cells_per_radius > 0):
-        raise ValueError(f"sphere_box_mesh: need sphere_radius > 0 (got {a!r} m), box_factor > 1.5 "
-                         f"(got {box_factor!r}) and cells_per_radius > 0; give SI values.")
-    if geometry_order not in (1, 2):
-        raise ValueError(f"sphere_box_mesh: geometry_order={geometry_order!r} must be 1 or 2.")
-    L = box_factor * a
-    h0 = a / cells_per_radius
-    h_far = far_cell_factor * a
-    markers = {"air": 1, "sphere": 2}
-    model = None
-    if comm.rank == 0:
-        if not gmsh.is_initialized():
-            gmsh.initialize(interruptible=False)
-        gmsh.option.setNumber("General.Terminal", 0)
-        gmsh.model.add("femmag_sphere_box")
-        occ = gmsh.model.occ
-        sphere = occ.addSphere(0, 0, 0, a)
-        box = occ.addBox(-L, -L, -L, 2 * L, 2 * L, 2 * L)
-        occ.fragment([(3, box)], [(3, sphere)])
-        occ.synchronize()
-        inside, outside = [], []
-        for _, tag in gmsh.model.getEntities(3):
-            xmin, _, _, xmax, _, _ = gmsh.model.getBoundingBox(3, tag)
-            (inside if xmax - xmin < 2.5 * a else outside).append(tag)
-        gmsh.model.addPhysicalGroup(3, outside, markers["air"], name="air")
-        gmsh.model.addPhysicalGroup(3, inside, markers["sphere"], name="sphere")
-        size = gmsh.model.mesh.field.add("MathEval")
-        slope = (h_far - h0) / (L - a)
-        gmsh.model.mesh.field.setString(
-            size, "F", f"{h0} + {slope}*Max(0, Sqrt(x*x + y*y + z*z) - {a})")
-        gmsh.model.mesh.field.setAsBackgroundMesh(size)
-        gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
-        gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
-        gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
-        gmsh.model.mesh.generate(3)
-        if geometry_order == 2:
-            gmsh.model.mesh.setOrder(2)
-        model = gmsh.model
-    partitioner = dolfinx.mesh.create_cell_partitioner(dolfinx.mesh.GhostMode.shared_facet, 3)
-    mesh_data = dolfinx.io.gmsh.model_to_mesh(model, comm, 0, gdim=3, partitioner=partitioner)
-    if comm.rank == 0:
-        gmsh.model.remove()
-    return SphereBoxMesh(mesh=mesh_data.mesh, cell_tags=mesh_data.cell_tags, markers=markers,
-                         sphere_radius=a, box_half_size=L, sphere_spacing=h0)
+__all__ = ["Induction3D", "UniformStepField"]
 
 
 @dataclass(frozen=True)
@@ -351,94 +111,18 @@ class UniformStepField:
         return 0.5 * self.peak_field * np.asarray(rho, dtype=float)
 
 
-@dataclass
-class Induction3DTrace:
-    """Traces recorded by :meth:`Induction3D.run` (SI units).
-
-    Attributes:
-        times: t [s], shape (n_t,).
-        points: probe points [m], shape (n_p, 3).
-        field: B = ∇×A + B_IFE at the points [T], shape (n_t, n_p, 3).
-        impressed_field_z: B_IFE,z at the points [T], shape (n_t, n_p).
-        average_field_z: Gaussian-weighted conductor average of B_z (see
-            :meth:`Induction3D.film_average_field_z`) [T], shape (n_t,) (NaN if not requested).
-        magnetic_energy: ∫ |∇×A|²/(2μ0) dV over the box [J], shape (n_t,).
-        magnetic_moment: ½∫ x × j dV over the conductor [A m²], shape (n_t, 3).
-        joule_energy: cumulative ∫∫ σ|E|² dV dt [J], shape (n_t,).
-        source_work: cumulative work of the impressed EMF and of the magnetization source [J].
-        numerical_dissipation: cumulative (θ - ½)ΔAᵀKΔA of the θ-scheme [J] (0 for CN).
-    """
-
-    times: np.ndarray
-    points: np.ndarray
-    field: np.ndarray
-    impressed_field_z: np.ndarray
-    average_field_z: np.ndarray
-    magnetic_energy: np.ndarray
-    magnetic_moment: np.ndarray
-    joule_energy: np.ndarray
-    source_work: np.ndarray
-    numerical_dissipation: np.ndarray
-
-    @property
-    def energy_imbalance(self) -> np.ndarray:
-        """(ΔW + Joule + numerical dissipation - source work) / max|source work| (≈ 0)."""
-        scale = max(np.max(np.abs(self.source_work)), 1e-300)
-        return (self.magnetic_energy - self.magnetic_energy[0] + self.joule_energy
-                + self.numerical_dissipation - self.source_work) / scale
-
-
-class _PointProbe:
-    """Values of a vector Function at fixed points (each from the lowest rank owning it)."""
-
-    def __init__(self, mesh: dolfinx.mesh.Mesh, points: np.ndarray,
-                 allow_outside: bool = False) -> None:
-        self.comm = mesh.comm
-        self.points = np.asarray(points, dtype=float).reshape(-1, 3)
-        tdim = mesh.topology.dim
-        n_owned = mesh.topology.index_map(tdim).size_local
-        tree = dolfinx.geometry.bb_tree(mesh, tdim, entities=np.arange(n_owned, dtype=np.int32))
-        cand = dolfinx.geometry.compute_collisions_points(tree, self.points)
-        cells = dolfinx.geometry.compute_colliding_cells(mesh, cand, self.points)
-        counts = np.diff(cells.offsets)
-        self.found = np.flatnonzero(counts > 0)
-        self.cells = cells.array[cells.offsets[self.found]].astype(np.int32)
-        hit = np.zeros(len(self.points), dtype=np.int32)
-        hit[self.found] = self.comm.rank + 1
-        # every point from the lowest rank that owns a cell containing it
-        owner = np.where(hit > 0, hit, self.comm.size + 1).astype(np.int32)
-        self.comm.Allreduce(MPI.IN_PLACE, owner, op=MPI.MIN)
-        #: points found in no cell of any rank (their values are 0 with allow_outside)
-        self.outside = owner > self.comm.size
-        if np.any(self.outside) and not allow_outside:
-            raise ValueError(f"Induction3D probe: points {self.points[owner > self.comm.size]} lie "
-                             f"outside the mesh; give points inside the box [m].")
-        mine = owner[self.found] == self.comm.rank + 1
-        self.found, self.cells = self.found[mine], self.cells[mine]
-
-    def evaluate(self, function: fem.Function) -> np.ndarray:
-        """(n_p, 3) values, collective."""
-        local = np.zeros((len(self.points), 3))
-        if len(self.found):
-            local[self.found] = np.asarray(function.eval(self.points[self.found],
-                                                         self.cells)).reshape(-1, 3)
-        self.comm.Allreduce(MPI.IN_PLACE, local, op=MPI.SUM)
-        return local
-
-
-_SCHEMES = ("euler", "bdf2", "cn")
-
-
-class Induction3D:
+class Induction3D(InductionStepper):
     r"""3D eddy-current induction, A ∈ N1curl, backward Euler / BDF2 / Crank–Nicolson, MUMPS.
 
     Args:
-        disk_mesh: a :class:`DiskBoxMesh`, :class:`SphereBoxMesh` or any object with ``mesh``,
+        disk_mesh: a :class:`~femmag.geometry.induction_meshes.DiskBoxMesh`,
+            :class:`~femmag.geometry.induction_meshes.SphereBoxMesh` or any object with ``mesh``,
             ``cell_tags`` and ``markers[conductor]``.
         conductivity: conductor conductivity σ [S/m].
         source: impressed flux with ``amplitude(t)``, ``vector_potential(ρ)`` [T m] and
-            ``flux_density(ρ)`` [T] (e.g. :class:`~femmag.physics.induction.axisymmetric.GaussianImpressedFlux`
-            or :class:`UniformStepField`), centred on the z axis; None for no IFE. Its EMF acts
+            ``flux_density(ρ)`` [T] (e.g.
+            :class:`~femmag.physics.induction.axisymmetric.GaussianImpressedFlux` or
+            :class:`UniformStepField`), centred on the z axis; None for no IFE. Its EMF acts
             on the conductor only.
         air_conductivity_ratio: σ_air/σ of the gauging conductivity (spec §3.4 option 1).
         degree: N1curl degree (1 or 2).
@@ -456,7 +140,7 @@ class Induction3D:
             before :meth:`step` to the value at the end of the step).
         curl: ∇×A of the committed state [T] (DG vector Function, updated by :meth:`commit`).
         joule_energy, source_work, numerical_dissipation: cumulative energies [J] (see
-            :attr:`Induction3DTrace.energy_imbalance`).
+            :attr:`~femmag.physics.induction.stepping.InductionTrace.energy_imbalance`).
     """
 
     name = "induction3d"
@@ -465,15 +149,13 @@ class Induction3D:
                  air_conductivity_ratio: float = 1e-6, degree: int = 1, scheme: str = "bdf2",
                  conductor: str = "film", quadrature_degree: int | None = None,
                  t_start: float = 0.0) -> None:
+        super().__init__(source=source, scheme=scheme, t_start=t_start, solver_name="induction3d")
         if not (np.isfinite(conductivity) and conductivity > 0):
             raise ValueError(f"Induction3D: conductivity={conductivity!r} must be a positive "
                              f"number in S/m (e.g. 8e6).")
         if not 0 < air_conductivity_ratio < 1e-2:
             raise ValueError(f"Induction3D: air_conductivity_ratio={air_conductivity_ratio!r} "
                              f"must lie in (0, 1e-2) (1e-6…1e-8 recommended, spec §3.4).")
-        if scheme not in _SCHEMES:
-            raise ValueError(f"Induction3D: scheme={scheme!r} is unknown; choose one of "
-                             f"{_SCHEMES}.")
         if degree not in (1, 2):
             raise ValueError(f"Induction3D: degree={degree!r} must be 1 or 2.")
         if conductor not in disk_mesh.markers:
@@ -483,10 +165,7 @@ class Induction3D:
         mesh = disk_mesh.mesh
         self.comm = mesh.comm
         self.conductivity = float(conductivity)
-        self.source = source
-        self.scheme = scheme
         self.degree = degree
-        self.t = float(t_start)
         element = basix.ufl.element("N1curl", mesh.basix_cell(), degree)
         self.V = fem.functionspace(mesh, element)
         self.W = fem.functionspace(mesh, ("Discontinuous Lagrange", degree - 1, (3,)))
@@ -538,9 +217,7 @@ class Induction3D:
         self._bc_rows = (owned + index_map.local_range[0]).astype(PETSc.IntType)
 
         # state: A^n (committed), A^{n-1}, trial A^{n+1}; D_tA of the committed step
-        self.vector_potential = fem.Function(V, name="vector_potential")
-        self._previous = fem.Function(V)
-        self._trial = fem.Function(V)
+        self._init_state(V)
         self._rate = fem.Function(V, name="vector_potential_rate")
         self._trial_rate = fem.Function(V)
         self.impressed_profile = fem.Function(V, name="impressed_vector_potential")
@@ -554,10 +231,6 @@ class Induction3D:
             self.impressed_profile.interpolate(azimuthal)
         self._profile_film = self.M_film.createVecLeft()
         self.M_film.mult(self.impressed_profile.x.petsc_vec, self._profile_film)
-        self._g_now = self._amplitude(self.t)
-        self._g_prev = self._g_now
-        self._dg_now = 0.0  # D_t g of the committed step
-        self._dt_prev: float | None = None
         self._rhs = fem_petsc.create_vector(V)
         self._work = self._rhs.duplicate()
         self._scratch = self._rhs.duplicate()
@@ -565,7 +238,6 @@ class Induction3D:
         self._b_m.set(0.0)
         self._b_m_trial = self._rhs.duplicate()
         self._b_m_trial.set(0.0)
-        self._solvers: dict[tuple[float, float], PETSc.KSP] = {}
         self.curl = fem.Function(self.W, name="curl_vector_potential")
         self._curl_expr = fem.Expression(ufl.curl(self.vector_potential),
                                          self.W.element.interpolation_points)
@@ -599,18 +271,6 @@ class Induction3D:
         x = ufl.SpatialCoordinate(mesh)
         moment = 0.5 * ufl.cross(x, self._current_density)
         self._moment_forms = [fem.form(moment[i] * self._dx_film) for i in range(3)]
-        # energy bookkeeping (cumulative) and committed powers [W]
-        self.joule_energy = 0.0
-        self.source_work = 0.0
-        self.numerical_dissipation = 0.0
-        self._powers = (0.0, 0.0)
-        self._trial_energy = (0.0, 0.0, 0.0)
-        self._trial_powers = (0.0, 0.0)
-        self.solve_count = 0
-        self.factorization_count = 0
-
-    def _amplitude(self, t: float) -> float:
-        return 0.0 if self.source is None else float(self.source.amplitude(t))
 
     def summary(self) -> str:
         """Sizes and parameters (collective)."""
@@ -620,19 +280,13 @@ class Induction3D:
         return (f"induction3d: A ∈ N1curl (degree {self.degree}), {ndofs} dofs, {ncells} tets, "
                 f"σ = {self.conductivity:.3g} S/m, scheme {self.scheme}, MUMPS")
 
-    def _solver(self, c0: float, theta: float) -> PETSc.KSP:
-        key = (float(f"{c0:.12e}"), theta)
-        ksp = self._solvers.get(key)
-        if ksp is None:
-            # c0 M_σ + θ K (same sparsity), Dirichlet rows and columns replaced by the identity
-            A = self.K.copy()
-            A.scale(theta)
-            A.axpy(c0, self.M_sigma, structure=PETSc.Mat.Structure.SAME_NONZERO_PATTERN)
-            A.zeroRowsColumns(self._bc_rows, diag=1.0)
-            ksp = lu_solver(A, "induction3d")
-            self._solvers[key] = ksp
-            self.factorization_count += 1
-        return ksp
+    def _system_matrix(self, c0: float) -> PETSc.Mat:
+        # c0 M_σ + θ K (same sparsity), Dirichlet rows and columns replaced by the identity
+        A = self.K.copy()
+        A.scale(self.theta)
+        A.axpy(c0, self.M_sigma, structure=PETSc.Mat.Structure.SAME_NONZERO_PATTERN)
+        A.zeroRowsColumns(self._bc_rows, diag=1.0)
+        return A
 
     def step(self, t: float, dt: float) -> None:
         """Compute the trial A at t + dt from the committed state at t (call :meth:`commit`).
@@ -640,24 +294,12 @@ class Induction3D:
         The magnetization source is the current content of :attr:`magnetization` (taken as M at
         t + dt; Crank–Nicolson averages it with the committed one).
         """
-        if not dt > 0:
-            raise ValueError(f"Induction3D.step: dt = {dt!r} s must be positive.")
-        if abs(t - self.t) > 1e-9 * dt + 1e-24:
-            raise ValueError(f"Induction3D.step: t = {t!r} s differs from the committed time "
-                             f"{self.t!r} s; steps must be consecutive.")
-        theta, (c0, c1, c2) = time_derivative_weights(self.scheme, dt, self._dt_prev)
-        use_bdf2 = c2 != 0.0  # a two-step BDF2 step (not its Euler start)
-        g_new = self._amplitude(t + dt)
-        dg = c0 * g_new + c1 * self._g_now + c2 * self._g_prev
+        c0, c1, c2, g_new, dg = self._begin_step(t, dt)
+        theta = self.theta
         A_n = self.vector_potential.x.petsc_vec
-        A_nm1 = self._previous.x.petsc_vec
         # rhs = -M_σ(c1 A^n + c2 A^{n-1}) - D_tg M_film a_h - (1-θ) K A^n + θ b_M^{n+1}
         #       + (1-θ) b_M^n
-        hist = self._work
-        hist.set(0.0)
-        hist.axpy(c1, A_n)
-        if c2 != 0.0:
-            hist.axpy(c2, A_nm1)
+        hist = self._combine(self._work, None, c1, c2)
         rhs = self._rhs
         self.M_sigma.mult(hist, rhs)
         rhs.scale(-1.0)
@@ -681,20 +323,10 @@ class Induction3D:
             magnetization_load.axpy(1.0 - theta, self._b_m)
         rhs.axpy(1.0, magnetization_load)
         fem_petsc.set_bc(rhs, [self.bc])
-        ksp = self._solver(c0, theta)
-        A_new = self._trial.x.petsc_vec
-        ksp.solve(rhs, A_new)
-        check_ksp(ksp, "induction3d (A, N1curl)")
-        self._trial.x.scatter_forward()
-        self.solve_count += 1
+        A_new = self._solve(c0, rhs, "induction3d (A, N1curl)")
 
         # D_tA^{n+1} and the energy increments (exact identities for the θ-schemes)
-        rate = self._trial_rate.x.petsc_vec
-        rate.set(0.0)
-        rate.axpy(c0, A_new)
-        rate.axpy(c1, A_n)
-        if c2 != 0.0:
-            rate.axpy(c2, A_nm1)
+        rate = self._combine(self._trial_rate.x.petsc_vec, c0, c1, c2)
         self._trial_rate.x.scatter_forward()
         # conductor E = -(D_tA + D_tg a_h); P_J = EᵀM_film E + (D_tA)ᵀ M_air D_tA
         field = hist
@@ -708,14 +340,10 @@ class Induction3D:
         self.M_air.mult(rate, scratch)
         joule_power += rate.dot(scratch)
         source_power += rate.dot(magnetization_load)  # work of the magnetization source
-        if use_bdf2:  # trapezoidal in time: second order like the scheme
-            joule = 0.5 * dt * (joule_power + self._powers[0])
-            work = 0.5 * dt * (source_power + self._powers[1])
-        else:  # the exact discrete identity of the θ-scheme
-            joule, work = dt * joule_power, dt * source_power
         # θ-scheme: ΔAᵀK(θA^{n+1} + (1-θ)A^n) = ΔW + (θ - ½)ΔAᵀKΔA exactly (BDF2: left out,
         # the balance then closes to O(Δt²))
-        if use_bdf2:
+        two_step = c2 != 0.0  # a two-step BDF2 step (not its Euler start)
+        if two_step:
             dissipation = 0.0
         else:
             A_new.copy(field)
@@ -723,29 +351,15 @@ class Induction3D:
             self.K.mult(field, scratch)
             dissipation = (theta - 0.5) * field.dot(scratch)
         scratch.destroy()
-        self._trial_energy = (joule, work, dissipation)
-        self._trial_powers = (joule_power, source_power)
-        self._trial_step = (t + dt, dt, g_new, dg)
+        self._end_step(t, dt, g_new, dg, two_step=two_step, joule_power=joule_power,
+                       source_power=source_power, dissipation=dissipation)
 
-    def commit(self) -> None:
-        """Accept the trial state of the last :meth:`step` and update :attr:`curl`."""
-        t_new, dt, g_new, dg = self._trial_step
-        self._previous.x.array[:] = self.vector_potential.x.array
-        self.vector_potential.x.array[:] = self._trial.x.array
+    def _commit_state(self) -> None:
+        """Accept the trial fields and update :attr:`curl`."""
+        super()._commit_state()
         self._rate.x.array[:] = self._trial_rate.x.array
-        self._g_prev, self._g_now, self._dg_now = self._g_now, g_new, dg
-        self._dt_prev = dt
-        self.t = t_new
         self._b_m_trial.copy(self._b_m)
-        joule, work, dissipation = self._trial_energy
-        self._powers = self._trial_powers
-        self.joule_energy += joule
-        self.source_work += work
-        self.numerical_dissipation += dissipation
         self.curl.interpolate(self._curl_expr)
-
-    def reject(self) -> None:
-        """Nothing to undo: a step computes a trial state from the committed one."""
 
     # --- outputs -------------------------------------------------------------------------------
     def impressed_field_z(self, points: np.ndarray) -> np.ndarray:
@@ -839,11 +453,11 @@ class Induction3D:
         return np.array([self.comm.allreduce(fem.assemble_scalar(f), op=MPI.SUM)
                          for f in self._moment_forms])
 
-    def probe(self, points: Sequence[Sequence[float]] | np.ndarray) -> _PointProbe:
+    def probe(self, points: Sequence[Sequence[float]] | np.ndarray) -> FieldProbe:
         """A reusable point probe (points (n, 3) [m] inside the box). Collective."""
-        return _PointProbe(self.V.mesh, np.asarray(points, dtype=float))
+        return FieldProbe(self.V.mesh, points)
 
-    def field_at(self, probe: _PointProbe) -> np.ndarray:
+    def field_at(self, probe: FieldProbe) -> np.ndarray:
         """B = ∇×A + B_IFE ẑ at the probe points, (n, 3) [T]. Collective."""
         b = probe.evaluate(self.curl)
         b[:, 2] += self.impressed_field_z(probe.points)
@@ -851,7 +465,7 @@ class Induction3D:
 
     def run(self, times: Sequence[float] | np.ndarray,
             points: Sequence[Sequence[float]] | np.ndarray,
-            average_radius: float | None = None) -> Induction3DTrace:
+            average_radius: float | None = None) -> InductionTrace:
         """Step through ``times`` (first = current time) and record B at ``points``.
 
         Args:
@@ -860,12 +474,9 @@ class Induction3D:
             average_radius: if given, also record :meth:`film_average_field_z` with this ρ_w [m].
 
         Returns:
-            :class:`Induction3DTrace`.
+            :class:`~femmag.physics.induction.stepping.InductionTrace`.
         """
-        times = np.asarray(times, dtype=float)
-        if abs(times[0] - self.t) > 1e-24 or np.any(np.diff(times) <= 0):
-            raise ValueError("Induction3D.run: times must increase and start at the current "
-                             f"time {self.t!r} s.")
+        times = self._check_times(times)
         probe = self.probe(points)
         rec: dict[str, list] = {k: [] for k in ("field", "ife", "avg", "energy", "moment",
                                                 "joule", "work", "diss")}
@@ -887,7 +498,7 @@ class Induction3D:
             self.commit()
             record()
         r = {k: np.array(v) for k, v in rec.items()}
-        return Induction3DTrace(times=times, points=probe.points, field=r["field"],
+        return InductionTrace(times=times, points=probe.points, field=r["field"],
                                 impressed_field_z=r["ife"], average_field_z=r["avg"],
                                 magnetic_energy=r["energy"], magnetic_moment=r["moment"],
                                 joule_energy=r["joule"], source_work=r["work"],
