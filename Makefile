@@ -36,7 +36,8 @@ demos: setup
 test: test-serial test-mpi
 
 test-serial: setup
-	$(PY) -m pytest -q -x --doctest-modules femmag tests demos
+	$(PY) -m pytest -q -x -p no:cacheprovider --doctest-modules femmag
+	$(PY) -m pytest -q -x tests demos
 
 test-mpi: setup
 	$(MPIEXEC) -n $(NP) $(PY) -m mpi4py -m pytest -q -x -p no:cacheprovider tests demos
