@@ -21,7 +21,7 @@
 #   how a layer's contribution splits into rotation and ellipticity;
 # - a 2D (x, ζ) solve of the seed-003 film that **ends at x = 0** under a Gaussian beam (waist
 #   1 µm) centred on the edge, TE and TM, with perfectly matched layers on all sides and the
-#   scattered-field formulation (background: bare substrate; spec issue 3 §2).
+#   scattered-field formulation (background: bare substrate).
 #
 # Model (spec §1.2-1.4): d²E/dζ² + k0² ε(ζ) E = 0 along the depth ζ = −z, and
 # q/I_inc = (k0 ε''/n_in) |E/E_inc|² (Poynting form), so that ∫ q dζ = A = 1 − R − T.

@@ -24,7 +24,7 @@
 # transfer η = 0.5 with t_d = 70 fs, P and AP starts).
 #
 # Ranges: Pt 2 nm, Co 3 nm, Ta 2 nm ([ASSUMP], short-range 3d/5d metals) and δ_b(Cu) scanned over
-# 0 (no ballistic transport anywhere: the session-1 optics), 30, 70, 100, 150 nm, with the
+# 0 (no ballistic transport anywhere: the plain optics), 30, 70, 100, 150 nm, with the
 # absorption scale 0.6, 0.8, 1.0. Reported: the energy each group receives, the ref
 # demagnetization and its peak time after the pump, the free layer's crossing time from P and
 # whether AP stays unswitched.
@@ -103,7 +103,7 @@ def ranges(cu_nm: float) -> dict:
 # the whole stack). Ballistic transport takes energy out of the cap and free layer (whose Pt/Co
 # absorb ~3.5× more per volume than Ta) and carries it across Cu; the ref group's share grows from
 # 3×10⁻⁴ (optics, §1.7) to ~10⁻² — while the free group loses ~1/3 of its energy, which is why the
-# absorption scale 0.6 of session 1 can move toward 1.
+# absorption scale 0.6 of the uncalibrated set can move toward 1.
 
 # +
 optics = stack_optics(stack, pulse.wavelength, library)

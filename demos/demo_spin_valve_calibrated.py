@@ -10,13 +10,13 @@
 #
 # Seed 000 (Fig. 3 text): at 20 mJ/cm² the free layer reverses only from P, "after 800 fs, just
 # after the reference layer starts remagnetizing"; the measured ref layer demagnetizes by ~18 % and
-# peaks at ~0.3 ps (Fig. 1c). The session-1 set (`demo_spin_valve.py`) reproduces the chain but
+# peaks at ~0.3 ps (Fig. 1c). The uncalibrated set (`demo_spin_valve.py`) reproduces the chain but
 # puts the ref peak 0.635 ps and the free crossing 1.121 ps after the pump peak.
 #
 # `femmag.studies.seed000.calibration.SEED000_CALIBRATED` holds a set calibrated against both
 # times within the ranges of physics-spec §4.4, §6.2, §6.4 (each value with its source). This demo
 # (1) shows the one-at-a-time effect of every lever on the two times (lumped s-d model, FV 2TM),
-# (2) compares the calibrated Fig. 3 with the session-1 one, (3) confirms the set with FEM heat
+# (2) compares the calibrated Fig. 3 with the uncalibrated one, (3) confirms the set with FEM heat
 # through `Simulation` (s-d at the quadrature points, `spin_transport`).
 #
 # Run: ``python demos/demo_spin_valve_calibrated.py [--out DIR] [--fast]`` (also under mpiexec).
@@ -36,7 +36,7 @@ from femmag.studies.seed000 import seed000_spin_valve
 from femmag.physics.optics.kerr import switching_time
 from femmag.studies.seed000.calibration import (
     SEED000_CALIBRATED,
-    SESSION1_SET,
+    UNCALIBRATED_SET,
     plain,
     run_fig3,
     simulation_inputs,
@@ -71,7 +71,7 @@ CAL = plain()
 T_END, DT = (2.5 * PS, 10 * FS) if args.fast else (3 * PS, 5 * FS)
 for key, item in SEED000_CALIBRATED.items():
     note(f"{key:>18s} = {item.value:<9g} {item.unit:<10s} allowed {item.allowed}  "
-         f"(session 1: {SESSION1_SET[key]:g})  {item.source}")
+         f"(uncalibrated: {UNCALIBRATED_SET[key]:g})  {item.source}")
 # -
 
 # ## 1. What each lever does (one at a time, from the calibrated set)
@@ -90,7 +90,7 @@ if args.fast:
     LEVERS = {k: LEVERS[k][:1] for k in ("tau_s", "efficiency", "kappa_e_Cu", "ballistic_range_Cu")}
     OUTSIDE = {"kappa_e_Cu": 150.0}
 timing, cal_runs, cal_temps = run_fig3(CAL, t_end=T_END, dt=DT)
-old, old_runs, old_temps = run_fig3(SESSION1_SET, t_end=T_END, dt=DT)
+old, old_runs, old_temps = run_fig3(UNCALIBRATED_SET, t_end=T_END, dt=DT)
 
 
 def row(label: str, f) -> str:
@@ -100,7 +100,7 @@ def row(label: str, f) -> str:
 
 
 note(row("calibrated", timing))
-note(row("session 1", old))
+note(row("uncalibrated", old))
 scan = {}
 for key, values in LEVERS.items():
     for value in values:
@@ -120,7 +120,7 @@ note(row("efficiency = 0 (no spin transfer)", no_transfer))
 # | change from the calibrated set | ref peak P/AP [ps] | ref demag P/AP | free crossing [ps] |
 # |---|---|---|---|
 # | calibrated | 0.385 / 0.270 | 0.134 / 0.202 | 0.811 |
-# | session-1 set | 0.635 / 0.545 | 0.195 / 0.246 | 1.121 |
+# | uncalibrated set | 0.635 / 0.545 | 0.195 / 0.246 | 1.121 |
 # | τ_sd,ref 0.1 → 0.2 ps | 0.485 / 0.380 | 0.114 / 0.148 | 1.041 |
 # | τ_sd,free 0.1 → 0.2 ps | 0.365 / 0.295 | 0.134 / 0.193 | none (P ends +0.14) |
 # | τ_s 0.02 → 0.05 ps | 0.440 / 0.330 | 0.108 / 0.253 | 1.474 |
@@ -162,7 +162,7 @@ note(row("efficiency = 0 (no spin transfer)", no_transfer))
 
 # +
 assert abs(timing.free_crossing - 0.8 * PS) < 50 * FS, "free crossing near 0.8 ps (seed Fig. 3)"
-assert timing.ref_peak < old.ref_peak - 0.15 * PS, "ref peak much earlier than session 1"
+assert timing.ref_peak < old.ref_peak - 0.15 * PS, "ref peak much earlier than the uncalibrated set"
 assert 0.12 < timing.ref_demag < 0.24 and 0.12 < timing.ref_demag_ap < 0.24, \
     "ref demagnetization ~18 % (Fig. 1c)"
 assert timing.only_p_reverses and not np.isnan(timing.free_crossing), "only P reverses"
@@ -214,7 +214,7 @@ assert abs(fem_peak - timing.ref_peak) < 0.06 * PS, "FEM and lumped: same ref pe
 assert 0.12 < fem_demag < 0.28, "FEM: ref demagnetization ~18 %"
 # -
 
-# ## Figure (rank 0): calibrated vs session-1 Fig. 3
+# ## Figure (rank 0): calibrated vs uncalibrated Fig. 3
 
 # +
 if rank0:

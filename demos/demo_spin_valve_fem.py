@@ -20,7 +20,7 @@
 # ballistic transfer η = 0.5, t_d = 70 fs, 20 mJ/cm² × absorption scale 0.6), P and AP starts.
 # Three temperature sources are compared:
 #
-# 1. **FV reference** (session 1): layer-averaged FV temperatures → lumped `SpinValveModel`;
+# 1. **FV reference** (the uncalibrated set): layer-averaged FV temperatures → lumped `SpinValveModel`;
 # 2. **FEM, FV thermal set**: the FEM 2TM with the FV's material parameters
 #    (`seed000_thermal_library`), s-d pointwise: differences = FEM vs FV discretization +
 #    intra-layer temperature spread;
@@ -91,7 +91,7 @@ groups = seed000_groups(stack)
 pulse = Pulse(f"{20 * SCALE} mJ/cm^2", "50 fs", "10 um", arrival="0.1 ps")
 # -
 
-# ## 1. Session-1 reference: FV temperatures, lumped layers
+# ## 1. Uncalibrated reference: FV temperatures, lumped layers
 
 # +
 fv_temps = seed000_temperatures(fluence=200.0 * SCALE, duration=50e-15, arrival=0.1 * PS,

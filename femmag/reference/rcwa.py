@@ -1,7 +1,7 @@
 r"""Fourier modal method (RCWA) for a lamellar grating at normal incidence (a reference).
 
 An independent check of the finite-element grating of
-:class:`~femmag.physics.optics.patterned.PatternedFilmOptics2D` (issue 3 §2): the same planar stack of
+:class:`~femmag.physics.optics.patterned.PatternedFilmOptics2D`: the same planar stack of
 layers, of which some are *lamellar* (material in |x − c − kp| < w/2, ``gap`` material elsewhere),
 under a unit plane wave from the top medium (index n_in, real) at normal incidence, transmitted
 into a transparent substrate (index n_sub). Time convention e^{−iωt}, depth ζ = −z (downwards).

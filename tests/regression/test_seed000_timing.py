@@ -16,7 +16,7 @@ import pytest
 
 from femmag.studies.seed000.calibration import (
     SEED000_CALIBRATED,
-    SESSION1_SET,
+    UNCALIBRATED_SET,
     CalibratedValue,
     plain,
     run_fig3,
@@ -53,7 +53,7 @@ def test_only_p_reverses_and_demag_depth(calibrated):
 
 def test_earlier_than_session1(calibrated):
     timing, _, _ = calibrated
-    old, _, _ = run_fig3(SESSION1_SET, t_end=2 * PS, dt=10 * FS)
+    old, _, _ = run_fig3(UNCALIBRATED_SET, t_end=2 * PS, dt=10 * FS)
     assert old.ref_peak == pytest.approx(0.64 * PS, abs=20 * FS)
     assert old.free_crossing == pytest.approx(1.121 * PS, abs=20 * FS)
     assert timing.ref_peak < old.ref_peak - 0.15 * PS

@@ -1,6 +1,6 @@
 r"""2D (x, ζ) time-harmonic optics of patterned films: a film edge, a stripe, a finite beam.
 
-physics-spec §1 (extended to two dimensions, issue 3 §2). Normal incidence, time convention
+physics-spec §1 (extended to two dimensions). Normal incidence, time convention
 e^{−iωt}, fields invariant along y. Two scalar problems:
 
 * **TE** (E = E_y ŷ):  ∇·(∇E) + k0² ε E = 0,

@@ -1,8 +1,8 @@
-"""Calibrated s-d + 2TM parameter set for the timing of seed 000 Fig. 3 (issue 6 §4).
+"""Calibrated s-d + 2TM parameter set for the timing of seed 000 Fig. 3.
 
 Seed 000 (Fig. 3 text): at 20 mJ/cm² the free layer reverses only from P, "after 800 fs, just after
 the reference layer starts remagnetizing"; the measured ref layer demagnetizes by ~18 % and peaks at
-~0.3 ps (Fig. 1c, physics-spec §9.2 U2, U8). The session-1 set (``demos/demo_spin_valve.py``)
+~0.3 ps (Fig. 1c, physics-spec §9.2 U2, U8). The uncalibrated set (``demos/demo_spin_valve.py``)
 reproduces the qualitative chain but puts the ref demagnetization peak 0.64 ps and the free-layer
 crossing 1.12 ps after the pump peak.
 
@@ -18,8 +18,8 @@ physics-spec (§4.4, §6.2, §6.4) or the literature allows, and builders for
   ``spin_transport(...)`` options for ``Simulation``.
 
 Result (lumped, 5 fs steps; FEM within 5-10 fs): ref demagnetization peak 0.385 ps from P and
-0.270 ps from AP (mean 0.33 ps; session 1: 0.635 / 0.545 ps), ref demagnetization 13 % / 20 %, free
-crossing from P 0.811 ps (session 1: 1.121 ps), AP recovers. What binds the P-start ref peak inside
+0.270 ps from AP (mean 0.33 ps; uncalibrated: 0.635 / 0.545 ps), ref demagnetization 13 % / 20 %, free
+crossing from P 0.811 ps (uncalibrated: 1.121 ps), AP recovers. What binds the P-start ref peak inside
 the allowed ranges: the diffusive heat inflow from the hot free layer through Cu (κ_e,Cu ≥ 245
 W/mK), τ_sd,ref ≥ 0.1 ps, and the spin transfer needed for the 0.8 ps crossing, which delays the
 P-start peak (η = 0: 0.35 ps for both states). See demos/demo_spin_valve_calibrated.py.
@@ -51,7 +51,7 @@ from femmag.units import EV
 
 __all__ = [
     "SEED000_CALIBRATED",
-    "SESSION1_SET",
+    "UNCALIBRATED_SET",
     "SHORT_BALLISTIC_RANGES",
     "CalibratedValue",
     "Fig3Timing",
@@ -249,31 +249,31 @@ def run_fig3(params: Mapping[str, float], *, t_end: float = 3 * PS, dt: float = 
 # ------------------------------------------------------------------------------------------------
 # the parameter sets
 # ------------------------------------------------------------------------------------------------
-#: Calibrated set for the Fig. 3 timing (issue 6 §4); scan and reasoning in
+#: Calibrated set for the Fig. 3 timing ; scan and reasoning in
 #: demos/demo_spin_valve_calibrated.py.
 SEED000_CALIBRATED: dict[str, CalibratedValue] = {
     "T_c_free": CalibratedValue(500.0, "K", (450.0, 550.0),
-                                "[ASSUMP] physics-spec §6.4 (mid-range; session 1: 550) "
+                                "[ASSUMP] physics-spec §6.4 (mid-range; uncalibrated: 550) "
                                 "(calibrated: free crossing time)"),
     "T_c_ref": CalibratedValue(700.0, "K", (600.0, 700.0),
-                               "[ASSUMP] physics-spec §6.4 (top of the range, as session 1)"),
+                               "[ASSUMP] physics-spec §6.4 (top of the range, as the uncalibrated set)"),
     "tau_sd_free": CalibratedValue(0.1, "ps", (0.1, 0.5), "[ASSUMP] physics-spec §6.4 (bottom)"),
     "tau_sd_ref": CalibratedValue(0.1, "ps", (0.1, 0.5),
                                   "[ASSUMP] physics-spec §6.4 (bottom: the earliest ref peak)"),
     "tau_s": CalibratedValue(0.02, "ps", (0.02, 0.1),
-                             "[ASSUMP] physics-spec §6.4 Co/Pt, Pt-dominated (bottom; session 1: "
+                             "[ASSUMP] physics-spec §6.4 Co/Pt, Pt-dominated (bottom; uncalibrated: "
                              "0.05) (calibrated: free crossing time)"),
     "rho_free": CalibratedValue(0.5, "eV", (0.5, 7.0), "[DER/ASSUMP] physics-spec §6.4 (bottom)"),
     "rho_ref": CalibratedValue(0.5, "eV", (0.5, 7.0), "[DER/ASSUMP] physics-spec §6.4 (bottom)"),
     "efficiency": CalibratedValue(0.6, "1", (0.1, 1.0),
-                                  "[ASSUMP] physics-spec §6.2/§6.4 η (session 1: 0.5) "
+                                  "[ASSUMP] physics-spec §6.2/§6.4 η (uncalibrated: 0.5) "
                                   "(calibrated: free crossing time)"),
     "delay": CalibratedValue(70.0, "fs", (50.0, 100.0),
                              "[ASSUMP] physics-spec §6.2: 80 nm / (0.5-0.7 v_F,Cu)"),
     "absorption_scale": CalibratedValue(0.35, "1", (0.0, 1.0),
                                         "[calibrated] ref demagnetization ~18 % (S000 Fig. 1c, "
                                         "U2); ballistic transport adds energy to the ref, hence "
-                                        "below session 1's 0.6"),
+                                        "below the uncalibrated 0.6"),
     "G_Co_ref": CalibratedValue(4e18, "W/(m^3 K)", (1.3e18, 1.2e19),
                                 "[LIT/DER] physics-spec §4.4 Co 4-5e18, uncertain x3 (unchanged: "
                                 "larger G heats the ref lattice and delays the peak)"),
@@ -289,8 +289,8 @@ SEED000_CALIBRATED: dict[str, CalibratedValue] = {
                                           "metals] femmag.physics.optics.ballistic scan range (top)"),
 }
 
-#: Session-1 set (demos/demo_spin_valve.py, demo_spin_valve_fem.py), for comparison.
-SESSION1_SET: dict[str, float] = {
+#: The uncalibrated set (demos/demo_spin_valve.py, demo_spin_valve_fem.py), for comparison.
+UNCALIBRATED_SET: dict[str, float] = {
     "T_c_free": 550.0, "T_c_ref": 700.0, "tau_sd_free": 0.1, "tau_sd_ref": 0.1, "tau_s": 0.05,
     "rho_free": 0.5, "rho_ref": 0.5, "efficiency": 0.5, "delay": 70.0, "absorption_scale": 0.6,
     "G_Co_ref": 4e18, "G_Pt_ref": 1e18, "kappa_e_Cu": 245.0, "ballistic_range_Cu": 0.0}
