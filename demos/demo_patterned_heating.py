@@ -13,7 +13,7 @@
 # on the edge, at the seed fluence 2.6 mJ/cm². How much hotter does the edge get than the film
 # far from any edge under the same intensity?
 #
-# Chain (issue 3):
+# Chain:
 #
 # 1. one :class:`~femmag.geometry.patterned.LateralPattern` describes the film edge and the
 #    modelled window |x| < L for both the optics and the heat mesh;

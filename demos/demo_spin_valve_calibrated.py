@@ -224,7 +224,7 @@ if rank0:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
-    for runs_, temps_, ls, label in ((old_runs, old_temps, ":", "session 1"),
+    for runs_, temps_, ls, label in ((old_runs, old_temps, ":", "uncalibrated"),
                                      (cal_runs, cal_temps, "-", "calibrated")):
         for state, color in (("P", "k"), ("AP", "r")):
             r = runs_[state]
