@@ -125,3 +125,25 @@ def test_resume_on_another_rank_count(tmp_path, direction):
             _sim(comm=MPI.COMM_SELF).run("1.2 ps", out=cut, resume=True)
     WORLD.Barrier()
     _compare(_traces(full), _traces(cut), rtol=1e-8)
+
+
+def test_a_pulse_appended_at_restart_equals_the_two_pulse_run(tmp_path):
+    """Multi-pulse trains by restart: a single-pulse run checkpointed before the second pulse and
+    resumed as a two-pulse train equals the two-pulse run from the start."""
+    from femmag.pulse import PulseTrain
+
+    root = _shared(tmp_path)
+    pulse = Pulse("1.5 mJ/cm^2", "140 fs", "10 um", arrival="0.2 ps")
+    train = PulseTrain(pulse, 2, "2 ps")
+
+    def sim(p):
+        return Simulation(seed003_film(), p, mesh="1d", verbose=False,
+                          time_stepping=TimeStepping(dt_pulse="4 fs", dt_max="100 fs"))
+
+    sim(train).run("3 ps", out=root / "train", checkpoint_every="0.5 ps")
+    sim(pulse).run("1.6 ps", out=root / "restart", checkpoint_every="0.5 ps")
+    sim(train).run("3 ps", out=root / "restart", resume=True)
+    WORLD.Barrier()
+    _compare(_traces(root / "train"), _traces(root / "restart"), rtol=1e-12)
+    te = _traces(root / "restart")["electron_temperature_centre [K]"]
+    assert np.sum(np.diff(np.sign(np.diff(te))) < 0) >= 2  # two temperature peaks
