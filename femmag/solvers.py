@@ -15,6 +15,8 @@ import numpy as np
 from mpi4py import MPI
 from petsc4py import PETSc
 
+from femmag.errors import StepFailure
+
 _counter = itertools.count()
 
 
@@ -303,8 +305,9 @@ class NewtonSolver:
             self.destroy()
 
 
-class SolverDivergedError(RuntimeError):
-    """A PETSc solve did not converge; the message names the solver, the reason and a remedy."""
+class SolverDivergedError(StepFailure):
+    """A PETSc solve did not converge; the message names the solver, the reason and a remedy (a
+    :class:`~femmag.errors.StepFailure`: the time loop retries the step with half Δt)."""
 
 
 def check_ksp(ksp: PETSc.KSP, what: str) -> int:

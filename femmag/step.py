@@ -26,14 +26,14 @@ from typing import Any
 
 from mpi4py import MPI
 
-from femmag.physics.base import StepFailure
-from femmag.solvers import SolverDivergedError
+from femmag.errors import StepFailure
 
 #: the order of the built-in physics in a step; further modules follow in the order given
 CHAIN = ("optics", "heat", "magnetization", "induction")
 
-#: exceptions that mean "this Δt cannot be done" (a smaller step may succeed)
-STEP_FAILURES = (StepFailure, SolverDivergedError)
+#: the exception that means "this Δt cannot be done" (a smaller step may succeed); Newton
+#: divergence (SolverDivergedError), LLB/s-d refusals and failed induction solves subclass it
+STEP_FAILURES = (StepFailure,)
 
 
 class StepRejected(RuntimeError):

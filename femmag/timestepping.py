@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from femmag.physics.base import StepFailure
+from femmag.errors import StepFailure
 from femmag.units import to_si
 
 

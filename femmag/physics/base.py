@@ -28,18 +28,11 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from femmag.errors import StepFailure  # noqa: F401  (re-exported: modules raise it)
+
 if TYPE_CHECKING:
     from femmag.fields import FieldRegistry
     from femmag.io.traces import TraceRecorder
-
-
-class StepFailure(RuntimeError):
-    """A module could not compute its trial state for this Δt (the step is retried smaller).
-
-    Raised by a module's :meth:`PhysicsModule.step` for a *numerical* failure: Newton divergence,
-    an LLB/s-d integration that cannot meet its accuracy, a linear solve that fails. Programming
-    errors and bad input are other exception types and end the run.
-    """
 
 
 @dataclass(frozen=True)
