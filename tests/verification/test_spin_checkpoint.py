@@ -137,7 +137,7 @@ def test_resumed_spin_run_equals_the_uninterrupted_one(tmp_path, transport, mesh
     WORLD.Barrier()
     assert read_manifest(cut)["status"] == "complete"
     full_traces, cut_traces = _traces(full), _traces(cut)
-    # a real transient across the checkpoint, and spin in the ledger's columns
+    # a real transient across the checkpoint
     m_free = full_traces["m_d_free [1]"]
     assert np.max(np.abs(m_free - m_free[0])) > 0.1
     _compare(full_traces, cut_traces, rtol=1e-12)
