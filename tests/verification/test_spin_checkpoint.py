@@ -1,8 +1,8 @@
 """Checkpoint and resume of the spin transport: a resumed run equals the uninterrupted one.
 
 The simplified seed-000 spin valve Co(3.2)/Cu(80)/Co(7) with the s-d model at the quadrature
-points (``modules=[spin_transport(...)]``), diffusive and ballistic transport, 1D and r-z meshes.
-The checkpoint carries m_d, μ_s and the temperatures at the points, the diffusion solver's μ on
+points (``modules=[spin_transport(...)]``), diffusive, ballistic and no transport, 1D and r-z
+meshes. The checkpoint carries m_d, μ_s and the temperatures at the points, the diffusion solver's μ on
 its own mesh and the ballistic emission record: same rank count, traces to 1e-12; a checkpoint
 written on 1 rank resumed on 2 (and back), 1e-8 (the level at which 1 and 2 ranks agree anyway).
 """
@@ -77,7 +77,7 @@ def _options(transport: str, coupling: str = "pointwise") -> dict:
             cu,
             SpinLayer("ref", 7 * NM, 5e6, N_CO, spin_relaxation_time=0.05 * PS,
                       is_ferromagnet=True)])
-    else:
+    elif transport == "ballistic":
         opts.update(efficiency=0.5, delay="70 fs")
     return opts
 
@@ -118,7 +118,7 @@ def _traces(out: Path) -> dict:
 
 CASES = [("diffusive", "1d", "pointwise"), ("diffusive", "1d", "layer"),
          ("ballistic", "1d", "pointwise"), ("diffusive", "rz", "pointwise"),
-         ("ballistic", "rz", "pointwise")]
+         ("ballistic", "rz", "pointwise"), ("none", "1d", "pointwise")]
 
 
 @pytest.mark.parametrize("transport,mesh,coupling", CASES)

@@ -61,6 +61,10 @@ On r-z meshes (``mesh="rz"``, a laterally Gaussian beam) every radius has its ow
   - ``"ballistic"`` works per radius: the points of the structured r-z mesh form columns of
     equal r, and what group i emits in a column arrives in the same column of group j.
 
+Checkpoints (``run(checkpoint_every=...)``, ``resume=True``) hold m_d, μ_s and the committed
+T_e, T_l at the points (keyed by the global point ids), the module's time and the strategy's own
+state: the diffusion solver's committed μ on its mesh, the ballistic emission record.
+
 Each transport × mesh is a strategy of :mod:`femmag.physics.spin.transports`, chosen when the
 module is built (:attr:`SpinTransport.transport_model`).
 
