@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -168,6 +169,24 @@ class DGThetaSpinDiffusion(ABC):
         """Make the current :attr:`mu` the committed state at :attr:`t`."""
         self.mu.x.petsc_vec.copy(self._committed)
         self._trial_t = self.t
+
+    def committed_state(self) -> Any:
+        """The committed μ(t) for a checkpoint: a :class:`~femmag.io.checkpoint.FunctionState`
+        (keyed by original cell and local dof, so it reads back on any partition of the mesh)."""
+        from femmag.io.checkpoint import FunctionState
+
+        committed = fem.Function(self.V, name=self.mu.name)
+        self._committed.copy(committed.x.petsc_vec)
+        committed.x.scatter_forward()
+        return FunctionState(committed)
+
+    def restore_committed(self, keys: np.ndarray, values: np.ndarray, t: float) -> None:
+        """Make the checkpointed values (of :meth:`committed_state`) the committed μ at ``t``."""
+        from femmag.io.checkpoint import FunctionState
+
+        FunctionState(self.mu).assign(keys, values)
+        self.t = float(t)
+        self._sync_committed()
 
     def solve_steady(self, t: float | None = None) -> None:
         """Solve the steady state K μ = F(t) (sources evaluated at ``t``, default the current t)."""

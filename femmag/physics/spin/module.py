@@ -61,6 +61,10 @@ On r-z meshes (``mesh="rz"``, a laterally Gaussian beam) every radius has its ow
   - ``"ballistic"`` works per radius: the points of the structured r-z mesh form columns of
     equal r, and what group i emits in a column arrives in the same column of group j.
 
+Checkpoints (``run(checkpoint_every=...)``, ``resume=True``) hold m_d, μ_s and the committed
+T_e, T_l at the points (keyed by the global point ids), the module's time and the strategy's own
+state: the diffusion solver's committed μ on its mesh, the ballistic emission record.
+
 Each transport × mesh is a strategy of :mod:`femmag.physics.spin.transports`, chosen when the
 module is built (:attr:`SpinTransport.transport_model`).
 
@@ -143,6 +147,7 @@ class SpinTransport(PhysicsModule):
     name = "spin_transport"
     reads = ("temperatures",)
     writes = ("d_magnetization",)
+    checkpointable = True
 
     def __init__(self, simulation: Any, *, ferromagnets: Mapping[str, Sequence[str]] | None = None,
                  sd: Mapping[str, SdParameters] | None = None,
@@ -412,6 +417,37 @@ class SpinTransport(PhysicsModule):
     def reject(self) -> None:
         self.m_trial, self.mu_trial = self.m_d.copy(), self.mu_s.copy()
         self._update_output(self.m_d)
+
+    # -- checkpoints ------------------------------------------------------------------------------
+    #: the committed arrays at the points: m_d, μ_s and the temperatures the next step starts from
+    _POINT_ARRAYS = ("m_d", "mu_s", "Te_committed", "Tl_committed")
+
+    def _point_state(self, attribute: str) -> Any:
+        from femmag.io.checkpoint import PointState
+
+        def assign(values: np.ndarray) -> None:
+            setattr(self, attribute, np.asarray(values, dtype=float).copy())
+
+        return PointState(lambda: getattr(self, attribute), assign, self.global_ids, self.owned)
+
+    def state(self) -> dict[str, Any]:
+        """The committed s-d state at the points (keyed by the Domain's global point ids), the
+        module's time and the transport's own state (entries ``transport_*``)."""
+        entries: dict[str, Any] = {name: self._point_state(name) for name in self._POINT_ARRAYS}
+        entries["t"] = self.t
+        entries.update({f"transport_{k}": v for k, v in self.transport_model.state().items()})
+        return entries
+
+    def restore(self, entries: dict[str, Any]) -> None:
+        for name in self._POINT_ARRAYS:
+            self._point_state(name).assign(*entries[name])
+        self.t = float(entries["t"])
+        self.m_trial, self.mu_trial = self.m_d.copy(), self.mu_s.copy()
+        self.Te_trial, self.Tl_trial = self.Te_committed.copy(), self.Tl_committed.copy()
+        prefix = "transport_"
+        self.transport_model.restore({k[len(prefix):]: v for k, v in entries.items()
+                                      if k.startswith(prefix)})
+        self._update_output()
 
     def _update_output(self, m: np.ndarray | None = None) -> None:
         m = self.m_d if m is None else m

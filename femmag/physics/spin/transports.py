@@ -77,6 +77,14 @@ class Transport(ABC):
     def commit(self, t: float, dt: float) -> None:  # noqa: B027 - optional hook
         """Accept the trial of the step t → t + dt (before the module takes its trial state)."""
 
+    def state(self) -> dict[str, Any]:
+        """The committed transport state for a checkpoint (entries as in
+        :meth:`femmag.physics.base.PhysicsModule.state`). Default: none."""
+        return {}
+
+    def restore(self, entries: dict[str, Any]) -> None:  # noqa: B027 - optional hook
+        """Set the committed state from the checkpoint entries of :meth:`state`."""
+
     def group_mu(self, mean_mu: np.ndarray) -> np.ndarray:
         """μ_s per group for the traces, given the volume average of the points' μ_s."""
         return mean_mu
@@ -236,6 +244,21 @@ class BallisticTransport(LocalTransport):
             self._emit_t.pop(0)
             self._emit.pop(0)
 
+    def state(self) -> dict[str, Any]:
+        """The emission record (same on every rank: the column sums are reduced)."""
+        return {"emission_times": np.array(self._emit_t), "emitted": np.array(self._emit)}
+
+    def restore(self, entries: dict[str, Any]) -> None:
+        times = np.atleast_1d(np.asarray(entries["emission_times"], dtype=float))
+        emitted = np.asarray(entries["emitted"], dtype=float)
+        shape = (len(self.spin.names), self._n_columns)
+        if emitted.shape != (times.size, *shape):
+            raise ValueError(f"SpinTransport (ballistic): the checkpoint's emission record has "
+                             f"shape {emitted.shape}, this mesh needs ({times.size}, {shape[0]}, "
+                             f"{shape[1]}): resume with the same case and mesh options")
+        self._emit_t = [float(t) for t in times]
+        self._emit = [e.copy() for e in emitted]
+
     def _in_flight(self) -> float:
         if self.delay > 0:
             t = self.spin.t
@@ -341,6 +364,14 @@ class DiffusiveTransport(Transport):
     def commit(self, t: float, dt: float) -> None:
         self.solver.commit()
 
+    def state(self) -> dict[str, Any]:
+        """The diffusion solver's committed μ on its own mesh and its time (the cell sources
+        are set anew before every solve)."""
+        return {"mu": self.solver.committed_state(), "t": self.solver.t}
+
+    def restore(self, entries: dict[str, Any]) -> None:
+        self.solver.restore_committed(*entries["mu"], t=entries["t"])
+
     def spin_ledger(self) -> float:
         """∫(N/2) μ_s dV − Σ_p w_p (N_FM/2) ρ m_{d,p}."""
         spin = self.spin
@@ -359,6 +390,21 @@ class DiffusiveTransport(Transport):
         if self.solver is not None:
             self.solver.destroy()
             self.solver = None
+
+
+class _WrittenByRoot:
+    """A checkpoint state of a mesh that every rank holds whole (``MPI.COMM_SELF``, the same on
+    every rank): written once, from rank 0 of ``comm``; restored on every rank."""
+
+    def __init__(self, state: Any, comm: MPI.Comm) -> None:
+        self.state, self.comm = state, comm
+
+    def collect(self) -> tuple[np.ndarray, np.ndarray]:
+        keys, values = self.state.collect()
+        return (keys, values) if self.comm.rank == 0 else (keys[:0], values[:0])
+
+    def assign(self, keys: np.ndarray, values: np.ndarray) -> None:
+        self.state.assign(keys, values)
 
 
 def _layered_mesh_from_vertices(z_vertices: np.ndarray, faces: np.ndarray) -> LayeredMesh:
@@ -446,6 +492,11 @@ class Diffusive1D(DiffusiveTransport):
         if self.coupling == "layer":
             for k, g in enumerate(spin.names):
                 sd.set_layer_source(g, lambda t, k=k: self._rates[k])
+
+    def state(self) -> dict[str, Any]:
+        entries = super().state()
+        entries["mu"] = _WrittenByRoot(entries["mu"], self.spin.comm)
+        return entries
 
     def spin_factor(self, group: str) -> float:
         return 0.5 * self.solver.layers[self.solver.layer_index[group]].dos
