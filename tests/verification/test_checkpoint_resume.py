@@ -147,3 +147,31 @@ def test_a_pulse_appended_at_restart_equals_the_two_pulse_run(tmp_path):
     _compare(_traces(root / "train"), _traces(root / "restart"), rtol=1e-12)
     te = _traces(root / "restart")["electron_temperature_centre [K]"]
     assert np.sum(np.diff(np.sign(np.diff(te))) < 0) >= 2  # two temperature peaks
+
+
+def test_resume_from_a_checkpoint_at_an_output_time(tmp_path):
+    """A checkpoint taken on a step that lands on a field time (which may end an ulp short of
+    it) resumes with the same steps."""
+    root = _shared(tmp_path)
+    pulse = Pulse("2.6 mJ/cm^2", "140 fs", "10 um", arrival="0.2 ps")
+
+    def sim(stop_after=None):
+        def interrupt(points, t):
+            if stop_after is not None and t > stop_after:
+                raise KeyboardInterrupt
+            return np.zeros((len(points), 3))
+
+        return Simulation(seed003_film(), pulse, mesh="1d", verbose=False,
+                          fields={"interrupt": interrupt},
+                          magnetization={"model": "llb-stochastic", "seed": 3},
+                          time_stepping=TimeStepping(dt_pulse="2 fs", dt_max="20 fs"))
+
+    times = ["0.7 ps", "1 ps", "1.9 ps"]
+    sim().run("2.4 ps", out=root / "full", checkpoint_every="0.5 ps", field_times=times)
+    for k, stop in enumerate((1.05e-12, 1.55e-12, 2.1e-12)):
+        out = root / f"cut{k}"
+        with pytest.raises(KeyboardInterrupt):
+            sim(stop).run("2.4 ps", out=out, checkpoint_every="0.5 ps", field_times=times)
+        sim().run("2.4 ps", out=out, resume=True, field_times=times)
+        WORLD.Barrier()
+        _compare(_traces(root / "full"), _traces(out), rtol=1e-12)
