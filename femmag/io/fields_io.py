@@ -35,14 +35,14 @@ def _temporal_source(grid: Any, steps: list[tuple[float, dict]]) -> Any:
         def __init__(self) -> None:
             super().__init__(nInputPorts=0, nOutputPorts=1, outputType="vtkUnstructuredGrid")
 
-        def RequestInformation(self, request, in_info, out_info):  # noqa: N802 (VTK API)
+        def RequestInformation(self, request, in_info, out_info):
             info = out_info.GetInformationObject(0)
             times = [t for t, _ in steps]
             info.Set(Pipeline.TIME_STEPS(), times, len(times))
             info.Set(Pipeline.TIME_RANGE(), [times[0], times[-1]], 2)
             return 1
 
-        def RequestData(self, request, in_info, out_info):  # noqa: N802 (VTK API)
+        def RequestData(self, request, in_info, out_info):
             info = out_info.GetInformationObject(0)
             t = info.Get(Pipeline.UPDATE_TIME_STEP()) if info.Has(
                 Pipeline.UPDATE_TIME_STEP()) else steps[0][0]

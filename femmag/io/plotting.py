@@ -170,6 +170,67 @@ def revolved_picture(view: FieldView, path: str | Path, *, angle: float = 270.0,
     plotter.close()
 
 
+def mesh_picture(view: FieldView, path: str | Path, *,
+                 window_size: tuple[int, int] = (1000, 750)) -> None:
+    """A field on a 1D, x-z or 3D mesh (coordinates in µm), isometric for 3D meshes."""
+    grid = view.clipped() if view.zlim is None else view.grid.copy(deep=False)
+    if view.zlim is not None:
+        grid.point_data["_shown"] = view.scalars(grid)
+    grid.points = grid.points * 1e6
+    plotter = _plotter(window_size)
+    plotter.add_mesh(grid, scalars="_shown", cmap=view.cmap, clim=view.clim,
+                     scalar_bar_args=_scalar_bar(view))
+    plotter.add_title(f"{view.title} (lengths in µm)", font_size=10)
+    if grid.bounds[5] - grid.bounds[4] > 0:
+        plotter.view_isometric()
+    else:
+        plotter.view_xy()
+    plotter.screenshot(str(path))
+    plotter.close()
+
+
+def plot_result(result: Any, field: str, time: float | None, out: str | Path, *,
+                component: int | None = None) -> list[Path]:
+    """Pictures of ``field`` of a :class:`~femmag.io.fields_io.Result` at the field time nearest
+    ``time`` [s] (default: the last): on r-z meshes the r-z map (``out``) and the revolved 3D view
+    (``out`` with ``_3d``); elsewhere one view. Returns the files written."""
+    import difflib
+
+    if field not in result.units:
+        close = difflib.get_close_matches(field, result.fields, n=1, cutoff=0.5)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise LookupError(f"no field '{field}' in {result.path}{hint} (fields: "
+                          f"{', '.join(result.fields)})")
+    step = len(result.times) - 1 if time is None else result.step_of(time)
+    t = float(result.times[step])
+    if time is not None and abs(t - time) > 1e-3 * max(abs(time), 1e-15):
+        raise ValueError(f"no field time {time * 1e12:.6g} ps in {result.path}; field times [ps]: "
+                         f"{', '.join(f'{x * 1e12:.6g}' for x in result.times)}")
+    grid = result._read_step(step)  # SI lengths: the pictures choose their own units
+    options = dict(result.pictures.get(field, {}))
+    if component is not None:
+        options["component"] = component
+    elif "component" not in options:
+        data = grid.point_data if field in grid.point_data else grid.cell_data
+        if np.asarray(data[field]).ndim == 2:
+            options["component"] = np.asarray(data[field]).shape[1] - 1  # z of a vector
+    if component is not None and options.get("component") != result.pictures.get(
+            field, {}).get("component"):
+        options.pop("title", None)  # its label names another component
+    view = FieldView.from_options(grid, field, result.units[field],
+                                  result.descriptions.get(field, field), options, t,
+                                  result.stack_thickness if result.geometry == "rz" else None,
+                                  grid.field_data)
+    out = Path(out)
+    if result.geometry != "rz":
+        mesh_picture(view, out)
+        return [out]
+    revolved = out.with_name(f"{out.stem}_3d{out.suffix or '.png'}")
+    rz_map_picture(view, out)
+    revolved_picture(view, revolved)
+    return [out, revolved]
+
+
 def trace_figure(traces: dict[str, tuple[np.ndarray, np.ndarray, str]], path: str | Path, *,
                  title: str = "", xlabel: str = "time [ps]", xlog: bool = False) -> None:
     """Stacked panels of time traces: ``{label: (t, y, axis_label)}``; rank 0 only."""

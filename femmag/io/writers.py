@@ -38,7 +38,12 @@ def _vtk_topology(mesh: Any) -> tuple[np.ndarray, np.ndarray, int]:
     to_vtk = np.argsort(cpp.io.perm_vtk(cell_type, nodes.shape[1]))
     local_to_global = mesh.geometry.index_map().local_to_global(
         np.arange(mesh.geometry.x.shape[0], dtype=np.int32))
-    vtk_type = int(cpp.io.get_vtk_cell_type(cell_type, tdim))
+    linear = {"interval": 3, "triangle": 5, "quadrilateral": 9, "tetrahedron": 10,
+              "hexahedron": 12}  # plain VTK cells for affine geometry (readers know them best)
+    if nodes.shape[1] == 2 ** tdim or nodes.shape[1] == tdim + 1:
+        vtk_type = linear[cell_type.name]
+    else:
+        vtk_type = int(cpp.io.get_vtk_cell_type(cell_type, tdim))
     return local_to_global[nodes[:, to_vtk]], local_to_global, vtk_type
 
 
