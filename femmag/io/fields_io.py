@@ -105,7 +105,7 @@ class Result:
         self._reader.SetFileName(str(self.path))
         self._reader.UpdateInformation()
         self._steps = int(self._reader.GetNumberOfSteps())
-        first = self._read_step(0)
+        first = self.read_step(0)
         fd = first.field_data
         names = [str(s) for s in fd["field_names"]] if "field_names" in fd else []
         units = [str(s) for s in fd["field_units"]] if "field_units" in fd else []
@@ -119,7 +119,7 @@ class Result:
         self.beam_radius = float(fd["beam_radius"][0]) if "beam_radius" in fd else None
         self.stack_thickness = (float(fd["stack_thickness"][0]) if "stack_thickness" in fd
                                 else None)
-        self.times = np.array([float(self._read_step(i).field_data["time"][0])
+        self.times = np.array([float(self.read_step(i).field_data["time"][0])
                                for i in range(self._steps)])
 
     @property
@@ -127,7 +127,8 @@ class Result:
         """Names of the fields in the file."""
         return list(self.units)
 
-    def _read_step(self, step: int) -> Any:
+    def read_step(self, step: int) -> Any:
+        """The ``pyvista.UnstructuredGrid`` of time step ``step`` as stored (lengths in m)."""
         import pyvista
 
         self._reader.SetStep(step)
@@ -144,7 +145,7 @@ class Result:
         """The ``pyvista.UnstructuredGrid`` at the field time nearest ``time`` [s] (default: the
         last), coordinates in ``length_unit``, fields as point/cell data in SI units."""
         step = self._steps - 1 if time is None else self.step_of(time)
-        grid = self._read_step(step)
+        grid = self.read_step(step)
         grid.points = grid.points * LENGTH_UNITS[self.length_unit]
         return grid
 

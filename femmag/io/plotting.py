@@ -206,7 +206,7 @@ def plot_result(result: Any, field: str, time: float | None, out: str | Path, *,
     if time is not None and abs(t - time) > 1e-3 * max(abs(time), 1e-15):
         raise ValueError(f"no field time {time * 1e12:.6g} ps in {result.path}; field times [ps]: "
                          f"{', '.join(f'{x * 1e12:.6g}' for x in result.times)}")
-    grid = result._read_step(step)  # SI lengths: the pictures choose their own units
+    grid = result.read_step(step)  # in metres: the pictures choose their own units
     options = dict(result.pictures.get(field, {}))
     if component is not None:
         options["component"] = component
