@@ -172,10 +172,8 @@ def revolved_picture(view: FieldView, path: str | Path, *, angle: float = 270.0,
 
 def mesh_picture(view: FieldView, path: str | Path, *,
                  window_size: tuple[int, int] = (1000, 750)) -> None:
-    """A field on a 1D, x-z or 3D mesh (coordinates in µm), isometric for 3D meshes."""
-    grid = view.clipped() if view.zlim is None else view.grid.copy(deep=False)
-    if view.zlim is not None:
-        grid.point_data["_shown"] = view.scalars(grid)
+    """A field on an x-z or 3D mesh (coordinates in µm), isometric for 3D meshes."""
+    grid = view.clipped()
     grid.points = grid.points * 1e6
     plotter = _plotter(window_size)
     plotter.add_mesh(grid, scalars="_shown", cmap=view.cmap, clim=view.clim,
@@ -189,11 +187,46 @@ def mesh_picture(view: FieldView, path: str | Path, *,
     plotter.close()
 
 
+def profile_picture(view: FieldView, path: str | Path) -> None:
+    """A field on a 1D (depth) mesh against depth z [nm] (matplotlib: a line, not a map)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    grid = view.grid
+    values = view.scalars(grid)
+    if view.name in grid.point_data:
+        z = grid.points[:, 0]
+        order = np.argsort(z)
+        z, values = z[order], values[order]
+    else:  # cell values as steps over each cell
+        cells = grid.cells.reshape(-1, 3)[:, 1:]
+        ends = grid.points[cells, 0]
+        order = np.argsort(ends.min(axis=1))
+        z = np.sort(ends[order], axis=1).ravel()
+        values = np.repeat(values[order], 2)
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    ax.plot(z * 1e9, values, color="C3")
+    if view.zlim is not None:
+        ax.set_xlim(view.zlim[0] * 1e9, max(view.zlim[1], z.min()) * 1e9)
+    if view.clim is not None:
+        ax.set_ylim(*view.clim)
+    ax.set_xlabel("z [nm] (0: top surface)")
+    ax.set_ylabel(view.label)
+    ax.set_title(view.title)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
 def plot_result(result: Any, field: str, time: float | None, out: str | Path, *,
                 component: int | None = None) -> list[Path]:
     """Pictures of ``field`` of a :class:`~femmag.io.fields_io.Result` at the field time nearest
     ``time`` [s] (default: the last): on r-z meshes the r-z map (``out``) and the revolved 3D view
-    (``out`` with ``_3d``); elsewhere one view. Returns the files written."""
+    (``out`` with ``_3d``); on 1D meshes a depth profile; elsewhere one view. Returns the files
+    written."""
     import difflib
 
     if field not in result.units:
@@ -219,9 +252,12 @@ def plot_result(result: Any, field: str, time: float | None, out: str | Path, *,
         options.pop("title", None)  # its label names another component
     view = FieldView.from_options(grid, field, result.units[field],
                                   result.descriptions.get(field, field), options, t,
-                                  result.stack_thickness if result.geometry == "rz" else None,
-                                  grid.field_data)
+                                  result.stack_thickness if result.geometry in ("rz", "1d")
+                                  else None, grid.field_data)
     out = Path(out)
+    if result.geometry == "1d":
+        profile_picture(view, out)
+        return [out]
     if result.geometry != "rz":
         mesh_picture(view, out)
         return [out]

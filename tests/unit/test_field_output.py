@@ -13,6 +13,7 @@ import pytest
 from mpi4py import MPI
 
 import femmag
+import femmag.io
 from femmag.cli import main
 from femmag.io.probes import PointProbe
 from femmag.io.writers import FieldWriter
@@ -130,3 +131,21 @@ def test_plot_reports_unknown_field_and_time(run, capsys):
     assert "did you mean 'electron_temperature'" in capsys.readouterr().err
     assert main(["plot", str(out), "--time", "0.2 ps"]) == 2
     assert "field times [ps]: 0.3" in capsys.readouterr().err
+
+
+def test_plot_depth_profile_of_a_1d_run(tmp_path):
+    from femmag.simulation import TimeStepping
+
+    out = Path(COMM.bcast(str(tmp_path), root=0)) / "run1d"
+    Simulation(seed003_film(), Pulse("1 mJ/cm^2", "140 fs", "10 um", arrival="0.1 ps"),
+               mesh="1d", verbose=False, time_stepping=TimeStepping(dt_pulse="10 fs")).run(
+        "0.3 ps", out=out, field_times=["0.2 ps"])
+    result = femmag.io.load(out)
+    assert result.geometry == "1d" and result.times[0] == pytest.approx(0.2e-12, rel=1e-12)
+    assert result.mesh().bounds[0] == pytest.approx(-5010.0, rel=1e-12)  # nm: film + substrate
+    pictures = [out / "Te.png", out / "m.png"]
+    assert main(["plot", str(out), "--out", str(pictures[0])]) == 0
+    assert main(["plot", str(out), "--field", "magnetization", "--out", str(pictures[1])]) == 0
+    if COMM.rank == 0:
+        for picture in pictures:
+            assert _distinct_colours(picture) > 50, picture
