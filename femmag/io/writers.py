@@ -75,8 +75,8 @@ class FieldWriter:
         self._as_p1: dict[str, Any] = {}
         for output in self.outputs:
             element = output.function.function_space.ufl_element()
-            if element.embedded_superdegree == 0 or (
-                    element.embedded_superdegree == 1 and not element.discontinuous):
+            if element.family_name == "P" and (element.embedded_superdegree == 0 or (
+                    element.embedded_superdegree == 1 and not element.discontinuous)):
                 continue
             shape = output.function.function_space.value_shape
             space = fem.functionspace(mesh, ("Lagrange", 1, shape))
