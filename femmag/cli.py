@@ -291,7 +291,7 @@ def _command(args: argparse.Namespace, comm) -> int:
             overwrite=args.overwrite, checkpoint_every=every,
             manifest={"case_file": case_file, "checkpoint_every": every})
     if comm.rank == 0:
-        print(f"results in {out}/ (run.toml, traces.csv, traces.png, fields.xdmf)")
+        print(f"results in {out}/ (run.toml, traces.csv, traces.png, fields.vtkhdf, fields.xdmf)")
     return 0
 
 
