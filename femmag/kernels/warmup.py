@@ -96,12 +96,13 @@ def _default_jobs() -> int:
 
 
 def warm_up(modules: list[str] | None = None, jobs: int | None = None,
-            stream=sys.stderr) -> dict[str, float]:
+            stream=None) -> dict[str, float]:
     """Compile the given kernel modules (default: all), each in its own process, ``jobs`` at a
     time (default: one per core); returns the seconds each took. Raises RuntimeError if one
     fails."""
     names = list(FAMILIES) if modules is None else list(modules)
     jobs = _default_jobs() if jobs is None else max(1, jobs)
+    stream = sys.stderr if stream is None else stream
     pending = list(names)
     running: dict[str, tuple[subprocess.Popen, IO[str], float]] = {}
     seconds: dict[str, float] = {}
@@ -151,9 +152,10 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             warm_module(name)
     else:
-        print(f"femmag: compiling the numba kernels ({', '.join(names)}; about 30 s, "
-              "once; cached afterwards)", file=sys.stderr)
-        warm_up(names, args.jobs)
+        jobs = min(len(names), _default_jobs() if args.jobs is None else max(1, args.jobs))
+        print(f"femmag: compiling the numba kernels ({', '.join(names)}) in {jobs} processes: "
+              "about a minute, once; cached afterwards", file=sys.stderr)
+        warm_up(names, jobs)
         print(f"femmag: numba kernels compiled and cached in "
               f"{time.perf_counter() - start:.0f} s", file=sys.stderr)
     return 0
