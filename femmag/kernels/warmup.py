@@ -61,11 +61,17 @@ def _warm_stochastic() -> None:
 
 
 def _warm_sd() -> None:
-    """femmag.kernels.sd: local s-d model and M3TM (one compiled integrator)."""
+    """femmag.kernels.sd: local s-d model, spin accumulation on and off, called as the spin
+    module calls it (per-point arrays, temperature pairs (start, end) over the step)."""
     from femmag.kernels.sd import SdParameters, sd_advance
 
-    params = SdParameters(curie_temperature=630.0, rho=1e-21, tau_s=1e-13, tau_sd=1e-13)
-    sd_advance(np.full(4, 0.9), np.zeros(4), 600.0, 300.0, 1e-15, params)
+    n = 4
+    electron = (np.full(n, 600.0), np.full(n, 650.0))
+    lattice = (np.full(n, 300.0), np.full(n, 310.0))
+    for params in (SdParameters(curie_temperature=630.0, rho=1e-21, tau_s=1e-13, tau_sd=1e-13),
+                   SdParameters(curie_temperature=630.0, rho=0.0, tau_s=1e-13, m3tm_rate=1e12)):
+        sd_advance(np.full(n, 0.9), np.zeros(n), electron, lattice, 1e-15, params,
+                   mu_source=np.zeros(n))
 
 
 #: kernel module -> function that compiles (or loads) all its production signatures; the
