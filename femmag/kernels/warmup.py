@@ -1,12 +1,14 @@
 """Compile the numba kernels once, ahead of first use: ``python -m femmag.kernels.warmup``.
 
 ``make setup`` runs this after the install so that the first simulation loads machine code from
-numba's on-disk cache (``femmag/kernels/__pycache__``) instead of compiling for ~30 s. Each kernel
-family is called on a few points through its public function, so the compiled signatures are
-exactly those of production runs (float64 C-contiguous arrays, Python floats/ints/bools).
+numba's on-disk cache (``femmag/kernels/__pycache__``) instead of compiling (~40 s of CPU for
+the LLB kernels). Each kernel family is called on a few points through its public function, so
+the compiled signatures are exactly those of production runs (float64 C-contiguous arrays,
+read-only where the callers pass broadcast views, Python floats/ints/bools).
 
 The families live in separate modules with separate caches, so they compile in parallel
-processes (one process per module, never two on the same module's cache).
+processes: this one compiles the largest module (ode), child processes the others; no two
+processes ever compile the same module's cache.
 
 Usage: ``python -m femmag.kernels.warmup [--serial] [--jobs N] [--module NAME ...]``.
 """
@@ -17,9 +19,7 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import time
-from typing import IO
 
 import numpy as np
 
@@ -94,49 +94,52 @@ def warm_module(name: str) -> float:
 
 
 def _default_jobs() -> int:
+    """One process per idle core (cores minus the 1-minute load average), at most one per
+    module: on a busy machine a second process only slows the largest module down (measured on
+    2 shared cores: 82 s in 2 processes, 64 s in one)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cores = os.cpu_count() or 1
-    return max(1, min(cores, len(FAMILIES)))
+    busy = int(os.getloadavg()[0]) if hasattr(os, "getloadavg") else 0
+    return max(1, min(cores - busy, len(FAMILIES)))
 
 
-def warm_up(modules: list[str] | None = None, jobs: int | None = None,
-            stream=None) -> dict[str, float]:
-    """Compile the given kernel modules (default: all), each in its own process, ``jobs`` at a
-    time (default: one per core); returns the seconds each took. Raises RuntimeError if one
-    fails."""
+def _schedule(names: list[str], jobs: int) -> list[list[str]]:
+    """Modules per process: the first (largest) alone, the others dealt over the remaining
+    processes (on 2 cores: [ode], [stochastic, sd]); every module in exactly one process."""
+    if jobs <= 1 or len(names) <= 1:
+        return [list(names)]
+    rest = names[1:]
+    slots = min(jobs - 1, len(rest))
+    return [names[:1]] + [rest[i::slots] for i in range(slots)]
+
+
+def _warm_here(names: list[str], stream) -> None:
+    for name in names:
+        seconds = warm_module(name)
+        print(f"femmag: kernels {name:<10s} ready ({seconds:.0f} s)", file=stream, flush=True)
+
+
+def warm_up(modules: list[str] | None = None, jobs: int | None = None, stream=None) -> None:
+    """Compile the given kernel modules (default: all) in ``jobs`` processes (default: one per
+    idle core): this one compiles the largest, child processes the others, never two processes the
+    same module. Raises RuntimeError if a child fails (its error is on stderr)."""
     names = list(FAMILIES) if modules is None else list(modules)
     jobs = _default_jobs() if jobs is None else max(1, jobs)
     stream = sys.stderr if stream is None else stream
-    pending = list(names)
-    running: dict[str, tuple[subprocess.Popen, IO[str], float]] = {}
-    seconds: dict[str, float] = {}
-    failed: list[str] = []
+    here, *others = _schedule(names, jobs)
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    while pending or running:
-        while pending and len(running) < jobs:
-            name = pending.pop(0)
-            log = tempfile.TemporaryFile("w+")
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "femmag.kernels.warmup", "--serial", "--module", name],
-                env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
-            running[name] = (proc, log, time.perf_counter())
-        time.sleep(0.1)
-        for name, (proc, log, start) in list(running.items()):
-            if proc.poll() is None:
-                continue
-            del running[name]
-            seconds[name] = time.perf_counter() - start
-            if proc.returncode != 0:
-                log.seek(0)
-                failed.append(f"{name}:\n{log.read()}")
-            else:
-                print(f"femmag: kernels {name:<10s} ready ({seconds[name]:.0f} s)", file=stream)
-            log.close()
+    children = [subprocess.Popen([sys.executable, "-m", "femmag.kernels.warmup", "--serial",
+                                  *(arg for name in group for arg in ("--module", name))],
+                                 env=env, stdout=subprocess.DEVNULL)
+                for group in others]
+    _warm_here(here, stream)
+    failed = [", ".join(group) for group, child in zip(others, children, strict=True)
+              if child.wait() != 0]
     if failed:
-        raise RuntimeError("femmag: compiling the numba kernels failed in " + "\n".join(failed))
-    return seconds
+        raise RuntimeError(f"femmag: compiling the numba kernels failed ({'; '.join(failed)}); "
+                           "the error is printed above")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,25 +148,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--module", action="append", choices=list(FAMILIES),
                         help="kernel module to compile (repeatable; default: all)")
     parser.add_argument("--jobs", type=int, default=None,
-                        help="parallel processes (default: one per core, at most one per module)")
+                        help="processes (default: one per idle core, at most one per module)")
     parser.add_argument("--serial", action="store_true",
-                        help="compile in this process, one module after the other")
+                        help="compile in this process only, one module after the other")
     args = parser.parse_args(argv)
     names = args.module or list(FAMILIES)
     if os.environ.get("FEMMAG_NO_NUMBA") == "1":
         print("femmag: FEMMAG_NO_NUMBA=1, nothing to compile", file=sys.stderr)
         return 0
-    start = time.perf_counter()
     if args.serial:
-        for name in names:
-            warm_module(name)
-    else:
-        jobs = min(len(names), _default_jobs() if args.jobs is None else max(1, args.jobs))
-        print(f"femmag: compiling the numba kernels ({', '.join(names)}) in {jobs} processes: "
-              "about a minute, once; cached afterwards", file=sys.stderr)
-        warm_up(names, jobs)
-        print(f"femmag: numba kernels compiled and cached in "
-              f"{time.perf_counter() - start:.0f} s", file=sys.stderr)
+        _warm_here(names, sys.stderr)
+        return 0
+    start = time.perf_counter()
+    jobs = len(_schedule(names, _default_jobs() if args.jobs is None else max(1, args.jobs)))
+    print(f"femmag: compiling the numba kernels ({', '.join(names)}) in {jobs} "
+          f"process{'es' if jobs > 1 else ''}: about a minute, once; cached afterwards",
+          file=sys.stderr, flush=True)
+    warm_up(names, jobs)
+    print(f"femmag: numba kernels compiled and cached in {time.perf_counter() - start:.0f} s",
+          file=sys.stderr)
     return 0
 
 
