@@ -22,7 +22,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e ".[test,demo]"
 	@touch $@
 
-setup: $(VENV)/.installed
+# Compile the numba kernels now (in parallel, one process per kernel module) so that the first
+# run loads them from the on-disk cache; again whenever a kernel source changes.
+NUMBA_KERNELS := femmag/kernels/ode.py femmag/kernels/stochastic.py femmag/kernels/sd.py \
+                 femmag/kernels/mean_field.py femmag/kernels/warmup.py
+$(VENV)/.kernels: $(VENV)/.installed $(NUMBA_KERNELS)
+	$(PY) -m femmag.kernels.warmup
+	@touch $@
+
+setup: $(VENV)/.kernels
 
 info: setup
 	$(PY) -m femmag
