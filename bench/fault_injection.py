@@ -153,9 +153,16 @@ def main() -> None:
             resume = run_case(script, out, "resume")
             _, err = resume.communicate()
             resumed = traces(out)
-            outcome["resumed_ok"] += (resume.returncode == 0 and resumed is not None
-                                      and len(resumed) == len(reference)
-                                      and matches(resumed, reference))
+            ok = (resume.returncode == 0 and resumed is not None
+                  and len(resumed) == len(reference) and matches(resumed, reference))
+            outcome["resumed_ok"] += ok
+            if not ok:  # say why, so that a failure can be reproduced
+                detail = (f"rc {resume.returncode}: {err.strip().splitlines()[-1][:120]}"
+                          if resume.returncode else
+                          f"{0 if resumed is None else len(resumed)} rows" if resumed is None
+                          or len(resumed) != len(reference) else
+                          f"max rel. diff {np.max(np.abs(resumed - reference) / np.maximum(np.max(np.abs(reference), axis=0), 1e-30)):.3g}")
+                print(f"  {sig.name} try {k}: status {st}, resume differs ({detail})", flush=True)
         statuses = ", ".join(f"{v}× {s}" for s, v in sorted(outcome["status"].items()))
         rows.append((f"{sig.name} at a random step", args.tries, statuses,
                      f"{outcome['prefix_ok']}/{args.tries} (median {np.median(outcome['kept']):.0f}"
