@@ -288,10 +288,13 @@ class InductionStepper(ABC):
 
         check_rank_count(self.vector_potential.function_space, entries["mpi_size"], self.comm,
                          type(self).__name__)
-        dof_state(self.vector_potential).assign(*entries["vector_potential"])
-        dof_state(self._previous).assign(*entries["previous_vector_potential"])
-        for name, function in self._state_functions().items():
+        functions = {"vector_potential": self.vector_potential,
+                     "previous_vector_potential": self._previous, **self._state_functions()}
+        for name, function in functions.items():
             dof_state(function).assign(*entries[name])
+            # the assignment covers the dofs of owned cells; ghost-only dofs (of ghost cells,
+            # used by point probes and interpolation) come from their owners
+            function.x.scatter_forward()
         self.t = float(entries["t"])
         self._g_now, self._g_prev = float(entries["g_now"]), float(entries["g_prev"])
         self._dg_now = float(entries["dg_now"])
