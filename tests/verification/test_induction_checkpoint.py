@@ -7,9 +7,14 @@ the energies, E or D_tA, the magnetization source) and the exact c0 of its cache
 Same rank count: traces to 1e-12, except the 3D case on several ranks: there two *uninterrupted*
 runs already differ by up to 1.1e-11 of a trace's scale (the parallel MUMPS solve of the N1curl
 system is not bitwise reproducible, ~1e-17 relative in A per step, and the LLB/heat feedback carries
-it on), so the resumed one is compared to 1e-10 (at full precision: the CSV keeps 10 digits). Another rank count (written on 1 rank, resumed on 2, and back):
-1e-8, the level at which 1 and 2 ranks agree anyway; in 3D the degree-1 N1curl dofs are stored
-oriented by the input vertex numbers, so they too restore on another rank count.
+it on), so the resumed one is compared to 1e-10 (at full precision: the CSV keeps 10 digits).
+
+Another rank count (written on 1 rank, resumed on 2, and back): the r-z case to 1e-8, the level at
+which 1 and 2 ranks agree anyway. The 3D module's traces differ between 1 and 2 ranks by a few % on
+this coarse mesh (point values of the DG0 curl on the thin film: the cell found for a point depends
+on the partition), so the 3D state across rank counts is checked on the solver alone, with
+integrals: its degree-1 N1curl dofs are stored oriented by the input vertex numbers and restore
+exactly on another partition.
 """
 
 from __future__ import annotations
