@@ -457,6 +457,18 @@ class AxisymmetricInduction(InductionStepper):
         self._b_m_trial.copy(self._b_m)
         self._magnetization_changed = False
 
+    def _state_functions(self) -> dict[str, Any]:
+        # E of the committed step (film probe, Joule density) and the magnetization whose load
+        # b_M^n the next step uses (Crank–Nicolson; BDF2 without a new M)
+        return {"electric_field": self.electric_field,
+                "magnetization_axial": self.magnetization_axial,
+                "magnetization_radial": self.magnetization_radial}
+
+    def _restored(self) -> None:
+        self._assemble_magnetization(self._b_m)
+        self._b_m.copy(self._b_m_trial)
+        self._magnetization_changed = False
+
     # --- outputs -----------------------------------------------------------------------------
     def magnetic_energy(self) -> float:
         """W = ∫ |∇×A|²/(2μ0) dV = π Aᵀ K A [J] (collective)."""

@@ -47,6 +47,7 @@ class FilmInductionModule(PhysicsModule):
     name = "induction"
     reads = ("magnetization",)
     writes = ("induced_field", "joule_power_density")
+    checkpointable = True
     #: the registry's description of ``induced_field``
     induced_field_description = "B at the film: IFE + eddy currents (+ M variations)"
 
@@ -155,6 +156,27 @@ class FilmInductionModule(PhysicsModule):
 
     def reject(self) -> None:
         """Nothing to undo: a step computes a trial state from the committed one."""
+
+    # --- checkpoints ---------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        """The solver's committed state (``solver_*``: potentials, BDF2 history, energies) and the
+        Joule energy delivered; the film field and the lagged Joule density derive from it."""
+        entries = {f"solver_{name}": value for name, value in self.solver.state().items()}
+        entries["joule_energy_delivered"] = self.joule_energy_delivered
+        return entries
+
+    def restore(self, entries: dict[str, Any]) -> None:
+        """Restore the solver, then recompute the film field and Joule density from it.
+
+        Raises:
+            CheckpointError: the checkpoint does not fit this induction mesh, or (higher-degree
+                edge elements only) was written on another rank count.
+        """
+        self.solver.restore({name[len("solver_"):]: value for name, value in entries.items()
+                             if name.startswith("solver_")})
+        self.joule_energy_delivered = float(entries["joule_energy_delivered"])
+        self._trial_joule = 0.0
+        self._update_field()
 
     def summary(self) -> str:
         return (f"{self.solver.summary()}; IFE κ = {self.kappa * MJ_PER_CM2:.3g} T per mJ/cm², "

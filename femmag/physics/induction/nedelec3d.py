@@ -361,6 +361,22 @@ class Induction3D(InductionStepper):
         self._b_m_trial.copy(self._b_m)
         self.curl.interpolate(self._curl_expr)
 
+    def _state_functions(self) -> dict[str, Any]:
+        # D_tA of the committed step (E, Joule density, current) and the magnetization whose
+        # load b_M^n the next Crank–Nicolson step uses
+        return {"vector_potential_rate": self._rate, "magnetization": self.magnetization}
+
+    def _restored(self) -> None:
+        b_m = self._b_m
+        if self.comm.allreduce(bool(np.any(self.magnetization.x.array != 0.0)), op=MPI.LOR):
+            with b_m.localForm() as loc:
+                loc.set(0.0)
+            fem_petsc.assemble_vector(b_m, self._m_form)
+            b_m.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        else:
+            b_m.set(0.0)
+        self.curl.interpolate(self._curl_expr)
+
     # --- outputs -------------------------------------------------------------------------------
     def impressed_field_z(self, points: np.ndarray) -> np.ndarray:
         """B_IFE,z at ``points`` (n, 3) [T] at the committed time."""

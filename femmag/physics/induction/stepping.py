@@ -138,6 +138,9 @@ class InductionStepper(ABC):
         self.solve_count = 0
         self.factorization_count = 0
         self._solvers = StepSolverCache(self._count_factorization, solver_name)
+        # the exact c0 each cached factorization was built with (key → c0, least recently used
+        # first, as in the cache): a restored run rebuilds the same matrices
+        self._factorized_c0: dict[float, float] = {}
 
     def _init_state(self, V: Any) -> None:
         """The Functions of the committed A^n, the previous A^{n-1} and the trial A^{n+1}."""
@@ -168,7 +171,11 @@ class InductionStepper(ABC):
         the cache key to 12 digits.
         """
         self._c0_requested = c0
-        ksp = self._solvers.get(float(f"{c0:.12e}"))
+        key = float(f"{c0:.12e}")
+        ksp = self._solvers.get(key)
+        self._factorized_c0[key] = self._factorized_c0.pop(key, c0)
+        while len(self._factorized_c0) > self._solvers.max_size:
+            self._factorized_c0.pop(next(iter(self._factorized_c0)))
         A_new = self._trial.x.petsc_vec
         ksp.solve(rhs, A_new)
         try:
@@ -241,6 +248,73 @@ class InductionStepper(ABC):
 
     def reject(self) -> None:
         """Nothing to undo: a step computes a trial state from the committed one."""
+
+    # --- checkpoints ---------------------------------------------------------------------------
+    def _state_functions(self) -> dict[str, Any]:
+        """Committed Functions besides A^n and A^{n-1} that a later step or output reads."""
+        return {}
+
+    def _restored(self) -> None:
+        """Rebuild what derives from the restored Functions (assembled loads, curl...)."""
+
+    def state(self) -> dict[str, Any]:
+        """The committed state for a checkpoint (see :meth:`femmag.physics.base.PhysicsModule.
+        state`): A^n, A^{n-1} and the solver's other committed Functions (rank-independent
+        keys), the time, the BDF2 history (previous Δt, g, D_t g), the cumulative energies and
+        the exact c0 of the cached factorizations."""
+        from femmag.physics.induction.checkpointing import dof_state
+
+        entries: dict[str, Any] = {
+            "t": self.t, "g_now": self._g_now, "g_prev": self._g_prev, "dg_now": self._dg_now,
+            "dt_prev": np.nan if self._dt_prev is None else self._dt_prev,
+            "energies": np.array([self.joule_energy, self.source_work,
+                                  self.numerical_dissipation]),
+            "powers": np.array(self._powers),
+            "solve_count": self.solve_count,
+            "factorization_count": self.factorization_count,
+            "factorized_keys": np.array(list(self._factorized_c0), dtype=float),
+            "factorized_c0": np.array(list(self._factorized_c0.values()), dtype=float),
+            "mpi_size": self.comm.size,
+            "vector_potential": dof_state(self.vector_potential),
+            "previous_vector_potential": dof_state(self._previous),
+        }
+        for name, function in self._state_functions().items():
+            entries[name] = dof_state(function)
+        return entries
+
+    def restore(self, entries: dict[str, Any]) -> None:
+        """Set the committed state from the entries of :meth:`state` (a read checkpoint)."""
+        from femmag.physics.induction.checkpointing import check_rank_count, dof_state
+
+        check_rank_count(self.vector_potential.function_space, entries["mpi_size"], self.comm,
+                         type(self).__name__)
+        functions = {"vector_potential": self.vector_potential,
+                     "previous_vector_potential": self._previous, **self._state_functions()}
+        for name, function in functions.items():
+            dof_state(function).assign(*entries[name])
+            # the assignment covers the dofs of owned cells; ghost-only dofs (of ghost cells,
+            # used by point probes and interpolation) come from their owners
+            function.x.scatter_forward()
+        self.t = float(entries["t"])
+        self._g_now, self._g_prev = float(entries["g_now"]), float(entries["g_prev"])
+        self._dg_now = float(entries["dg_now"])
+        dt_prev = float(entries["dt_prev"])
+        self._dt_prev = None if np.isnan(dt_prev) else dt_prev
+        self.joule_energy, self.source_work, self.numerical_dissipation = (
+            float(e) for e in np.atleast_1d(entries["energies"]))
+        self._powers = tuple(float(p) for p in np.atleast_1d(entries["powers"]))
+        # the factorizations the checkpointed run held, in its order and with its exact c0:
+        # later steps that reuse them solve with the same matrices as the uninterrupted run
+        self._solvers.destroy()
+        self._factorized_c0 = {}
+        for key, c0 in zip(np.atleast_1d(entries["factorized_keys"]),
+                           np.atleast_1d(entries["factorized_c0"]), strict=True):
+            self._c0_requested = float(c0)
+            self._solvers.get(float(key))
+            self._factorized_c0[float(key)] = float(c0)
+        self.solve_count = int(entries["solve_count"])
+        self.factorization_count = int(entries["factorization_count"])
+        self._restored()
 
     def destroy(self) -> None:
         """Free the factorizations (collective)."""
