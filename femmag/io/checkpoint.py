@@ -33,13 +33,15 @@ from mpi4py import MPI
 FORMAT_VERSION = 1
 
 
-def _cell_keys(V: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(keys, unrolled local dof indices) for the owned cells of space ``V``."""
+def _cell_keys(V: Any, ghosts: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, unrolled local dof indices) for the owned cells of space ``V`` (and the ghost
+    cells with ``ghosts``: a restore sets every local dof, so no scatter is needed)."""
     mesh = V.mesh
     tdim = mesh.topology.dim
-    n_owned = mesh.topology.index_map(tdim).size_local
-    original = np.asarray(mesh.topology.original_cell_index, dtype=np.int64)[:n_owned]
-    dofs = np.asarray(V.dofmap.list[:n_owned], dtype=np.int64)
+    index_map = mesh.topology.index_map(tdim)
+    n_cells = index_map.size_local + (index_map.num_ghosts if ghosts else 0)
+    original = np.asarray(mesh.topology.original_cell_index, dtype=np.int64)[:n_cells]
+    dofs = np.asarray(V.dofmap.list[:n_cells], dtype=np.int64)
     bs = V.dofmap.bs
     per_cell = dofs.shape[1] * bs
     unrolled = (bs * np.repeat(dofs, bs, axis=1) + np.tile(np.arange(bs), dofs.shape[1]))
@@ -64,10 +66,9 @@ class FunctionState:
         return keys, self._target()[dofs].copy()
 
     def assign(self, keys: np.ndarray, values: np.ndarray) -> None:
-        mine, dofs = _cell_keys(self.space)
+        mine, dofs = _cell_keys(self.space, ghosts=True)
         target = self._target()
         target[dofs] = _lookup(keys, values, mine, f"function '{self.function.name}'")
-        # every owned and ghost dof belongs to some local cell, so no scatter is needed
 
 
 class PointState:
