@@ -423,9 +423,12 @@ class Simulation:
             self.traces.close_stream()
             if rundir is not None:
                 interrupted = isinstance(err, KeyboardInterrupt)
-                rundir.update(status="interrupted" if interrupted else "failed",
-                              reason=f"{type(err).__name__}: {err}", finished=_now(),
-                              last_time_ps=self.t * 1e12, failed_on_rank=self.comm.rank)
+                try:
+                    rundir.update(status="interrupted" if interrupted else "failed",
+                                  reason=f"{type(err).__name__}: {err}", finished=_now(),
+                                  last_time_ps=self.t * 1e12, failed_on_rank=self.comm.rank)
+                except OSError:  # e.g. a full disk: the original error is the one to report
+                    pass
                 if isinstance(err, RunFailure) and writer is not None:
                     writer.close()  # a failure all ranks agreed on: the collective close is safe
             raise
