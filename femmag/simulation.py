@@ -420,7 +420,10 @@ class Simulation:
                 err.femmag_run_failed = True  # the CLI reports it as a failed run, not bad input
             except AttributeError:  # pragma: no cover - exceptions without a __dict__
                 pass
-            self.traces.close_stream()
+            try:
+                self.traces.close_stream()
+            except OSError:  # e.g. a full disk: the original error is the one to report
+                pass
             if rundir is not None:
                 interrupted = isinstance(err, KeyboardInterrupt)
                 try:
