@@ -49,7 +49,7 @@ ALLOWED: dict[str, set[str]] = {
              "min_cells_per_layer", "substrate_growth", "substrate_max_cell", "beam_radius",
              "cells_per_beam_radius", "radial_growth", "max_radial_cell", "air_growth",
              "air_max_cell", "cell_type", "quadrature_degree", "cells_per_radius",
-             "cells_per_side"},
+             "cells_per_side", "force"},
     "pulse": {"fluence", "duration", "diameter", "wavelength", "helicity", "arrival", "count",
               "period"},
     "physics": {"magnetization", "substrate_bottom", "initial_temperature", "theta"},

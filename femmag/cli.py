@@ -150,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--checkpoint-every", default=None, metavar="TIME",
                        help="write the whole state every TIME of simulated time, e.g. '10 ps' "
                             "(default: the case's [time] checkpoint_every)")
+    p_run.add_argument("--force", action="store_true",
+                       help="build the mesh even beyond the cell-count guard")
     p_run.add_argument("--quiet", action="store_true")
     p_resume = sub.add_parser("resume", help="continue an interrupted run from its checkpoint")
     p_resume.add_argument("directory")
@@ -283,6 +285,8 @@ def _command(args: argparse.Namespace, comm) -> int:
                 f.write_meshtags(domain.cell_tags, domain.mesh.geometry)
         return 0
 
+    if args.force:
+        case.data.setdefault("mesh", {})["force"] = True
     sim = case.simulation(comm=comm, verbose=not args.quiet)
     out = args.out or str(Path("out") / Path(args.case).stem)
     every = args.checkpoint_every or case.run_options.get("checkpoint_every")

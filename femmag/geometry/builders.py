@@ -125,6 +125,7 @@ def thickness_grid(
     air_below: Any = None,
     air_growth: float = 1.3,
     air_max_cell: Any = None,
+    force: bool = False,
 ) -> ThicknessGrid:
     """The z-node distribution shared by all builders.
 
@@ -138,6 +139,7 @@ def thickness_grid(
         air_below: thickness of an air box below the substrate, with unit (None: none).
         air_growth: ratio of neighbouring air cells.
         air_max_cell: cap on air cells, with unit (default: air thickness / 10).
+        force: allow more than :data:`MAX_CELLS_ACROSS` cells across the layers.
 
     Returns:
         The :class:`ThicknessGrid`.
@@ -164,13 +166,14 @@ def thickness_grid(
     counts = {layer.name: max(min_cells_per_layer, math.ceil(layer.thickness / h_layer),
                               layer.min_cells or 1) for layer in stack.layers}
     total = sum(counts.values())
-    if total > MAX_CELLS_ACROSS:
+    if total > MAX_CELLS_ACROSS and not force:
         biggest = max(counts, key=counts.get)
         raise MeshBuildError(
             f"the stack would need {total:.3g} cells across its thickness (layer '{biggest}': "
             f"{counts[biggest]:.3g} cells of ≤ {h_layer * 1e9:g} nm), more than the limit "
-            f"{MAX_CELLS_ACROSS:.0e}: check the layer thicknesses and their units, or raise "
-            f"max_cell_size")
+            f"{MAX_CELLS_ACROSS:.0e}: check the layer thicknesses and their units, raise "
+            f"max_cell_size, or build it anyway with force=True (mesh_options / [mesh] force = "
+            f"true / femmag run --force)")
 
     # Each segment: (region, sizes top → bottom)
     segments: list[tuple[str, np.ndarray]] = []
@@ -387,6 +390,7 @@ def build_1d(
     substrate_max_cell: Any = None,
     quadrature_degree: int = 2,
     msh_file: str | Path | None = None,
+    force: bool = False,
 ) -> Any:
     """Interval mesh across the stack (x[0] = z, top at 0): nodes on every interface.
 
@@ -399,13 +403,14 @@ def build_1d(
         substrate_max_cell: cap on substrate cells (default: substrate thickness / 10), with unit.
         quadrature_degree: the Domain's quadrature degree.
         msh_file: also write the gmsh model to this .msh file (rank 0).
+        force: build even beyond the cell-count guard (:data:`MAX_CELLS_ACROSS` across the stack).
 
     Returns:
         A :class:`~femmag.geometry.domain.Domain` of kind ``"1d"``.
     """
     _check_stack(stack)
     comm = _default_comm(comm)
-    grid = thickness_grid(stack, max_cell_size=max_cell_size,
+    grid = thickness_grid(stack, force=force, max_cell_size=max_cell_size,
                           min_cells_per_layer=min_cells_per_layer,
                           substrate_growth=substrate_growth, substrate_max_cell=substrate_max_cell)
 
@@ -444,6 +449,7 @@ def build_axisymmetric(
     cell_type: str = "quadrilateral",
     quadrature_degree: int = 2,
     msh_file: str | Path | None = None,
+    force: bool = False,
 ) -> Any:
     """Axisymmetric r-z mesh: [0, R] × (layers, substrate, optional air boxes).
 
@@ -467,6 +473,7 @@ def build_axisymmetric(
         cell_type: ``"quadrilateral"`` (default) or ``"triangle"``.
         quadrature_degree: the Domain's quadrature degree.
         msh_file: also write the gmsh model to this .msh file (rank 0).
+        force: build even beyond the cell-count guard (:data:`MAX_CELLS_ACROSS` across the stack).
 
     Returns:
         A :class:`~femmag.geometry.domain.Domain` of kind ``"rz"``.
@@ -486,7 +493,7 @@ def build_axisymmetric(
     if not 1.0 <= radial_growth <= 3.0:
         raise ValueError(f"radial_growth = {radial_growth}: use a ratio between 1 and 3")
     h_max = _length(max_radial_cell, "max_radial_cell") if max_radial_cell is not None else R / 10
-    grid = thickness_grid(stack, max_cell_size=max_cell_size,
+    grid = thickness_grid(stack, force=force, max_cell_size=max_cell_size,
                           min_cells_per_layer=min_cells_per_layer,
                           substrate_growth=substrate_growth, substrate_max_cell=substrate_max_cell,
                           air_above=air_above, air_below=air_below, air_growth=air_growth,
@@ -626,6 +633,7 @@ def build_3d(
     air_max_cell: Any = None,
     quadrature_degree: int = 2,
     msh_file: str | Path | None = None,
+    force: bool = False,
 ) -> Any:
     """3D slab of hexahedra (x[2] = z): a disk (structured O-grid) or a box, extruded through z.
 
@@ -641,6 +649,7 @@ def build_3d(
             substrate_max_cell, air_growth, air_max_cell: see :func:`thickness_grid`.
         quadrature_degree: the Domain's quadrature degree.
         msh_file: also write the gmsh model to this .msh file (rank 0).
+        force: build even beyond the cell-count guard (:data:`MAX_CELLS_ACROSS` across the stack).
 
     Returns:
         A :class:`~femmag.geometry.domain.Domain` of kind ``"3d"``. The disk's lateral boundary is
@@ -663,7 +672,7 @@ def build_3d(
                   else (cells_per_side, cells_per_side))
     else:
         raise ValueError(f"shape = {shape!r}: use 'disk' or 'box'")
-    grid = thickness_grid(stack, max_cell_size=max_cell_size,
+    grid = thickness_grid(stack, force=force, max_cell_size=max_cell_size,
                           min_cells_per_layer=min_cells_per_layer,
                           substrate_growth=substrate_growth, substrate_max_cell=substrate_max_cell,
                           air_above=air_above, air_below=air_below, air_growth=air_growth,

@@ -294,6 +294,7 @@ def build_patterned(
     substrate_max_cell: Any = None,
     quadrature_degree: int = 2,
     msh_file: str | Path | None = None,
+    force: bool = False,
 ) -> Any:
     """2D Cartesian x-z mesh of a patterned stack on its substrate (a Domain of kind ``"xz"``).
 
@@ -312,6 +313,7 @@ def build_patterned(
             grid, see :func:`~femmag.geometry.builders.thickness_grid`.
         quadrature_degree: the Domain's quadrature degree.
         msh_file: also write the gmsh model to this .msh file (rank 0).
+        force: build even beyond the cell-count guard (:data:`MAX_CELLS_ACROSS` across the stack).
 
     Returns:
         A :class:`~femmag.geometry.domain.Domain` of kind ``"xz"`` with attribute ``pattern``
@@ -337,7 +339,7 @@ def build_patterned(
     if not 1.0 <= lateral_growth <= 2.0:
         raise ValueError(f"build_patterned: lateral_growth = {lateral_growth}: use 1 to 2")
     patterned = pattern.patterned_mask(stack)
-    grid = thickness_grid(stack, max_cell_size=max_cell_size,
+    grid = thickness_grid(stack, force=force, max_cell_size=max_cell_size,
                           min_cells_per_layer=min_cells_per_layer,
                           substrate_growth=substrate_growth, substrate_max_cell=substrate_max_cell)
     h_beam = to_si(beam_cell_size, "length", "beam_cell_size") if beam_cell_size is not None \

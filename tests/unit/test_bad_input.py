@@ -140,3 +140,16 @@ def test_metal_without_heat_properties_is_an_error():
     with pytest.raises(HeatSetupError, match=r"'ni' \(material 'Ni'.*is a metal but has no "
                                              r"electron_phonon_coupling"):
         TwoTemperatureModel(build_1d(stack, MPI.COMM_WORLD), Library.default())
+
+
+def test_the_cell_count_guard_can_be_forced():
+    from femmag.geometry import Layer, Stack
+    from femmag.geometry.builders import MAX_CELLS_ACROSS, thickness_grid
+    from femmag.geometry.gmsh_io import MeshBuildError
+
+    stack = Stack([Layer("film", "CoPt_S003A", "0.3 mm")],
+                  substrate=Layer("substrate", "fused_silica", "5 um"))
+    with pytest.raises(MeshBuildError, match="force=True"):
+        thickness_grid(stack)
+    grid = thickness_grid(stack, force=True)  # 3e5 cells across: allowed when asked for
+    assert len(grid.z) - 1 > MAX_CELLS_ACROSS
