@@ -1,4 +1,4 @@
-"""Command line: ``femmag run case.toml --out DIR``, ``femmag mesh case.toml``,
+"""Command line: ``femmag run case.toml --out DIR``, ``femmag plot DIR``, ``femmag mesh case.toml``,
 ``femmag materials``, ``femmag info`` (also ``python -m femmag`` without arguments).
 
 Run in parallel with ``mpiexec -n 4 femmag run case.toml --out out/case``.
@@ -111,6 +111,30 @@ def show(directory: str) -> str:
     return "\n".join(lines)
 
 
+def plot(directory: str, field: str, time: str | None = None, out: str | None = None,
+         component: str | None = None) -> list:
+    """Pictures of a field of a run directory (pyvista, off screen); returns the files written."""
+    import os
+    from pathlib import Path
+
+    os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
+    from femmag.io import load
+    from femmag.io.plotting import plot_result
+    from femmag.units import to_si
+
+    try:
+        result = load(directory)
+    except FileNotFoundError as err:
+        raise ValueError(f"{err}: the run wrote no field times (output field_times)") from None
+    t = None if time is None else to_si(time, "time", "--time")
+    if out is None:
+        folder = Path(directory) if Path(directory).is_dir() else Path(directory).parent
+        shown = result.times[-1] if t is None else result.times[result.step_of(t)]
+        out = folder / f"plot_{field}_{shown * 1e12:g}ps.png"
+    return plot_result(result, field, t, out,
+                       component=None if component is None else "xyz".index(component))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     parser = argparse.ArgumentParser(
@@ -136,6 +160,17 @@ def main(argv: list[str] | None = None) -> int:
     p_resume.add_argument("--quiet", action="store_true")
     p_show = sub.add_parser("show", help="print what a run directory holds and how it ended")
     p_show.add_argument("directory")
+    p_plot = sub.add_parser("plot", help="picture a field of a run directory (fields.vtkhdf)")
+    p_plot.add_argument("directory", help="run directory, or a .vtkhdf file")
+    p_plot.add_argument("--field", default="electron_temperature",
+                        help="field name (see `femmag show DIR` or femmag.io.load(DIR).fields)")
+    p_plot.add_argument("--time", default=None, metavar="TIME",
+                        help="field time, e.g. '0.5 ps' (default: the last)")
+    p_plot.add_argument("--component", default=None, choices=["x", "y", "z"],
+                        help="component of a vector field (default: z)")
+    p_plot.add_argument("--out", default=None, metavar="PNG",
+                        help="picture file (default: DIR/plot_<field>_<time>ps.png); on r-z "
+                             "meshes the revolved 3D view goes beside it as <name>_3d.png")
     p_mesh = sub.add_parser("mesh", help="build the mesh of a case and print its summary")
     p_mesh.add_argument("case")
     p_mesh.add_argument("--write", default=None, help="write the mesh to this XDMF file")
@@ -198,6 +233,12 @@ def _command(args: argparse.Namespace, comm) -> int:
             except FileNotFoundError as err:
                 print(f"femmag: error: {err}", file=sys.stderr)
                 return 2
+        return 0
+
+    if args.command == "plot":
+        if comm.rank == 0:
+            for path in plot(args.directory, args.field, args.time, args.out, args.component):
+                print(f"wrote {path}")
         return 0
 
     from pathlib import Path
