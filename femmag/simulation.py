@@ -395,8 +395,7 @@ class Simulation:
 
                 fields_file = f"fields_from_{self.t * 1e12:g}ps.xdmf" if resume else "fields.xdmf"
                 writer = FieldWriter(rundir.path, self, filename=fields_file)
-                rundir.add_file(fields_file)
-                rundir.add_file(fields_file.replace(".xdmf", ".h5"))
+                rundir.files = writer.files  # the writer lists what it writes, as it goes
                 self.traces.open_stream(rundir.path / "traces.csv", self.comm,
                                         comment="femmag time traces; case, parameters, versions "
                                                 "and status in run.toml")
@@ -410,8 +409,6 @@ class Simulation:
                 writer.figures(self)
                 self.comm.Barrier()
                 if self.comm.rank == 0:
-                    for picture in sorted(rundir.path.glob("*.png")):
-                        rundir.add_file(picture.name)
                     rundir.update(status="complete", finished=_now(),
                                   last_time_ps=self.t * 1e12, steps=self.timings["steps"],
                                   rejected_steps=self.timings["rejected"],
