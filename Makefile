@@ -48,7 +48,8 @@ test-serial: setup
 	$(PY) -m pytest -q -x tests demos
 
 test-mpi: setup
-	$(MPIEXEC) -n $(NP) $(PY) -m mpi4py -m pytest -q -x -p no:cacheprovider tests demos
+	$(MPIEXEC) -n $(NP) $(PY) -m mpi4py -m pytest -q -x -p no:cacheprovider tests
+	$(MPIEXEC) -n $(NP) $(PY) -m mpi4py -m pytest -q -x -p no:cacheprovider demos
 
 bench: setup
 	$(PY) bench/bench_step.py
