@@ -59,6 +59,8 @@ ALLOWED: dict[str, set[str]] = {
     "time": {"end", "dt_pulse", "dt_max", "growth", "window", "min_dt", "tolerance",
              "checkpoint_every"},
     "output": {"field_times"},
+    # parameter sweeps: keys are dotted paths into this case; checked by femmag.study
+    "sweep": None,
 }
 
 
@@ -150,12 +152,23 @@ def load_case(path: str | Path) -> Case:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as err:
         raise CaseError(f"{path}: not valid TOML: {err}") from None
+    return case_from_dict(data, path)
+
+
+def case_from_dict(data: dict, path: str | Path = "<case>") -> Case:
+    """Check a case given as a dict (a parsed TOML file, or one a sweep derived from it);
+    ``path`` names it in messages and anchors relative file names (``[materials] file``)."""
+    path = Path(path)
     for section, body in data.items():
         if section not in ALLOWED:
             hint = difflib.get_close_matches(section, ALLOWED, n=1)
             raise CaseError(f"{path}: unknown section [{section}]"
                             + (f"; did you mean [{hint[0]}]?" if hint else "")
                             + f" Known sections: {sorted(ALLOWED)}")
+        if ALLOWED[section] is None:  # checked by the section's owner
+            continue
+        if not isinstance(body, dict):
+            raise CaseError(f"{path}: [{section}] must be a table of keys, got {body!r}")
         for key in body:
             if key not in ALLOWED[section]:
                 hint = difflib.get_close_matches(key, ALLOWED[section], n=1)
