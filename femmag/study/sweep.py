@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import difflib
 import itertools
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,16 +76,24 @@ class Axis:
         return [v if isinstance(v, str) else float(v) for v in self.values]
 
 
-def _quantity(text: Any):
-    """A pint quantity for a value string with a unit, or ``None`` for a plain string."""
+_NUMBER_FIRST = re.compile(r"^\s*[-+]?(\d|\.\d)")
+
+
+def _quantity(text: Any, where: str | None = None):
+    """A pint quantity for a string that starts with a number (``"2.6 mJ/cm^2"``), ``None`` for
+    a word (``"sigma-"``: pint would read some words as units); an unreadable unit is an error
+    naming ``where``."""
     from femmag.units import Q
 
-    if not isinstance(text, str):
+    if not isinstance(text, str) or not _NUMBER_FIRST.match(text):
         return None
     try:
         q = Q(text)
-    except Exception:  # noqa: BLE001 - pint raises many types for a word such as "sigma-"
-        return None
+    except Exception as err:  # noqa: BLE001 - pint raises many types
+        if where is None:
+            return None
+        raise SweepError(f"{where}: cannot read the unit of {text!r} ({err}); write "
+                         f"'<number> <unit>', e.g. '2.6 mJ/cm^2'") from None
     return q if hasattr(q, "units") else None
 
 
@@ -109,7 +118,7 @@ def parse_axis(key: str, spec: Any) -> Axis:
                          f"\"4 mJ/cm^2\", num = 10}}")
     if not values:
         raise SweepError(f"{where}: the list of values is empty; give at least one value")
-    quantities = [_quantity(v) for v in values]
+    quantities = [_quantity(v, where) for v in values]
     kinds = {"quantity" if q is not None and not (isinstance(v, str) and q.dimensionless
                                                    and _plain_number(v))
              else "number" if _is_number(v) or (isinstance(v, str) and _plain_number(v))
@@ -210,7 +219,7 @@ def _range_values(where: str, spec: dict) -> list:
     if _is_number(lo) and _is_number(hi):
         start, stop, unit = float(lo), float(hi), None
     else:
-        q_lo, q_hi = _quantity(lo), _quantity(hi)
+        q_lo, q_hi = _quantity(lo, where), _quantity(hi, where)
         if q_lo is None or q_hi is None:
             raise SweepError(f"{where}: from = {lo!r}, to = {hi!r} must be values with their "
                              f"units, e.g. from = \"1 mJ/cm^2\" (or both plain numbers)")
