@@ -126,7 +126,8 @@ def compute_outcomes(sim: Any) -> dict[str, Any]:
     w = field.volume_weights
     sel = field.owned & centre
     comm = sim.comm
-    sums = comm.allreduce(np.array([w[sel & reversed_].sum(), w[sel].sum()]), op=MPI.SUM)
+    sums = np.zeros(2)
+    comm.Allreduce(np.array([w[sel & reversed_].sum(), w[sel].sum()]), sums, op=MPI.SUM)
     fraction = float(sums[0] / sums[1]) if sums[1] > 0 else float("nan")
     result["reversed_centre_fraction"] = fraction
     if sim.domain.kind in ("rz", "3d"):
@@ -207,7 +208,9 @@ class SettledOutcome:
         self._signs = signs
         hottest = max((float(T.x.array.max()) for T in self._temperatures if T.x.array.size),
                       default=-np.inf)
-        changed, hottest = sim.comm.allreduce(np.array([float(changed), hottest]), op=MPI.MAX)
+        both = np.zeros(2)
+        sim.comm.Allreduce(np.array([float(changed), hottest]), both, op=MPI.MAX)
+        changed, hottest = both
         t = sim.t
         if changed or hottest >= (1.0 - self.margin) * self._tc or t <= self._pulses_over:
             self._since = np.inf

@@ -466,14 +466,16 @@ class Sweep:
 
     def run(self, out: str | Path, *, comm: Any = None, ranks_per_run: int = 1,
             keep_traces: bool = False, early_stop: Any = True, quiet: bool = False,
-            retry_failed: bool = False, max_points: int | None = None):
+            retry_failed: bool = False, max_points: int | None = None,
+            agree_timeout: float = 60.0):
         """Run every point not done yet; write ``out/results.nc`` (see
         :mod:`femmag.study.runner`). Returns the dataset (xarray) on every rank."""
         from femmag.study.runner import run_sweep
 
         return run_sweep(self, out, comm=comm, ranks_per_run=ranks_per_run,
                          keep_traces=keep_traces, early_stop=early_stop, quiet=quiet,
-                         retry_failed=retry_failed, max_points=max_points)
+                         retry_failed=retry_failed, max_points=max_points,
+                         agree_timeout=agree_timeout)
 
 
 def _self_comm():
