@@ -47,7 +47,6 @@ from mpi4py import MPI
 
 from femmag.study.outcomes import SettledOutcome, compute_outcomes
 from femmag.study.results import RESULTS, build_dataset, write_dataset
-from femmag.study.sweep import SweepError
 
 __all__ = ["SWEEP_MANIFEST", "run_sweep"]
 
@@ -136,7 +135,7 @@ class _Directory:
         else:
             diffs = _differences(previous.get("signature", {}), signature)
             if diffs:
-                raise SweepError(f"'{self.path}' holds another sweep ({'; '.join(diffs)}): femmag "
+                raise ValueError(f"'{self.path}' holds another sweep ({'; '.join(diffs)}): femmag "
                                  f"resumes only the same sweep; choose another directory")
             manifest = {**previous, "status": "running", "resumed": _now()}
         (self.path / POINTS).mkdir(parents=True, exist_ok=True)
@@ -307,7 +306,7 @@ def run_sweep(sweep: Any, out: str | Path, *, comm: MPI.Comm | None = None,
     world = comm or MPI.COMM_WORLD
     k = int(ranks_per_run)
     if k < 1 or world.size % k:
-        raise SweepError(f"ranks_per_run = {ranks_per_run!r}: the {world.size} MPI ranks must "
+        raise ValueError(f"ranks_per_run = {ranks_per_run!r}: the {world.size} MPI ranks must "
                          f"split into groups of equal size (a divisor of {world.size})")
     out = Path(world.bcast(str(out), root=0))
     directory = _Directory(out, sweep)
