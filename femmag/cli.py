@@ -1,5 +1,5 @@
-"""Command line: ``femmag run case.toml --out DIR``, ``femmag plot DIR``, ``femmag mesh case.toml``,
-``femmag materials``, ``femmag info`` (also ``python -m femmag`` without arguments).
+"""Command line: ``femmag run case.toml --out DIR``, ``femmag sweep case.toml --out DIR``,
+``femmag plot DIR``, ``femmag mesh case.toml``, ``femmag materials``, ``femmag info`` (also ``python -m femmag`` without arguments).
 
 Run in parallel with ``mpiexec -n 4 femmag run case.toml --out out/case``.
 """
@@ -153,6 +153,24 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--force", action="store_true",
                        help="build the mesh even beyond the cell-count guard")
     p_run.add_argument("--quiet", action="store_true")
+    p_sweep = sub.add_parser("sweep", help="run the [sweep] of a case (a parameter map) on MPI "
+                                           "→ DIR/results.nc")
+    p_sweep.add_argument("case")
+    p_sweep.add_argument("--out", default=None,
+                         help="sweep folder (default: out/<case name>_sweep); rerunning the same "
+                              "command resumes it")
+    p_sweep.add_argument("--ranks-per-run", type=int, default=1, metavar="K",
+                         help="MPI ranks per run: the ranks split into groups of K, each runs "
+                              "one point at a time")
+    p_sweep.add_argument("--keep-traces", action="store_true",
+                         help="keep every point's run directory (traces, fields) in "
+                              "DIR/points/<index>/")
+    p_sweep.add_argument("--no-early-stop", action="store_true",
+                         help="run every point to the case's end time (default: stop a run once "
+                              "its outcome is decided)")
+    p_sweep.add_argument("--retry-failed", action="store_true",
+                         help="run again the points recorded as failed")
+    p_sweep.add_argument("--quiet", action="store_true")
     p_resume = sub.add_parser("resume", help="continue an interrupted run from its checkpoint")
     p_resume.add_argument("directory")
     p_resume.add_argument("--until", default=None, metavar="TIME",
@@ -245,6 +263,9 @@ def _command(args: argparse.Namespace, comm) -> int:
 
     from femmag.case import load_case
 
+    if args.command == "sweep":
+        return _sweep(args, comm)
+
     if args.command == "resume":
         from femmag.io.rundir import read_manifest
 
@@ -296,6 +317,28 @@ def _command(args: argparse.Namespace, comm) -> int:
             manifest={"case_file": case_file, "checkpoint_every": every})
     if comm.rank == 0:
         print(f"results in {out}/ (run.toml, traces.csv, traces.png, fields.vtkhdf, fields.xdmf)")
+    return 0
+
+
+def _sweep(args: argparse.Namespace, comm) -> int:
+    """``femmag sweep``: 0 when every point ran, 1 when some failed (recorded; the others ran)."""
+    from pathlib import Path
+
+    from femmag.study import Sweep
+
+    sweep = Sweep(args.case)
+    out = args.out or str(Path("out") / f"{Path(args.case).stem}_sweep")
+    args.out = out  # for the message of an interruption
+    dataset = sweep.run(out, comm=comm, ranks_per_run=args.ranks_per_run,
+                        keep_traces=args.keep_traces, early_stop=not args.no_early_stop,
+                        quiet=args.quiet, retry_failed=args.retry_failed)
+    failed = int((dataset["outcome"].values == "failed").sum())
+    if failed:
+        if comm.rank == 0:
+            print(f"femmag: {failed} of {len(sweep)} points failed (reasons in {out}/results.nc, "
+                  f"variable failure_reason, and {out}/points/*.toml); `femmag sweep "
+                  f"{args.case} --out {out} --retry-failed` runs them again", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -81,6 +81,11 @@ def _terminate_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+def _rule_text(rule: Any) -> str:
+    """How ``run.toml`` names an early-stop rule."""
+    return str(getattr(rule, "description", None) or getattr(rule, "__name__", None) or rule)
+
+
 class Simulation:
     """The coupled film/multilayer problem.
 
@@ -332,7 +337,7 @@ class Simulation:
     def run(self, t_end: Any, *, out: str | Path | None = None, field_times: list[Any] = (),
             progress: bool | None = None, overwrite: bool = False,
             checkpoint_every: Any = None, resume: bool = False,
-            manifest: dict | None = None) -> TraceRecorder:
+            manifest: dict | None = None, stop_when: Any = None) -> TraceRecorder:
         """Integrate to ``t_end``; write traces (CSV), fields (XDMF) and figures (PNG) to ``out``.
 
         Args:
@@ -349,6 +354,11 @@ class Simulation:
                 built from the same case); the traces go on in ``traces.csv``, the fields in a
                 new ``fields_from_<t>ps.xdmf``. A resumed run equals the uninterrupted one.
             manifest: further entries for ``run.toml`` (the CLI records the case file).
+            stop_when: an early-stop rule: a callable ``(simulation) -> bool`` called on every
+                rank after each committed step; the run ends before ``t_end`` once every rank
+                says True (e.g. :class:`femmag.study.outcomes.SettledOutcome`: the outcome is
+                decided). ``run.toml`` records the rule (its ``description``) and
+                ``stopped_early``; ``self.stopped_early`` says whether it fired.
 
         Returns:
             The :class:`~femmag.io.traces.TraceRecorder` with all time traces.
@@ -386,6 +396,8 @@ class Simulation:
         if rundir is not None:
             rundir.check(estimated_bytes=self._estimated_output_bytes(len(stops)))
             description = {**self.describe(t_end_s, stops), **(manifest or {})}
+            if stop_when is not None:
+                description["stop_rule"] = _rule_text(stop_when)
             if resume:
                 description["resumed_from_ps"] = self.t * 1e12
             rundir.open(description)
@@ -402,7 +414,8 @@ class Simulation:
                 rundir.add_file("traces.csv")
             with _terminate_as_interrupt():
                 self._loop(t_end_s, stops, writer, progress,
-                           checkpoint=None if every is None else (every, rundir))
+                           checkpoint=None if every is None else (every, rundir),
+                           stop_when=stop_when)
             if rundir is not None:
                 self.traces.close_stream()
                 writer.close()
@@ -412,7 +425,8 @@ class Simulation:
                     rundir.update(status="complete", finished=_now(),
                                   last_time_ps=self.t * 1e12, steps=self.timings["steps"],
                                   rejected_steps=self.timings["rejected"],
-                                  wall_seconds=self.timings["wall"])
+                                  wall_seconds=self.timings["wall"],
+                                  stopped_early=self.stopped_early if stop_when else None)
                 self.comm.Barrier()
         except BaseException as err:
             # rank-local clean-up only: another rank may be inside a collective call
@@ -436,6 +450,10 @@ class Simulation:
                     writer.close()  # a failure all ranks agreed on: the collective close is safe
             raise
         return self.traces
+
+    def _rule_says_stop(self, stop_when: Any) -> bool:
+        """The early-stop rule's verdict, agreed by every rank (stop only if all say so)."""
+        return bool(self.comm.allreduce(int(bool(stop_when(self))), op=MPI.MIN))
 
     def _estimated_output_bytes(self, n_field_times: int) -> float:
         """Rough size of the field output: 8 bytes per value and time, ×2 for mesh and PNGs."""
@@ -538,8 +556,9 @@ class Simulation:
         self._resumed = True
 
     def _loop(self, t_end: float, stops: list[float], writer: Any, progress: bool,
-              checkpoint: tuple[float, Any] | None = None) -> None:
+              checkpoint: tuple[float, Any] | None = None, stop_when: Any = None) -> None:
         ts = self.time_stepping
+        self.stopped_early = False
         if self._resumed:  # continue the step sequence of the checkpointed run exactly
             dt = self._dt_prev
             self._resumed = False
@@ -611,6 +630,9 @@ class Simulation:
                                      f"dt = {dt * 1e15:7.2f} fs  steps {self.timings['steps']}"
                                      f"  {now:6.1f} s")
                     sys.stdout.flush()
+            if stop_when is not None and self._rule_says_stop(stop_when):
+                self.stopped_early = True
+                break
         self.timings["wall"] = time.perf_counter() - wall0
         if progress and self.comm.rank == 0:
             sys.stdout.write("\n")
