@@ -315,7 +315,9 @@ def thickness_grid(
     for i, slab in enumerate(stack_slabs[:len(zi) - 1]):
         if slab.region == "substrate":
             z[slab.first], z[slab.last] = zi[i], zi[i + 1]
-        else:  # the layer's own (possibly graded) sizes, scaled to end exactly on zi[i + 1]
+        elif grading is None or slab.region not in grading:  # uniform cells
+            z[slab.first:slab.last + 1] = np.linspace(zi[i], zi[i + 1], slab.last - slab.first + 1)
+        else:  # the layer's graded sizes, scaled to end exactly on zi[i + 1]
             sizes = all_sizes[slab.first:slab.last]
             fraction = np.concatenate([[0.0], np.cumsum(sizes)]) / np.sum(sizes)
             z[slab.first:slab.last + 1] = zi[i] + (zi[i + 1] - zi[i]) * fraction
