@@ -50,6 +50,27 @@ _TIME_EPSILON = 1e-21
 CHECKPOINT = "checkpoint.npz"
 
 
+#: Simulation(accuracy=a): relative step tolerance and Newton tolerance as fractions of a
+ACCURACY_STEP = 0.1
+ACCURACY_NEWTON = 1e-3
+
+
+def _accuracy(value: Any) -> float | None:
+    """``accuracy`` as a fraction: 1e-3, "1e-3" or "0.1 %"; None stays None."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        fraction = float(text[:-1]) / 100.0 if text.endswith("%") else float(text)
+    except ValueError:
+        raise ValueError(f"accuracy = {value!r}: give a relative error, e.g. 1e-3 or "
+                         f"'0.1 %'") from None
+    if not 1e-7 <= fraction <= 0.1:
+        raise ValueError(f"accuracy = {value!r}: give a relative error between 1e-7 and 10 %, "
+                         f"e.g. 1e-3 ('0.1 %')")
+    return fraction
+
+
 class RunFailure(RuntimeError):
     """The run cannot go on (e.g. the time step fell below ``min_dt``); every rank agrees."""
 
@@ -117,7 +138,16 @@ class Simulation:
             e.g. ``"1e9 W/(m^2 K)"``; see :mod:`femmag.geometry.kapitza`.
         initial_temperature: ``"300 K"``.
         substrate_bottom: ``"fixed"`` or ``"adiabatic"``.
-        time_stepping: :class:`TimeStepping`.
+        time_stepping: :class:`TimeStepping` (default: from ``accuracy``).
+        accuracy: the one accuracy knob: the relative error of the temperatures to aim at,
+            e.g. ``1e-3`` or ``"0.1 %"`` (of their rise). It sets the mesh and the time steps
+            together: cells graded toward every interface and the free surface from the physics
+            (:func:`femmag.geometry.builders.physical_grading`: lattice boundary layers,
+            absorption and electron diffusion lengths), TR-BDF2 time steps under a relative
+            error tolerance (``TimeStepping(relative_tolerance=...)``) and the Newton tolerance
+            tied to it. Explicit ``time_stepping``, ``mesh_options`` (``grading``) and
+            ``heat_options`` (``scheme``, ``theta``) override its parts. ``None``: the fixed
+            pulse-window steps, backward Euler and uniform cells of ``max_cell_size``.
         comm: MPI communicator.
         absorption: a ready source of ``absorbed_power_density`` (a
             :class:`~femmag.physics.base.PhysicsModule` named ``"optics"`` that declares it), or
@@ -136,7 +166,8 @@ class Simulation:
                  kapitza: Any = None, optics: dict | None = None,
                  initial_temperature: Any = "300 K", substrate_bottom: str = "fixed",
                  heat_options: dict | None = None,
-                 time_stepping: TimeStepping | None = None, comm: MPI.Comm = MPI.COMM_WORLD,
+                 time_stepping: TimeStepping | None = None, accuracy: Any = None,
+                 comm: MPI.Comm = MPI.COMM_WORLD,
                  absorption: Any = None, modules: list | tuple = (),
                  verbose: bool = True) -> None:
         from femmag.materials import Library
@@ -151,6 +182,17 @@ class Simulation:
         self.pulse = pulse
         self.comm = comm
         self.verbose = verbose
+        self.accuracy = _accuracy(accuracy)
+        heat_options = dict(heat_options or {})
+        if self.accuracy is not None:
+            # TR-BDF2 with a relative step tolerance, Newton one hundredth of it (calibrated on
+            # bench/bench_2tm_vs_udkm1dsim.py: mesh and steps each spend about half the error)
+            if "theta" not in heat_options:
+                heat_options.setdefault("scheme", "trbdf2")
+            heat_options.setdefault("newton_relative", ACCURACY_NEWTON * self.accuracy)
+            if time_stepping is None:
+                time_stepping = TimeStepping(relative_tolerance=ACCURACY_STEP * self.accuracy,
+                                             dt_max="2 ps")
         self.time_stepping = time_stepping or TimeStepping()
         self.initial_temperature = initial_temperature
         self._mesh_spec = mesh
@@ -179,7 +221,7 @@ class Simulation:
             raise ValueError(f"optics options {sorted(unknown)} unknown; use 'method' "
                              f"('fem'|'tmm'), 'from_substrate_side', 'ballistic_range' and "
                              f"'ballistic_fraction'")
-        self._heat_options = dict(heat_options or {})
+        self._heat_options = heat_options
         self._heat_options.setdefault("substrate_bottom", substrate_bottom)
         self.t = 0.0
         self.modules: list[Any] = []
@@ -196,6 +238,14 @@ class Simulation:
         if not isinstance(spec, str):
             return spec
         opts = dict(self._mesh_options)
+        if self.accuracy is not None and spec in ("1d", "rz", "3d") and "grading" not in opts:
+            from femmag.geometry.builders import physical_grading
+
+            base = getattr(self.pulse, "pulse", self.pulse)
+            opts["grading"] = physical_grading(self.stack, self.library, self.accuracy,
+                                               wavelength=base.wavelength)
+            # the physics sets the largest cells too, unless the user capped them
+            opts.setdefault("max_cell_size", f"{max(h for _, h in opts['grading'].values())} m")
         if spec == "1d":
             return builders.build_1d(self.stack, self.comm, **opts)
         if spec == "xz":
@@ -286,7 +336,9 @@ class Simulation:
         self.controller = StepController(
             self.time_stepping, list(getattr(self.pulse, "arrivals", [base.arrival])),
             base.duration, lambda: self.heat.error_estimate,
-            ladder=self.induction is not None)  # the induction factorizes once per distinct Δt
+            ladder=self.induction is not None,  # the induction factorizes once per distinct Δt
+            relative_error=lambda: self.heat.relative_error_estimate,
+            exponent=self.heat.error_exponent)
         self._setup_traces()
         self.setup_time = time.perf_counter() - t0
         self._setup_done = True
@@ -489,8 +541,9 @@ class Simulation:
             "heat_options": {k: str(v) for k, v in self._heat_options.items()},
             "initial_temperature": str(self.initial_temperature),
             "time_stepping": {k: str(getattr(ts, k)) for k in
-                              ("dt_pulse", "dt_max", "growth", "window", "min_dt", "tolerance")
-                              if getattr(ts, k) is not None},
+                              ("dt_pulse", "dt_max", "growth", "window", "min_dt", "tolerance",
+                               "relative_tolerance") if getattr(ts, k) is not None},
+            "accuracy": "none" if self.accuracy is None else f"{self.accuracy:g}",
             "fields": sorted(self._extra_fields),
         }
         if t_end is not None:

@@ -34,6 +34,10 @@ class TimeStepping:
             tolerance, ``heat_options={"newton_tolerance": <1e-3 × tolerance>}`` makes most steps
             one Newton iteration (faster in 1D; energy then conserved to ~1e-5 instead of
             ~1e-10; see ``bench/bench_2tm_1d.py``).
+        relative_tolerance: optional local error tolerance relative to the temperature rise so
+            far (T_e and T_l each against their own rise), e.g. ``1e-4``; Δt then follows the heat
+            module's relative error estimate, Δt_new = Δt·clip(0.9 (tol/err)^p, 0.3, 2) with p the
+            scheme's exponent (1/3 for TR-BDF2). ``Simulation(accuracy=...)`` sets it.
     """
 
     dt_pulse: Any = "2 fs"
@@ -42,6 +46,7 @@ class TimeStepping:
     window: float = 2.5
     min_dt: Any = "0.01 fs"
     tolerance: Any = None
+    relative_tolerance: float | None = None
 
     def __post_init__(self) -> None:
         self.dt_pulse_s = to_si(self.dt_pulse, "time", "TimeStepping.dt_pulse")
@@ -60,6 +65,18 @@ class TimeStepping:
                             to_si(self.tolerance, "temperature", "TimeStepping.tolerance"))
         if self.tolerance_s is not None and not self.tolerance_s > 0:
             raise ValueError(f"TimeStepping.tolerance = {self.tolerance!r} must be > 0 K")
+        if self.relative_tolerance is not None:
+            if self.tolerance is not None:
+                raise ValueError("TimeStepping: give tolerance (kelvin) or relative_tolerance, "
+                                 "not both")
+            if not 0 < float(self.relative_tolerance) < 1:
+                raise ValueError(f"TimeStepping.relative_tolerance = {self.relative_tolerance!r}:"
+                                 f" give a fraction of the temperature rise in (0, 1), e.g. 1e-4")
+
+    @property
+    def controlled(self) -> bool:
+        """Δt follows an error estimate (absolute or relative tolerance)."""
+        return self.tolerance_s is not None or self.relative_tolerance is not None
 
 
 class StepController:
@@ -73,11 +90,21 @@ class StepController:
             last step (``None`` before the first).
         ladder: restrict Δt to ``dt_pulse · 2^k`` (a solver that factorizes once per distinct Δt,
             e.g. the induction, then reuses its factorizations).
+        relative_error: callable returning the heat module's local error estimate relative to
+            the temperature rise (for ``relative_tolerance``).
+        exponent: Δt ∝ error^(-exponent): 1/2 for the θ-scheme's predictor indicator, 1/3 for
+            TR-BDF2's O(Δt³) estimate.
     """
 
     def __init__(self, policy: TimeStepping, arrivals: list[float], duration: float,
-                 error_estimate: Any, *, ladder: bool = False) -> None:
+                 error_estimate: Any, *, ladder: bool = False, relative_error: Any = None,
+                 exponent: float = 0.5) -> None:
+        if policy.relative_tolerance is not None and relative_error is None:
+            raise ValueError("TimeStepping(relative_tolerance=...) needs a relative error "
+                             "estimate of the heat module")
         self.policy = policy
+        self.exponent = exponent
+        self.relative_error = relative_error
         w = policy.window * duration
         self.windows = [(t0 - w, t0 + w) for t0 in arrivals]
         self.error_estimate = error_estimate
@@ -90,7 +117,7 @@ class StepController:
     def next_dt(self, t: float, dt_prev: float) -> float:
         """The step to try from ``t`` after a committed step ``dt_prev``."""
         ts = self.policy
-        if ts.tolerance_s is not None:
+        if ts.controlled:
             dt = self._controlled(t, dt_prev)
         else:
             for a, b in self.windows:
@@ -109,18 +136,27 @@ class StepController:
     def _controlled(self, t: float, dt_prev: float) -> float:
         """Error-controlled Δt from the heat module's local error indicator."""
         ts = self.policy
-        error = self.error_estimate()
+        error = self._scaled_error()
         base = max(self.target, dt_prev)  # a step cut short by an output time keeps its size
         if error is None:
             dt = min(base, ts.dt_pulse_s)
         else:
-            factor = 2.0 if error <= 0 else min(2.0, max(0.3, 0.9 * np.sqrt(ts.tolerance_s / error)))
+            factor = 2.0 if error <= 0 else min(2.0, max(0.3, 0.9 * error ** -self.exponent))
             dt = min(max(base * factor, ts.min_dt_s), ts.dt_max_s)
         for a, _ in self.windows:  # enter every pulse window with dt_pulse
             if abs(t - a) <= 1e-21 + 1e-9 * ts.dt_pulse_s:
                 dt = min(dt, ts.dt_pulse_s)
         self.target = dt
         return dt
+
+    def _scaled_error(self) -> float | None:
+        """The last step's error estimate in units of the tolerance (None before one exists)."""
+        ts = self.policy
+        if ts.relative_tolerance is not None:
+            error = self.relative_error()
+            return None if error is None else error / float(ts.relative_tolerance)
+        error = self.error_estimate()
+        return None if error is None else error / ts.tolerance_s
 
     def rejected(self, dt: float) -> float:
         """The step to retry with after ``dt`` was rejected (half of it)."""
@@ -129,11 +165,10 @@ class StepController:
 
     def check(self, t: float, dt: float) -> None:
         """Raise :class:`TemperatureErrorTooLarge` if the step's error indicator exceeds 4·tol."""
-        tolerance = self.policy.tolerance_s
-        if tolerance is None:
+        if not self.policy.controlled:
             return
-        error = self.error_estimate()
-        if error is not None and error > 4.0 * tolerance:
+        error = self._scaled_error()
+        if error is not None and error > 4.0:
             raise TemperatureErrorTooLarge(
-                f"temperature error indicator {error:.3g} K > 4 × tolerance ({tolerance:g} K) at "
+                f"temperature error estimate {error:.3g} × the tolerance (> 4) at "
                 f"t = {(t + dt) * 1e12:.4g} ps")

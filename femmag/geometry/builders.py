@@ -78,6 +78,94 @@ def graded_sizes(length: float, first: float, largest: float, growth: float) -> 
     return sizes_arr * (length / sizes_arr.sum())
 
 
+def _graded_layer(thickness: float, edge: float, largest: float, growth: float) -> np.ndarray:
+    """Cell sizes across a layer, ``edge`` at both faces growing by ``growth`` to ``largest``
+    in the middle (symmetric; uniform if the layer is thinner than a few edge cells)."""
+    if thickness <= 4 * edge:
+        n = max(1, math.ceil(thickness / edge * (1 - 1e-9)))
+        return np.full(n, thickness / n)
+    half = graded_sizes(0.5 * thickness, edge, max(largest, edge), growth)
+    return np.concatenate([half, half[::-1]])
+
+
+#: time scale of the boundary layers the graded mesh resolves [s]: the electron-lattice
+#: equilibration of metals (~0.1-1 ps) and the pump durations of interest (≥ 25 fs)
+GRADING_TIME = 100e-15
+
+
+#: cells at the faces / inside, as fractions of the boundary-layer / interior length at 0.1 %,
+#: and their growth ratio: calibrated on bench/bench_2tm_vs_udkm1dsim.py (the lattice kink of
+#: the 1 nm Co between Pt and Cu is the hardest feature: 0.02 % of its rise with these)
+GRADING_EDGE = 0.07
+GRADING_INTERIOR = 0.075
+GRADING_GROWTH = 1.15
+
+
+def physical_grading(stack: Stack, library: Any, accuracy: float = 1e-3, *,
+                     wavelength: float = 800e-9, time_scale: float = GRADING_TIME
+                     ) -> dict[str, tuple[float, float]]:
+    """Cell sizes across each layer from the physics of the two-temperature model.
+
+    P1 elements have an error ∝ (h/ℓ)² on a feature of length ℓ, so cells are ℓ·c·√accuracy
+    with the smallest ℓ each layer has to resolve:
+
+    * at both faces (``edge``): the lattice boundary layer √(κ_l τ/C_l) at τ =
+      ``time_scale`` of this layer and of its neighbours: across an interface where G or γ_e
+      jumps, the lattice of the strongly coupled side heats ~ps before its neighbour's and the
+      kink in T_l diffuses only that far (sub-nm); also the substrate's top cells start from it;
+    * inside (``largest``): the optical absorption length λ/(4πk) and the electron diffusion
+      length √(κ_e0/G) (T_e varies on these lengths, the lattice follows T_e).
+
+    Args:
+        stack: the layers.
+        library: materials library (the layers' parameters).
+        accuracy: target relative error of the temperatures (e.g. 1e-3 for 0.1 %).
+        wavelength: pump wavelength [m] (absorption length).
+        time_scale: τ of the lattice boundary layer [s].
+
+    Returns:
+        ``{layer name: (edge cell, largest cell)}`` [m] for :func:`thickness_grid`.
+    """
+    if not 0.0 < accuracy < 1.0:
+        raise ValueError(f"accuracy = {accuracy!r}: give a relative error, e.g. 1e-3 (0.1 %)")
+    scale = math.sqrt(accuracy / 1e-3)  # P1: error ∝ h²; the factors below are for 0.1 %
+
+    def at_300K(mat: Any, name: str) -> float | None:
+        return float(mat.prop(name).numpy(300.0, 300.0)) if mat.has(name) else None
+
+    def lattice_length(material: str) -> float:
+        mat = library.get(material)
+        kappa = at_300K(mat, "lattice_thermal_conductivity")
+        capacity = at_300K(mat, "lattice_heat_capacity")
+        if not kappa or not capacity:
+            return 1e-6  # not a thermal material: nothing to resolve
+        return math.sqrt(kappa * time_scale / capacity)
+
+    def interior_length(material: str) -> float:
+        mat = library.get(material)
+        lengths = [1e-6]
+        if mat.optics is not None:
+            k = float(np.imag(mat.refractive_index(wavelength)))
+            if k > 0:
+                lengths.append(wavelength / (4 * math.pi * k))
+        kappa_e = at_300K(mat, "electron_thermal_conductivity")
+        coupling = at_300K(mat, "electron_phonon_coupling")
+        if kappa_e and coupling:
+            lengths.append(math.sqrt(kappa_e / coupling))
+        return min(lengths)
+
+    materials = [layer.material for layer in stack.layers]
+    substrate = [stack.substrate.material] if stack.substrate is not None else []
+    boundary = [lattice_length(m) for m in materials + substrate]
+    out = {}
+    for i, layer in enumerate(stack.layers):
+        neighbours = boundary[max(0, i - 1):i + 2]
+        edge = GRADING_EDGE * scale * min(neighbours)
+        largest = GRADING_INTERIOR * scale * interior_length(layer.material)
+        out[layer.name] = (edge, max(largest, edge))
+    return out
+
+
 @dataclass
 class _Slab:
     """One region across the thickness: its name and the global z-node indices it spans."""
@@ -126,6 +214,8 @@ def thickness_grid(
     air_growth: float = 1.3,
     air_max_cell: Any = None,
     force: bool = False,
+    grading: dict[str, tuple[float, float]] | None = None,
+    grading_growth: float = GRADING_GROWTH,
 ) -> ThicknessGrid:
     """The z-node distribution shared by all builders.
 
@@ -140,10 +230,17 @@ def thickness_grid(
         air_growth: ratio of neighbouring air cells.
         air_max_cell: cap on air cells, with unit (default: air thickness / 10).
         force: allow more than :data:`MAX_CELLS_ACROSS` cells across the layers.
+        grading: ``{layer name: (edge cell, largest cell)}`` [m]: that layer's cells grow by
+            ``grading_growth`` from ``edge cell`` at both of its faces (interfaces and the free
+            surface) up to ``largest cell`` (and ``max_cell_size``) inside; see
+            :func:`physical_grading`. Layers not named keep uniform cells.
+        grading_growth: ratio of neighbouring cells in a graded layer.
 
     Returns:
         The :class:`ThicknessGrid`.
     """
+    if not 1.0 < grading_growth <= 2.0:
+        raise ValueError(f"grading_growth = {grading_growth}: use 1 < growth ≤ 2")
     h_layer = _length(max_cell_size, "max_cell_size")
     if h_layer <= 0:
         raise ValueError(f"max_cell_size = {max_cell_size!r} must be positive")
@@ -181,7 +278,13 @@ def thickness_grid(
     for layer in stack.layers:
         n = max(min_cells_per_layer, math.ceil(layer.thickness / h_layer * (1 - 1e-9)),
                 layer.min_cells or 1)
-        layer_sizes.append(np.full(n, layer.thickness / n))
+        sizes = np.full(n, layer.thickness / n)
+        if grading is not None and layer.name in grading:
+            edge, largest = grading[layer.name]
+            graded = _graded_layer(layer.thickness, edge, min(largest, h_layer), grading_growth)
+            if len(graded) >= max(min_cells_per_layer, layer.min_cells or 1):
+                sizes = graded
+        layer_sizes.append(sizes)
     if above:
         cap = _length(air_max_cell, "air_max_cell") if air_max_cell is not None else above / 10
         sizes = graded_sizes(above, layer_sizes[0][0], cap, air_growth)
@@ -212,8 +315,13 @@ def thickness_grid(
     for i, slab in enumerate(stack_slabs[:len(zi) - 1]):
         if slab.region == "substrate":
             z[slab.first], z[slab.last] = zi[i], zi[i + 1]
-        else:
+        elif grading is None or slab.region not in grading:  # uniform cells
             z[slab.first:slab.last + 1] = np.linspace(zi[i], zi[i + 1], slab.last - slab.first + 1)
+        else:  # the layer's graded sizes, scaled to end exactly on zi[i + 1]
+            sizes = all_sizes[slab.first:slab.last]
+            fraction = np.concatenate([[0.0], np.cumsum(sizes)]) / np.sum(sizes)
+            z[slab.first:slab.last + 1] = zi[i] + (zi[i + 1] - zi[i]) * fraction
+            z[slab.last] = zi[i + 1]
     z[0] = above if above else 0.0
     if below:
         z[-1] = zi[-1] - below
@@ -391,6 +499,8 @@ def build_1d(
     quadrature_degree: int = 2,
     msh_file: str | Path | None = None,
     force: bool = False,
+    grading: dict[str, tuple[float, float]] | None = None,
+    grading_growth: float = GRADING_GROWTH,
 ) -> Any:
     """Interval mesh across the stack (x[0] = z, top at 0): nodes on every interface.
 
@@ -404,13 +514,18 @@ def build_1d(
         quadrature_degree: the Domain's quadrature degree.
         msh_file: also write the gmsh model to this .msh file (rank 0).
         force: build even beyond the cell-count guard (:data:`MAX_CELLS_ACROSS` across the stack).
+        grading: cells graded toward every interface and the free surface, ``{layer: (edge
+            cell, largest cell)}`` [m], e.g. from :func:`physical_grading` (what
+            ``Simulation(accuracy=...)`` passes); see :func:`thickness_grid`.
+        grading_growth: ratio of neighbouring cells in the graded layers.
 
     Returns:
         A :class:`~femmag.geometry.domain.Domain` of kind ``"1d"``.
     """
     _check_stack(stack)
     comm = _default_comm(comm)
-    grid = thickness_grid(stack, force=force, max_cell_size=max_cell_size,
+    grid = thickness_grid(stack, force=force, max_cell_size=max_cell_size, grading=grading,
+                          grading_growth=grading_growth,
                           min_cells_per_layer=min_cells_per_layer,
                           substrate_growth=substrate_growth, substrate_max_cell=substrate_max_cell)
 
@@ -450,6 +565,8 @@ def build_axisymmetric(
     quadrature_degree: int = 2,
     msh_file: str | Path | None = None,
     force: bool = False,
+    grading: dict[str, tuple[float, float]] | None = None,
+    grading_growth: float = GRADING_GROWTH,
 ) -> Any:
     """Axisymmetric r-z mesh: [0, R] × (layers, substrate, optional air boxes).
 
@@ -474,6 +591,10 @@ def build_axisymmetric(
         quadrature_degree: the Domain's quadrature degree.
         msh_file: also write the gmsh model to this .msh file (rank 0).
         force: build even beyond the cell-count guard (:data:`MAX_CELLS_ACROSS` across the stack).
+        grading: cells graded toward every interface and the free surface, ``{layer: (edge
+            cell, largest cell)}`` [m], e.g. from :func:`physical_grading` (what
+            ``Simulation(accuracy=...)`` passes); see :func:`thickness_grid`.
+        grading_growth: ratio of neighbouring cells in the graded layers.
 
     Returns:
         A :class:`~femmag.geometry.domain.Domain` of kind ``"rz"``.
@@ -493,7 +614,8 @@ def build_axisymmetric(
     if not 1.0 <= radial_growth <= 3.0:
         raise ValueError(f"radial_growth = {radial_growth}: use a ratio between 1 and 3")
     h_max = _length(max_radial_cell, "max_radial_cell") if max_radial_cell is not None else R / 10
-    grid = thickness_grid(stack, force=force, max_cell_size=max_cell_size,
+    grid = thickness_grid(stack, force=force, max_cell_size=max_cell_size, grading=grading,
+                          grading_growth=grading_growth,
                           min_cells_per_layer=min_cells_per_layer,
                           substrate_growth=substrate_growth, substrate_max_cell=substrate_max_cell,
                           air_above=air_above, air_below=air_below, air_growth=air_growth,
@@ -634,6 +756,8 @@ def build_3d(
     quadrature_degree: int = 2,
     msh_file: str | Path | None = None,
     force: bool = False,
+    grading: dict[str, tuple[float, float]] | None = None,
+    grading_growth: float = GRADING_GROWTH,
 ) -> Any:
     """3D slab of hexahedra (x[2] = z): a disk (structured O-grid) or a box, extruded through z.
 
@@ -650,6 +774,10 @@ def build_3d(
         quadrature_degree: the Domain's quadrature degree.
         msh_file: also write the gmsh model to this .msh file (rank 0).
         force: build even beyond the cell-count guard (:data:`MAX_CELLS_ACROSS` across the stack).
+        grading: cells graded toward every interface and the free surface, ``{layer: (edge
+            cell, largest cell)}`` [m], e.g. from :func:`physical_grading` (what
+            ``Simulation(accuracy=...)`` passes); see :func:`thickness_grid`.
+        grading_growth: ratio of neighbouring cells in the graded layers.
 
     Returns:
         A :class:`~femmag.geometry.domain.Domain` of kind ``"3d"``. The disk's lateral boundary is
@@ -672,7 +800,8 @@ def build_3d(
                   else (cells_per_side, cells_per_side))
     else:
         raise ValueError(f"shape = {shape!r}: use 'disk' or 'box'")
-    grid = thickness_grid(stack, force=force, max_cell_size=max_cell_size,
+    grid = thickness_grid(stack, force=force, max_cell_size=max_cell_size, grading=grading,
+                          grading_growth=grading_growth,
                           min_cells_per_layer=min_cells_per_layer,
                           substrate_growth=substrate_growth, substrate_max_cell=substrate_max_cell,
                           air_above=air_above, air_below=air_below, air_growth=air_growth,

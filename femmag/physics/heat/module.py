@@ -26,7 +26,21 @@ the lattice value for output). Time stepping is the θ-scheme in *energy form*
 
 so the discrete total energy changes by exactly the discrete absorbed energy (adiabatic boundaries),
 whatever Δt (a capacity form :math:`C_e(T^{n+1})(T^{n+1}-T^n)` would not conserve energy). θ = 1
-(backward Euler, L-stable, the default) or θ = 1/2 (Crank–Nicolson, second order). Each step is a
+(backward Euler, L-stable, the default) or θ = 1/2 (Crank–Nicolson, second order).
+
+``scheme="trbdf2"``: TR-BDF2 [Bank et al. 1985; Hosea & Shampine, Appl. Numer. Math. 20, 21
+(1996)], second order and L-stable (stiff modes, e.g. sub-nm cells' electron diffusion, are damped,
+where Crank–Nicolson lets them ring), in the same energy form: a trapezoidal stage to
+t* = t + γΔt (γ = 2 − √2), then BDF2 through t, t*, t + Δt,
+
+.. math::
+
+    E(T^{n+1}) - \frac{E(T^*)}{\gamma(2-\gamma)} + \frac{(1-\gamma)^2}{\gamma(2-\gamma)} E(T^n)
+      + \frac{1-\gamma}{2-\gamma}\,\Delta t\,\mathcal F(T^{n+1}, t^{n+1}) = 0,
+
+whose coefficients of E sum to zero, so energy is conserved exactly as above. Its local error,
+(3γ² − 4γ + 2)/(12(2 − γ)) Δt³ T‴ = 0.0404 Δt³ T‴, is estimated from the third divided difference
+of T^{n−1}, T^n, T*, T^{n+1} (no extra solve) and drives the error-controlled steps. Each step is a
 Newton solve (:class:`femmag.solvers.NewtonSolver`: C++ assembly, PETSc linear solver, converged
 when the remaining error of the temperatures is below ``newton_tolerance``); forms and the solver
 are built once. Every form is one integral over the thermal cells, with the material parameters
@@ -81,13 +95,18 @@ class TwoTemperatureModel(PhysicsModule):
         library: materials library (default: :meth:`femmag.materials.Library.default`).
         initial_temperature: ``"300 K"``; also the fixed bottom temperature.
         substrate_bottom: ``"fixed"`` (T = T0 on facet group ``substrate_bottom``) or ``"adiabatic"``.
-        theta: 1 (backward Euler) or 0.5 (Crank–Nicolson).
+        theta: 1 (backward Euler) or 0.5 (Crank–Nicolson) for ``scheme="theta"``.
+        scheme: ``"theta"`` (the θ-scheme) or ``"trbdf2"`` (TR-BDF2: second order, L-stable, with
+            a local error estimate; what ``Simulation(accuracy=...)`` uses).
         petsc_options: linear-solver (KSP/PC) options overriding the defaults: PETSc's LU
             (:func:`femmag.solvers.lu_options`) on a 1D mesh on one rank, otherwise GMRES +
             block-Jacobi/ILU (:func:`femmag.solvers.iterative_options`).
         newton_tolerance: Newton stops when the estimated remaining error of the temperatures
             is below this, e.g. ``"1e-6 K"`` (the default; energy is then conserved to ~1e-9).
         newton_max_it: Newton iteration limit per step.
+        newton_relative: if given, the Newton tolerance of each step is this fraction of the
+            temperature rise so far (per component, the smaller), tying it to a relative step
+            tolerance (``newton_tolerance`` is then its floor).
         extra_sources: optional ``(f_e, f_l)``, callables ``f(x, t) -> UFL`` [W/m³] added to the
             electron and lattice equations (manufactured solutions, external heaters).
 
@@ -108,9 +127,11 @@ class TwoTemperatureModel(PhysicsModule):
         initial_temperature: Any = "300 K",
         substrate_bottom: str = "fixed",
         theta: float = 1.0,
+        scheme: str = "theta",
         petsc_options: dict | None = None,
         newton_tolerance: Any = "1e-6 K",
         newton_max_it: int = 25,
+        newton_relative: float | None = None,
         extra_sources: tuple[Any, Any] | None = None,
     ) -> None:
         if library is None:
@@ -121,6 +142,13 @@ class TwoTemperatureModel(PhysicsModule):
             raise HeatSetupError(f"substrate_bottom = {substrate_bottom!r}: use 'fixed' or 'adiabatic'")
         if not 0.5 <= theta <= 1.0:
             raise HeatSetupError(f"theta = {theta}: the θ-scheme is stable for 0.5 ≤ θ ≤ 1")
+        if scheme not in ("theta", "trbdf2"):
+            raise HeatSetupError(f"scheme = {scheme!r}: use 'theta' (θ-scheme) or 'trbdf2'")
+        if newton_relative is not None and not 0 < newton_relative < 1:
+            raise HeatSetupError(f"newton_relative = {newton_relative!r}: give a fraction of the "
+                                 f"temperature rise in (0, 1), e.g. 1e-6")
+        self.scheme = scheme
+        self.newton_relative = newton_relative
         self.domain = domain
         self.library = library
         self.T0 = to_si(initial_temperature, "temperature", "initial_temperature")
@@ -191,6 +219,13 @@ class TwoTemperatureModel(PhysicsModule):
         self._history: list[tuple[np.ndarray, float]] = []
         self._dt_last = 0.0
         self.error_estimate: float | None = None
+        #: local error estimate relative to the temperature rise so far (max over T_e, T_l of
+        #: max|error| / max rise), for relative tolerances; None before it can be estimated
+        self.relative_error_estimate: float | None = None
+        #: the error estimate is O(Δt^(1/error_exponent)): the step controller's exponent
+        self.error_exponent = 1.0 / 3.0 if self.scheme == "trbdf2" else 0.5
+        self._rise = np.zeros(2)  # largest T_e − T0, T_l − T0 so far (committed)
+        self._trial_rise = np.zeros(2)
         self.t_new = fem.Constant(mesh, 0.0)
         self.t_old = fem.Constant(mesh, 0.0)
         self.dt = fem.Constant(mesh, 1e-15)
@@ -234,6 +269,17 @@ class TwoTemperatureModel(PhysicsModule):
         self.newton = NewtonSolver(self.F, self.temperatures, bcs, name="two-temperature model",
                                    petsc_options=self._petsc_options,
                                    atol=self.newton_tolerance, max_it=self.newton_max_it)
+        if self.scheme == "trbdf2":
+            # stage 1 is the Crank-Nicolson form above over γΔt (self.dt = γΔt, t_new = t*);
+            # stage 2 (BDF2) solves for the same unknown from T^n and the stage value T*
+            self.temperatures_mid = fem.Function(self.V, name="temperatures_stage")
+            self.dt_bdf = fem.Constant(mesh, 1e-15)
+            self.t_end_step = fem.Constant(mesh, 0.0)
+            self.F_bdf = self._residual_bdf2(source)
+            self.newton_bdf = NewtonSolver(self.F_bdf, self.temperatures, bcs,
+                                           name="two-temperature model (TR-BDF2 stage 2)",
+                                           petsc_options=self._petsc_options,
+                                           atol=self.newton_tolerance, max_it=self.newton_max_it)
 
         # Output functions (collapsed components) and energy forms.
         self.electron_temperature = fem.Function(V_e, name="electron_temperature")
@@ -287,7 +333,14 @@ class TwoTemperatureModel(PhysicsModule):
             "newton_constant": np.nan if self.newton._newton_constant is None
             else self.newton._newton_constant,
             "newton_predicted_solves": self.newton._predicted_solves,
+            "rise": self._rise.copy(),
+            "relative_error_estimate": np.nan if self.relative_error_estimate is None
+            else self.relative_error_estimate,
         }
+        if self.scheme == "trbdf2":
+            entries["newton_bdf_constant"] = (np.nan if self.newton_bdf._newton_constant is None
+                                              else self.newton_bdf._newton_constant)
+            entries["newton_bdf_predicted_solves"] = self.newton_bdf._predicted_solves
         for k in range(len(self._history)):
             entries[f"history_{k}"] = FunctionState(
                 self.temperatures_n, array=lambda k=k: self._history[k][0])
@@ -309,6 +362,15 @@ class TwoTemperatureModel(PhysicsModule):
         constant = float(entries["newton_constant"])
         self.newton._newton_constant = None if np.isnan(constant) else constant
         self.newton._predicted_solves = int(entries["newton_predicted_solves"])
+        if "rise" in entries:
+            self._rise = np.array(entries["rise"], dtype=float)
+            self._trial_rise = self._rise.copy()
+            relative = float(entries["relative_error_estimate"])
+            self.relative_error_estimate = None if np.isnan(relative) else relative
+        if self.scheme == "trbdf2" and "newton_bdf_constant" in entries:
+            constant = float(entries["newton_bdf_constant"])
+            self.newton_bdf._newton_constant = None if np.isnan(constant) else constant
+            self.newton_bdf._predicted_solves = int(entries["newton_bdf_predicted_solves"])
         self.temperatures.x.array[:] = self.temperatures_n.x.array
         self._update_outputs()
 
@@ -478,7 +540,7 @@ class TwoTemperatureModel(PhysicsModule):
         C_l = self._parameter("C_l", T[0], T[1])
         storage = (0.5 * gamma * (T[0] ** 2 - Tn[0] ** 2) * v_e
                    + C_l * (T[1] - Tn[1]) * v_l) / self.dt
-        theta = self.theta
+        theta = 0.5 if self.scheme == "trbdf2" else self.theta
         F = storage + theta * self._flux_terms(T, self.t_new, v_e, v_l, source)
         if theta < 1.0:
             F += (1 - theta) * self._flux_terms(Tn, self.t_old, v_e, v_l, source)
@@ -486,6 +548,26 @@ class TwoTemperatureModel(PhysicsModule):
         if self.inert_regions:
             # Inert cells (air) contribute nothing, but their dofs need entries in the sparsity
             # pattern so that the Dirichlet rows pinning them get their diagonal.
+            form += self._zero * (T[0] * v_e + T[1] * v_l) * self._dx_inert
+        return form
+
+    #: TR-BDF2: γ = 2 − √2 (L-stable; the same Newton matrix structure in both stages)
+    TRBDF2_GAMMA = 2.0 - np.sqrt(2.0)
+
+    def _residual_bdf2(self, source):
+        """Stage 2 of TR-BDF2: BDF2 through T^n, T* and T^{n+1} in energy form."""
+        T, Tn, Tm = self.temperatures, self.temperatures_n, self.temperatures_mid
+        v = ufl.TestFunction(self.V)
+        v_e, v_l = v[0], v[1]
+        g = self.TRBDF2_GAMMA
+        a, b = 1.0 / (g * (2 - g)), (1 - g) ** 2 / (g * (2 - g))
+        gamma = self._parameter_fields["gamma_e"]
+        C_l = self._parameter("C_l", T[0], T[1])  # as in the θ-form: C_l at the new state
+        storage = (0.5 * gamma * (T[0] ** 2 - a * Tm[0] ** 2 + b * Tn[0] ** 2) * v_e
+                   + C_l * (T[1] - a * Tm[1] + b * Tn[1]) * v_l) / self.dt_bdf
+        F = storage + self._flux_terms(T, self.t_end_step, v_e, v_l, source)
+        form = F * self.domain.radial_weight * self._dx_thermal
+        if self.inert_regions:
             form += self._zero * (T[0] * v_e + T[1] * v_l) * self._dx_inert
         return form
 
@@ -502,43 +584,18 @@ class TwoTemperatureModel(PhysicsModule):
         Raises:
             SolverDivergedError: Newton did not converge (the caller may retry with a smaller dt).
         """
-        self.t_old.value = t
-        self.t_new.value = t + dt
-        self.dt.value = dt
-        # Start Newton from an extrapolation of the committed history: linear for backward Euler,
-        # quadratic for Crank-Nicolson (one order above the scheme, so that |T - T_pred| is a
-        # local error indicator of the scheme's order); a rejected step never leaks in.
-        Tn = self.temperatures_n.x.array
-        guess = Tn.copy()
-        history = self._history
-        if history:
-            order = min(len(history), 1 if self.theta == 1.0 else 2)
-            # Lagrange extrapolation through T^n, T^{n-1}, ... at times 0, -h1, -(h1+h2)
-            nodes = [0.0]
-            for _, h in history[:order]:
-                nodes.append(nodes[-1] - h)
-            values = [Tn] + [T for T, _ in history[:order]]
-            for i, (ti, Ti) in enumerate(zip(nodes, values)):
-                weight = 1.0
-                for j, tj in enumerate(nodes):
-                    if j != i:
-                        weight *= (dt - tj) / (ti - tj)
-                if i == 0:
-                    guess *= weight
-                else:
-                    guess += weight * Ti
-            np.maximum(guess, 0.5 * Tn, out=guess)
-        self.temperatures.x.array[:] = guess
         self._dt_last = dt
-        its = self.newton.solve(t + dt)
-        # Local error indicator: max |T^{n+1} - T_pred| [K] of the linear extrapolation (its
-        # error, Δt(Δt+Δt_prev)/2·T'', bounds the θ-scheme's own local error); used by the
-        # error-controlled time stepping (TimeStepping(tolerance=...)); None on the first step.
-        n_owned = self.V.dofmap.index_map.size_local * 2
-        local = np.max(np.abs(self.temperatures.x.array[:n_owned] - guess[:n_owned]),
-                       initial=0.0)
-        error = self.domain.mesh.comm.allreduce(local, op=MPI.MAX)
-        self.error_estimate = error if history else None
+        if self.newton_relative is not None:  # Newton tolerance tied to the step tolerance
+            atol = max(self.newton_relative * float(np.min(self._rise_scale(self._rise))),
+                       1e-12)
+            self.newton.atol = atol
+            if self.scheme == "trbdf2":
+                self.newton_bdf.atol = atol
+        if self.scheme == "trbdf2":
+            its, error = self._step_trbdf2(t, dt)
+        else:
+            its, error = self._step_theta(t, dt)
+        self._set_error_estimates(error)
         if not np.all(np.isfinite(self.temperatures.x.array)):
             from femmag.solvers import SolverDivergedError
 
@@ -547,9 +604,113 @@ class TwoTemperatureModel(PhysicsModule):
         self._update_outputs()
         return its
 
+    def _extrapolated(self, h: float, order: int) -> np.ndarray:
+        """Lagrange extrapolation of the committed history T^n, T^{n-1}, ... to t^n + h (a
+        rejected step never leaks in), bounded below by T^n/2."""
+        Tn = self.temperatures_n.x.array
+        guess = Tn.copy()
+        history = self._history
+        if not history:
+            return guess
+        order = min(len(history), order)
+        nodes = [0.0]  # times of T^n, T^{n-1}, ... relative to t^n
+        for _, step in history[:order]:
+            nodes.append(nodes[-1] - step)
+        values = [Tn] + [T for T, _ in history[:order]]
+        for i, (ti, Ti) in enumerate(zip(nodes, values)):
+            weight = 1.0
+            for j, tj in enumerate(nodes):
+                if j != i:
+                    weight *= (h - tj) / (ti - tj)
+            if i == 0:
+                guess *= weight
+            else:
+                guess += weight * Ti
+        np.maximum(guess, 0.5 * Tn, out=guess)
+        return guess
+
+    def _step_theta(self, t: float, dt: float) -> tuple[int, np.ndarray | None]:
+        self.t_old.value = t
+        self.t_new.value = t + dt
+        self.dt.value = dt
+        # Start Newton from an extrapolation of the committed history: linear for backward Euler,
+        # quadratic for Crank-Nicolson (one order above the scheme, so that |T - T_pred| is a
+        # local error indicator of the scheme's order).
+        guess = self._extrapolated(dt, 1 if self.theta == 1.0 else 2)
+        self.temperatures.x.array[:] = guess
+        its = self.newton.solve(t + dt)
+        # Local error indicator: |T^{n+1} - T_pred| [K] of the extrapolation (its error,
+        # Δt(Δt+Δt_prev)/2·T'' for the linear one, bounds the θ-scheme's own local error)
+        return its, (np.abs(self.temperatures.x.array - guess) if self._history else None)
+
+    def _step_trbdf2(self, t: float, dt: float) -> tuple[int, np.ndarray | None]:
+        g = self.TRBDF2_GAMMA
+        # stage 1: trapezoidal rule to t* = t + γΔt
+        self.t_old.value, self.t_new.value, self.dt.value = t, t + g * dt, g * dt
+        self.temperatures.x.array[:] = self._extrapolated(g * dt, 2)
+        its = self.newton.solve(t + g * dt)
+        T_mid = self.temperatures.x.array.copy()
+        self.temperatures_mid.x.array[:] = T_mid
+        # stage 2: BDF2 through t, t*, t + Δt; guess: the parabola through T^{n-1}, T^n, T*
+        self.t_end_step.value, self.dt_bdf.value = t + dt, (1 - g) / (2 - g) * dt
+        Tn = self.temperatures_n.x.array
+        if self._history:
+            T_prev, h_prev = self._history[0]
+            x = (-h_prev, 0.0, g * dt)
+            weights = [np.prod([(dt - x[j]) / (x[i] - x[j]) for j in range(3) if j != i])
+                       for i in range(3)]
+            guess = weights[0] * T_prev + weights[1] * Tn + weights[2] * T_mid
+        else:
+            guess = Tn + (T_mid - Tn) / g
+        self.temperatures.x.array[:] = np.maximum(guess, 0.5 * Tn)
+        its += self.newton_bdf.solve(t + dt)
+        if not self._history:
+            return its, None
+        # local error 0.0404 Δt³ T‴ with T‴ = 6 × the third divided difference of
+        # T^{n-1}, T^n, T*, T^{n+1} at -h_prev, 0, γΔt, Δt
+        T_prev, h_prev = self._history[0]
+        x = np.array([-h_prev, 0.0, g * dt, dt])
+        y = [T_prev, Tn, T_mid, self.temperatures.x.array]
+        d1 = [(y[i + 1] - y[i]) / (x[i + 1] - x[i]) for i in range(3)]
+        d2 = [(d1[i + 1] - d1[i]) / (x[i + 2] - x[i]) for i in range(2)]
+        d3 = (d2[1] - d2[0]) / (x[3] - x[0])
+        constant = (3 * g**2 - 4 * g + 2) / (12 * (2 - g))
+        return its, np.abs(constant * dt**3 * 6.0 * d3)
+
+    #: temperature rises below this are not a scale for relative errors [K]
+    RISE_FLOOR = 1e-6
+
+    def _rise_scale(self, rise: np.ndarray) -> np.ndarray:
+        """Per-component scale of relative errors: the rise so far, at least 1 % of the other
+        component's (the lattice lags the electrons) and RISE_FLOOR."""
+        return np.maximum(rise, max(0.01 * float(np.max(rise)), self.RISE_FLOOR))
+
+    def _set_error_estimates(self, error: np.ndarray | None) -> None:
+        """error_estimate [K] and relative_error_estimate from the local error vector (owned
+        dofs; one allreduce)."""
+        n_owned = self.V.dofmap.index_map.size_local * 2
+        T = self.temperatures.x.array[:n_owned]
+        local = np.zeros(4)
+        local[2] = np.max(T[0::2], initial=self.T0) - self.T0
+        local[3] = np.max(T[1::2], initial=self.T0) - self.T0
+        if error is not None:
+            local[0] = np.max(error[:n_owned][0::2], initial=0.0)
+            local[1] = np.max(error[:n_owned][1::2], initial=0.0)
+        comm = self.domain.mesh.comm
+        if comm.size > 1:
+            comm.Allreduce(MPI.IN_PLACE, local, op=MPI.MAX)
+        self._trial_rise = np.maximum(self._rise, local[2:])
+        if error is None:
+            self.error_estimate = self.relative_error_estimate = None
+            return
+        self.error_estimate = float(max(local[0], local[1]))
+        self.relative_error_estimate = float(np.max(local[:2] /
+                                                    self._rise_scale(self._trial_rise)))
+
     def commit(self) -> None:
         """Accept the trial temperatures."""
         self._history = [(self.temperatures_n.x.array.copy(), self._dt_last)] + self._history[:1]
+        self._rise = self._trial_rise.copy()
         self.temperatures_n.x.array[:] = self.temperatures.x.array
 
     def reject(self) -> None:
@@ -612,22 +773,33 @@ class TwoTemperatureModel(PhysicsModule):
         local = fem.assemble_scalar(self._power_form_new)
         return self._scale() * self.domain.mesh.comm.allreduce(local, op=MPI.SUM)
 
+    def _quadrature_of_step(self, t: float, dt: float) -> list[tuple[float, float]]:
+        """(time, weight) with which the scheme integrates a source over [t, t+dt] (weights sum
+        to 1): exactly the energy the step deposits."""
+        if self.scheme == "trbdf2":
+            g = self.TRBDF2_GAMMA
+            w = 1.0 / (2.0 * (2.0 - g))
+            return [(t, w), (t + g * dt, w), (t + dt, (1.0 - g) / (2.0 - g))]
+        nodes = [(t + dt, self.theta)]
+        return nodes + [(t, 1.0 - self.theta)] if self.theta < 1 else nodes
+
     def absorbed_energy_in_step(self, t: float, dt: float) -> float:
-        """Energy the θ-scheme deposits in [t, t+dt] (exact discrete counterpart of ∫q dt dV)."""
+        """Energy the scheme deposits in [t, t+dt] (exact discrete counterpart of ∫q dt dV)."""
+        nodes = self._quadrature_of_step(t, dt)
         if self._power_profile is not None:
             envelope = self._source.envelope
-            weights = self.theta * envelope(t + dt) + (
-                (1 - self.theta) * envelope(t) if self.theta < 1 else 0.0)
-            return self._scale() * dt * self._power_profile * weights
-        self.t_old.value, self.t_new.value = t, t + dt
-        new = fem.assemble_scalar(self._power_form_new)
-        old = fem.assemble_scalar(self._power_form_old) if self.theta < 1 else 0.0
-        local = dt * (self.theta * new + (1 - self.theta) * old)
-        return self._scale() * self.domain.mesh.comm.allreduce(local, op=MPI.SUM)
+            return self._scale() * dt * self._power_profile * sum(
+                w * envelope(ti) for ti, w in nodes)
+        local = 0.0
+        for ti, w in nodes:
+            self.t_new.value = ti
+            local += w * fem.assemble_scalar(self._power_form_new)
+        return self._scale() * dt * self.domain.mesh.comm.allreduce(local, op=MPI.SUM)
 
     def summary(self) -> str:
         n = self.V.dofmap.index_map.size_global
-        return (f"heat: two-temperature model, P1 (T_e, T_l), {n} nodes, θ = {self.theta}, "
+        scheme = "TR-BDF2" if self.scheme == "trbdf2" else f"θ = {self.theta}"
+        return (f"heat: two-temperature model, P1 (T_e, T_l), {n} nodes, {scheme}, "
                 f"metals {self.metal_regions}, dielectrics {self.dielectric_regions}, "
                 f"inert {self.inert_regions}, bottom {self.substrate_bottom}, T0 = {self.T0} K")
 
