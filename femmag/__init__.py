@@ -1,4 +1,4 @@
-"""femmag: finite-element multiphysics for ultrafast, laser-driven magnetism in films and multilayers.
+"""femmag: finite-element multiphysics for ultrafast laser-driven magnetism in thin films.
 
 The physics chain (one module each, coupled in :mod:`femmag.step`):
 optics → two-temperature heat → magnetization (LLB / s-d at quadrature points) → spin transport →
@@ -37,7 +37,7 @@ try:  # pragma: no cover - depends on the installation
 except ModuleNotFoundError:  # pragma: no cover
     pass
 # MPI next: some compiled modules (basix/dolfinx) need libmpi loaded by mpi4py first.
-import mpi4py.MPI  # noqa: E402, F401
+import mpi4py.MPI
 
 __version__ = "0.1.0"
 
@@ -46,8 +46,8 @@ if mpi4py.MPI.COMM_WORLD.size > 1:  # an uncaught exception on one rank ends eve
 
     abort_on_uncaught_exception()
 
-from femmag import units  # noqa: E402
-from femmag.units import Q, to_si  # noqa: E402
+from femmag import units
+from femmag.units import Q, to_si
 
 # Public name → the module that defines it, imported on first access (PEP 562): eager imports
 # would pull DOLFINx (Simulation) and the solvers into every `import femmag`.
