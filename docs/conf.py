@@ -20,7 +20,7 @@ import femmag  # noqa: E402  (before anything imports dolfinx)
 
 project = "femmag"
 author = "the femmag developers"
-copyright = "the femmag developers"  # noqa: A001
+copyright = "the femmag developers"
 release = version = femmag.__version__
 
 extensions = [
