@@ -64,3 +64,13 @@ lint: setup
 
 clean:
 	rm -rf $(OUT) .pytest_cache
+
+# The documentation: user guide (README), the literate demos as pages (converted by jupytext,
+# not run) and the API reference from the docstrings; warnings are errors → docs/_build/html.
+.PHONY: docs
+$(VENV)/.docs: $(VENV)/.installed
+	$(PY) -m pip install -q -e ".[docs]"
+	@touch $@
+
+docs: $(VENV)/.docs
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html

@@ -232,6 +232,8 @@ class Simulation:
 
     # -- setup -----------------------------------------------------------------------------------
     def build_domain(self):
+        """Build the mesh and its :class:`~femmag.geometry.domain.Domain` from ``mesh`` and
+        ``mesh_options`` (called by :meth:`setup`)."""
         from femmag.geometry import builders
 
         spec = self._mesh_spec
@@ -373,6 +375,7 @@ class Simulation:
         self._E0 = self.heat.internal_energy()
 
     def summary(self) -> str:
+        """The set-up in words: ranks and set-up time, the stack, the mesh and every module."""
         lines = [f"femmag simulation on {self.comm.size} rank(s); setup {self.setup_time:.2f} s",
                  self.stack.describe() if hasattr(self.stack, "describe") else repr(self.stack),
                  self.domain.summary() if hasattr(self.domain, "summary") else "",
@@ -382,6 +385,7 @@ class Simulation:
         return "\n".join(line for line in lines if line)
 
     def print(self, *args: Any) -> None:
+        """Print on rank 0 only, and only when ``verbose``."""
         if self.comm.rank == 0 and self.verbose:
             print(*args, flush=True)
 

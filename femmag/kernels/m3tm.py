@@ -61,6 +61,7 @@ class M3TMParameters:
     rate: float | FloatArray
 
     def arrays(self, n: int) -> tuple[FloatArray, FloatArray]:
+        """(T_c, rate) as validated float arrays of length 1 (uniform) or n."""
         out = []
         for name in ("curie_temperature", "rate"):
             a = np.atleast_1d(np.asarray(getattr(self, name), dtype=float))

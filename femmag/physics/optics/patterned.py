@@ -256,7 +256,9 @@ class PatternedFilmOptics2D:
         pml_strength: σ_max of the quadratic PML profile σ = σ_max (d/d_pml)².
         comm: communicator the mesh is distributed on (default ``MPI.COMM_WORLD``).
 
-    Attributes (after construction; identical on every rank):
+    The attributes below are set by the constructor and are identical on every rank.
+
+    Attributes:
         R, T, A, lateral_loss: reflected, transmitted, absorbed fractions of the incident power
             and the fraction leaving through the lateral window edges (beam: of the beam power;
             plane wave: of the power 2L·I0 falling on the window).

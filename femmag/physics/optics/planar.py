@@ -626,7 +626,8 @@ class PlanarOptics:
         Args:
             zeta, r, t: depth [m], radius [m], time [s]; broadcast together.
             depth_weighted: multiply by :meth:`ife_depth_weight` over ``layers`` (default: uniform).
-            Other arguments as in :func:`femmag.kernels.ife.ife_flux_density`.
+
+        The other arguments are those of :func:`femmag.kernels.ife.ife_flux_density`.
         """
         weight = self.ife_depth_weight(zeta, layers) if depth_weighted else \
             np.ones(np.shape(zeta))
