@@ -30,6 +30,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# netCDF4 (sweep results, femmag.study) and the DOLFINx wheel each bundle an HDF5 library; once
+# DOLFINx's is loaded, a netCDF4 imported later cannot write ("NetCDF: HDF error"). Load it first.
+try:  # pragma: no cover - depends on the installation
+    import netCDF4  # noqa: F401
+except ModuleNotFoundError:  # pragma: no cover
+    pass
 # The PyPI wheel `dolfinx-solver-real` must be imported before `dolfinx` (it puts the bundled
 # PETSc/MPI libraries in place). An official DOLFINx container has no such module: skip it there.
 try:  # pragma: no cover - depends on the installation

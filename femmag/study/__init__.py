@@ -7,10 +7,6 @@ writes ``DIR/results.nc`` (:mod:`femmag.study.results`). ``femmag.studies`` (plu
 papers' stacks and calibrations.
 """
 
-# netCDF4 before any DOLFINx run: both bundle an HDF5 library, and the results file cannot be
-# written once DOLFINx has loaded its own (NetCDF "HDF error")
-import netCDF4  # noqa: F401, E402
-
 from femmag.study.outcomes import SettledOutcome, compute_outcomes
 from femmag.study.sweep import Axis, Sweep, SweepError
 

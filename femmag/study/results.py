@@ -73,7 +73,14 @@ def write_dataset(dataset: Any, path: str | Path) -> Path:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        dataset.to_netcdf(tmp, engine="netcdf4")
+        try:
+            dataset.to_netcdf(tmp, engine="netcdf4")
+        except OSError as err:  # netCDF4 imported after DOLFINx's HDF5 (see femmag/__init__.py)
+            if tmp.exists():
+                tmp.unlink()
+            print(f"femmag: NetCDF-4 writing failed ({err}); writing {path.name} as NetCDF-3 "
+                  f"(import femmag before dolfinx to get NetCDF-4)", flush=True)
+            dataset.to_netcdf(tmp, engine="scipy")
         os.replace(tmp, path)
     finally:
         if tmp.exists():
