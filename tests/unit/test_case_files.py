@@ -265,3 +265,15 @@ def test_run_induction_case_end_to_end(tmp_path, capsys):
                                traces.column("magnetization_z_centre"), rtol=1e-9)
     # σ−: the IFE field points along −z, a few tenths of a tesla at 2.6 mJ/cm²
     assert -3.0 < data["induced_field_centre [T]"].min() < -0.5
+
+
+def test_readme_case_example_builds():
+    import re
+    import tomllib
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### Case files"):]
+    example = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
+    c = case_from_dict(tomllib.loads(example), ROOT / "README.md")
+    described = c.simulation(verbose=False).describe()["case"]
+    assert described["induction"] == {"ife_coefficient": "1 T/(mJ/cm^2)"}
