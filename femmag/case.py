@@ -462,7 +462,8 @@ def _check_per_kind(path: Path, data: dict) -> None:
     override = data.get("materials", {}).get("override", {})
     if not isinstance(override, dict) or not all(isinstance(v, dict) for v in override.values()):
         raise CaseError(f"{path}: [materials] override must be a table of tables, e.g. "
-                        f"override = {{ Co = {{ electron_phonon_coupling = \"4e18 W/(m^3 K)\" }} }}")
+                        f"override = {{ Co = {{ electron_phonon_coupling = "
+                        f"\"4e18 W/(m^3 K)\" }} }}")
 
 
 def _check_layer_tables(path: Path, stack: dict) -> None:

@@ -104,7 +104,8 @@ def test_case_materials_file_adds_a_material(tmp_path, capsys):
 @pytest.mark.skip_in_parallel  # the CLI ends every rank on an error under mpiexec (MPI_Abort)
 def test_run_refuse_overwrite_show_and_resume(tmp_path, capsys):
     case = tmp_path / "case.toml"
-    case.write_text((CASES / "seed003_film_1d.toml").read_text().replace('end = "2 ps"', 'end = "1 ps"'))
+    case.write_text((CASES / "seed003_film_1d.toml").read_text().replace('end = "2 ps"',
+                                                                          'end = "1 ps"'))
     out = tmp_path / "run"
     assert main(["run", str(case), "--out", str(out), "--quiet", "--checkpoint-every",
                  "0.4 ps"]) == 0
