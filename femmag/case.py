@@ -1,5 +1,51 @@
 """TOML case files: the same objects as in scripts, written down.
 
+A case file holds one table per keyword argument of :class:`~femmag.simulation.Simulation`, with
+the option names of the object it configures, so that a script and a case file read alike:
+
+=====================  =========================================================================
+``[stack]``            ``layers = [{name, material, thickness, min_cells}]``, ``substrate = {}``,
+                       ``ambient``: :class:`~femmag.geometry.Stack` of
+                       :class:`~femmag.geometry.Layer`
+``[mesh]``             ``kind = "1d" | "rz" | "3d" | "xz"`` and the options of its builder
+                       (:mod:`femmag.geometry.builders`); ``kind = "xz"`` takes
+                       ``pattern = {kind, half_width, edge, ...}`` (a
+                       :class:`~femmag.geometry.patterned.LateralPattern`)
+``[pulse]``            :class:`~femmag.pulse.Pulse` options; ``count`` and ``period`` make a
+                       :class:`~femmag.pulse.PulseTrain`
+``[physics]``          ``magnetization = true | false``, ``initial_temperature``,
+                       ``substrate_bottom``, ``kapitza = true | "1e9 W/(m^2 K)"``
+``[heat]``             options of :class:`~femmag.physics.heat.module.TwoTemperatureModel`
+                       (``theta``, ``newton_tolerance``, ...)
+``[magnetization]``    options of :class:`~femmag.physics.magnetization.module.Magnetization`:
+                       ``model = "llb" | "llb-quantum" | "llb-stochastic" | "m3tm"`` (or a table
+                       region → model), ``initial``, ``applied_field``, ``seed``, ...
+``[induction]``        options of :class:`~femmag.physics.induction.module.FilmInduction`
+                       (``FilmInduction3D`` on ``kind = "3d"``): ``ife_coefficient``,
+                       ``representation``, ``magnetization_source``, ``joule_heating``, ...;
+                       the table switches the induced field on
+``[optics]``           ``Simulation(optics=...)``: ``method = "tmm" | "fem"``,
+                       ``from_substrate_side``, ``ballistic_range = true | {Cu = "70 nm"}``,
+                       ``ballistic_fraction``, ... (:data:`femmag.simulation.OPTICS_OPTIONS`)
+``[spin]``             options of :class:`~femmag.physics.spin.module.SpinTransport` (added as
+                       a module): ``ferromagnets = {free = ["free_Co"]}``,
+                       ``sd = {free = {curie_temperature = "550 K", rho = "0.5 eV", tau_s =
+                       "0.05 ps", tau_sd = "0.1 ps"}}``, ``transport``, ``spin_layers = [{...}]``,
+                       ``interface_conductances = ["6.5e14 S/m^2", ...]``, ``efficiency``,
+                       ``delay``, ``initial``, ...
+``[materials]``        ``file = "mine.toml"`` (or a list; library format, new names add
+                       materials) and ``override = {Co = {electron_phonon_coupling = "4e18
+                       W/(m^3 K)"}}`` (:meth:`~femmag.materials.Library.override`)
+``[time]``             ``end``, ``checkpoint_every`` and the :class:`~femmag.timestepping.
+                       TimeStepping` options (``dt_pulse``, ``dt_max``, ``growth``, ...)
+``[output]``           ``field_times``
+``[sweep]``            parameter sweeps, read by :mod:`femmag.study`
+=====================  =========================================================================
+
+The option lists of ``[mesh]``, ``[heat]``, ``[magnetization]``, ``[induction]``, ``[spin]`` and
+``[time]`` are read from the signatures of the objects they configure, so a new option of a
+module is available in case files at once.
+
 Example (``cases/seed003_film.toml``)::
 
     [stack]
@@ -7,7 +53,7 @@ Example (``cases/seed003_film.toml``)::
     substrate = { material = "fused_silica", thickness = "5 um" }
 
     [mesh]
-    kind = "rz"            # "1d" | "rz" | "3d"
+    kind = "rz"            # "1d" | "rz" | "3d" | "xz"
     radius = "20 um"
 
     [pulse]
@@ -18,12 +64,12 @@ Example (``cases/seed003_film.toml``)::
     helicity = "sigma-"
     arrival = "0.2 ps"
 
-    [physics]
-    magnetization = true
-
     [magnetization]
     initial = "+z"
     applied_field = "0 T"
+
+    [induction]
+    ife_coefficient = "1 T/(mJ/cm^2)"
 
     [time]
     end = "100 ps"
@@ -33,43 +79,129 @@ Example (``cases/seed003_film.toml``)::
     [output]
     field_times = ["0.2 ps", "0.5 ps", "1 ps", "12 ps", "100 ps"]
 
-Unknown sections or keys are errors (a typo must not be silently ignored).
+Unknown sections or keys are errors naming the section, the key, the closest known key and all
+known keys (a typo must not be silently ignored). Not expressible in a case file: field providers
+(``Simulation(fields=...)``: callables), ready ``absorption`` objects and modules other than spin
+transport, and ``SpinTransport(temperatures=...)`` (prescribed temperature traces).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import functools
+import inspect
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-ALLOWED: dict[str, set[str]] = {
+#: keys of the sections whose options are not read from a signature (None: checked elsewhere)
+_FIXED_KEYS: dict[str, set[str] | None] = {
     "stack": {"layers", "substrate", "ambient"},
-    "mesh": {"kind", "radius", "size", "shape", "air_above", "air_below", "max_cell_size",
-             "min_cells_per_layer", "substrate_growth", "substrate_max_cell", "beam_radius",
-             "cells_per_beam_radius", "radial_growth", "max_radial_cell", "air_growth",
-             "air_max_cell", "cell_type", "quadrature_degree", "cells_per_radius",
-             "cells_per_side", "force"},
     "pulse": {"fluence", "duration", "diameter", "wavelength", "helicity", "arrival", "count",
               "period"},
-    "physics": {"magnetization", "substrate_bottom", "initial_temperature", "theta"},
-    "magnetization": {"initial", "applied_field", "quadrature_degree", "model", "seed",
-                      "max_substeps", "max_substep"},
-    "materials": {"file"},
-    "time": {"end", "dt_pulse", "dt_max", "growth", "window", "min_dt", "tolerance",
-             "checkpoint_every"},
+    "physics": {"magnetization", "substrate_bottom", "initial_temperature", "theta", "kapitza"},
+    "materials": {"file", "override"},
     "output": {"field_times"},
     # parameter sweeps: keys are dotted paths into this case; checked by femmag.study
     "sweep": None,
 }
 
+#: every section of a case file
+SECTIONS = ("stack", "mesh", "pulse", "physics", "heat", "magnetization", "induction", "optics",
+            "spin", "materials", "time", "output", "sweep")
 
 #: keys of a layer table ([stack] layers = [{...}], substrate = {...})
 LAYER_KEYS = {"name", "material", "thickness", "min_cells"}
 
+#: units of the SI float fields of SdParameters and SpinLayer (case files give them with units)
+_SD_UNITS = {"curie_temperature": "K", "rho": "J", "tau_s": "s", "tau_sd": "s",
+             "m3tm_rate": "1/s"}
+_SPIN_LAYER_UNITS = {"thickness": "m", "conductivity": "S/m", "dos": "1/(J*m^3)",
+                     "spin_relaxation_time": "s", "spin_diffusion_length": "m",
+                     "diffusion_constant": "m^2/s"}
+
 
 class CaseError(ValueError):
     """A case file is malformed: unknown key, missing section, wrong value."""
+
+
+def _options(obj: Any, *skip: str) -> set[str]:
+    """Keyword options of a callable (its signature less ``skip``)."""
+    return {name for name, p in inspect.signature(obj).parameters.items()
+            if name not in skip and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+@functools.cache
+def mesh_keys() -> dict[str, set[str]]:
+    """``[mesh]`` options per mesh kind: the keyword arguments of its builder."""
+    from femmag.geometry import builders
+    from femmag.geometry.patterned import build_patterned
+
+    return {"1d": _options(builders.build_1d, "stack", "comm"),
+            "rz": _options(builders.build_axisymmetric, "stack", "comm"),
+            "3d": _options(builders.build_3d, "stack", "comm"),
+            "xz": _options(build_patterned, "stack", "comm")}
+
+
+@functools.cache
+def induction_keys() -> dict[str, set[str]]:
+    """``[induction]`` options per mesh kind: the keyword arguments of the induction module."""
+    from femmag.physics.induction.module import FilmInduction
+    from femmag.physics.induction.module3d import FilmInduction3D
+
+    axisymmetric = _options(FilmInduction, "domain", "pulse", "library")
+    return {"1d": axisymmetric, "rz": axisymmetric,
+            "3d": _options(FilmInduction3D, "domain", "pulse", "library")}
+
+
+@functools.cache
+def section_keys(section: str) -> set[str] | None:
+    """The known keys of a case-file section (None: the section's owner checks them)."""
+    if section in _FIXED_KEYS:
+        return _FIXED_KEYS[section]
+    if section == "mesh":
+        return {"kind"} | set().union(*mesh_keys().values())
+    if section == "heat":
+        from femmag.physics.heat.module import TwoTemperatureModel
+
+        return _options(TwoTemperatureModel, "domain", "library", "initial_temperature",
+                        "extra_sources")
+    if section == "magnetization":
+        from femmag.physics.magnetization.module import Magnetization
+
+        return _options(Magnetization, "domain", "library", "initial_temperature")
+    if section == "induction":
+        return set().union(*induction_keys().values())
+    if section == "optics":
+        from femmag.simulation import OPTICS_OPTIONS
+
+        return set(OPTICS_OPTIONS)
+    if section == "spin":
+        from femmag.physics.spin.module import SpinTransport
+
+        return _options(SpinTransport, "simulation", "temperatures")
+    if section == "time":
+        from femmag.timestepping import TimeStepping
+
+        return {"end", "checkpoint_every"} | {f.name for f in dataclasses.fields(TimeStepping)}
+    raise CaseError(f"unknown section [{section}]")
+
+
+def _unknown_key(path: Path, where: str, key: str, known: set[str], why: str = "") -> CaseError:
+    hint = difflib.get_close_matches(key, known, n=1)
+    return CaseError(f"{path}: unknown key '{key}' in {where}{why}"
+                     + (f"; did you mean '{hint[0]}'?" if hint else "")
+                     + f" Known keys: {sorted(known)}")
+
+
+def _check_keys(path: Path, where: str, table: Any, known: set[str], why: str = "") -> None:
+    if not isinstance(table, dict):
+        raise CaseError(f"{path}: {where} must be a table of keys, got {table!r}")
+    for key in table:
+        if key not in known:
+            raise _unknown_key(path, where, key, known, why)
 
 
 @dataclass
@@ -80,16 +212,23 @@ class Case:
     data: dict
     run_options: dict = field(default_factory=dict)
 
-    def library(self):
-        """The packaged materials library with the case's ``[materials] file`` merged in.
+    @property
+    def mesh_kind(self) -> str:
+        return self.data.get("mesh", {}).get("kind", "rz")
 
-        The file may override packaged materials and add new ones (a new name is a new material).
-        """
+    def library(self):
+        """The packaged materials library with the case's ``[materials]`` applied: ``file`` (one
+        or a list, merged in order; a new name adds a material, an existing one replaces it),
+        then ``override`` (``{material: {property: value}}``, :meth:`Library.override`)."""
         from femmag.materials import Library
 
         lib = Library.default()
-        if "materials" in self.data:
-            lib = lib.merge_toml(self.path.parent / self.data["materials"]["file"])
+        spec = self.data.get("materials", {})
+        files = spec.get("file", [])
+        for name in [files] if isinstance(files, str) else files:
+            lib = lib.merge_toml(self.path.parent / name)
+        for material, properties in spec.get("override", {}).items():
+            lib = lib.override(material, **properties)
         return lib
 
     def stack(self, library=None):
@@ -118,29 +257,140 @@ class Case:
             return PulseTrain(pulse, count, period)
         return pulse
 
+    def mesh_options(self) -> dict:
+        """``[mesh]`` less ``kind``: ``pattern`` as a LateralPattern, ``msh_file`` relative to
+        the case file."""
+        mesh = {k: v for k, v in self.data.get("mesh", {}).items() if k != "kind"}
+        if "pattern" in mesh:
+            from femmag.geometry.patterned import LateralPattern
+
+            mesh["pattern"] = LateralPattern(**mesh["pattern"])
+        if "msh_file" in mesh:
+            mesh["msh_file"] = str(self.path.parent / mesh["msh_file"])
+        return mesh
+
+    def magnetization_options(self) -> dict | bool:
+        """``[magnetization]`` as ``Simulation(magnetization=...)``: False when ``[physics]
+        magnetization = false``."""
+        if not self.data.get("physics", {}).get("magnetization", True):
+            return False
+        options = dict(self.data.get("magnetization", {}))
+        field_ = options.get("applied_field")
+        if isinstance(field_, list):  # TOML has no tuples: a 3-vector of quantities
+            options["applied_field"] = tuple(field_)
+        return options or True
+
+    def spin_module(self):
+        """The ``[spin]`` table as a ``Simulation(modules=[...])`` factory (None without it)."""
+        if "spin" not in self.data:
+            return None
+        from femmag.kernels.sd import SdParameters
+        from femmag.physics.spin.diffusion import SpinLayer
+        from femmag.physics.spin.module import spin_transport
+
+        options = dict(self.data["spin"])
+        if "sd" in options:
+            options["sd"] = {group: _with_units(SdParameters, table, _SD_UNITS,
+                                                f"{self.path}: [spin] sd.{group}")
+                             for group, table in options["sd"].items()}
+        if "spin_layers" in options:
+            options["spin_layers"] = [
+                _with_units(SpinLayer, table, _SPIN_LAYER_UNITS,
+                            f"{self.path}: [spin] spin_layers[{i}]")
+                for i, table in enumerate(options["spin_layers"])]
+        if "interface_conductances" in options:
+            from femmag.units import to_si
+
+            options["interface_conductances"] = [
+                to_si(g, "S/m^2", "[spin] interface_conductances")
+                for g in options["interface_conductances"]]
+        for key in ("efficiency", "outer"):  # pairs are tuples
+            if isinstance(options.get(key), list):
+                options[key] = tuple(options[key])
+        return spin_transport(**options)
+
+    def check_materials(self, library=None) -> None:
+        """Refuse, before any mesh is built, a material that lacks what the case's physics
+        needs (:meth:`femmag.materials.Library.capabilities` says why)."""
+        lib = self.library() if library is None else library
+        stack = self.stack(lib)
+        pulse = self.pulse()
+        wavelength = getattr(pulse, "pulse", pulse).wavelength
+        mag = self.magnetization_options()
+        models = mag.get("model", "llb") if isinstance(mag, dict) else "llb"
+        problems = []
+        # every layer is heated and every index enters the optics (ambient included)
+        checks = [(layer.name, layer.material, ["heat", "optics"]) for layer in
+                  stack.all_layers()]
+        if stack.ambient is not None:
+            checks.append(("ambient", stack.ambient, ["optics"]))
+        for name, material, needs in checks:
+            can = lib.capabilities(material, wavelength=wavelength)
+            if mag and lib.get(material).has("curie_temperature"):
+                model = models.get(name, "llb") if isinstance(models, dict) else models
+                needs = [*needs, "m3tm" if model == "m3tm" else "llb"]
+            problems += [f"layer '{name}' ({material}) cannot run {what}: {can[what]}"
+                         for what in needs if can[what]]
+        if problems:
+            raise CaseError(f"{self.path}: the materials cannot run this case:\n  "
+                            + "\n  ".join(problems)
+                            + "\nAdd the missing properties with [materials] file or override")
+
     def simulation(self, comm=None, verbose: bool = True):
+        """The :class:`~femmag.simulation.Simulation` of this case (not set up, not run)."""
         from mpi4py import MPI
 
         from femmag.simulation import Simulation, TimeStepping
 
         comm = comm or MPI.COMM_WORLD
         lib = self.library()
-        mesh = dict(self.data.get("mesh", {}))
-        kind = mesh.pop("kind", "rz")
+        self.check_materials(lib)
         phys = self.data.get("physics", {})
-        mag = phys.get("magnetization", True)
-        mag_opts = self.data.get("magnetization", {}) if mag else False
-        if mag and not mag_opts:
-            mag_opts = True
         time = self.data.get("time", {})
         ts = TimeStepping(**{k: v for k, v in time.items()
                              if k not in ("end", "checkpoint_every")})
-        heat_opts = {"theta": phys["theta"]} if "theta" in phys else {}
-        return Simulation(self.stack(lib), self.pulse(), mesh=kind, mesh_options=mesh, library=lib,
-                          magnetization=mag_opts,
+        heat_opts = dict(self.data.get("heat", {}))
+        if "theta" in phys:
+            heat_opts.setdefault("theta", phys["theta"])
+        spin = self.spin_module()
+        return Simulation(self.stack(lib), self.pulse(), mesh=self.mesh_kind,
+                          mesh_options=self.mesh_options(), library=lib,
+                          magnetization=self.magnetization_options(),
+                          induction=(dict(self.data["induction"]) if "induction" in self.data
+                                     else None),
+                          optics=dict(self.data.get("optics", {})) or None,
+                          kapitza=phys.get("kapitza"),
                           initial_temperature=phys.get("initial_temperature", "300 K"),
                           substrate_bottom=phys.get("substrate_bottom", "fixed"),
-                          heat_options=heat_opts, time_stepping=ts, comm=comm, verbose=verbose)
+                          heat_options=heat_opts, time_stepping=ts,
+                          modules=[spin] if spin is not None else [], comm=comm,
+                          verbose=verbose)
+
+
+def _with_units(cls: Any, table: Any, units: dict[str, str], where: str) -> Any:
+    """``cls(**table)`` for a dataclass of SI floats: quantities given with units (strings) are
+    converted to the SI float of the field; keys are checked against the fields."""
+    from femmag.units import to_si
+
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    if not isinstance(table, dict):
+        raise CaseError(f"{where} must be a table of {sorted(fields)}, got {table!r}")
+    for key in table:
+        if key not in fields:
+            hint = difflib.get_close_matches(key, fields, n=1)
+            raise CaseError(f"{where}: unknown key '{key}'"
+                            + (f"; did you mean '{hint[0]}'?" if hint else "")
+                            + f" Known keys: {sorted(fields)}")
+    values = {}
+    for key, value in table.items():
+        takes_float = "float" in str(fields[key].type) and "str" not in str(fields[key].type)
+        if key in units and takes_float and not isinstance(value, bool):
+            value = to_si(value, units[key], f"{where} {key}")
+        values[key] = value
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as err:
+        raise CaseError(f"{where}: {err}") from None
 
 
 def load_case(path: str | Path) -> Case:
@@ -160,31 +410,60 @@ def case_from_dict(data: dict, path: str | Path = "<case>") -> Case:
     ``path`` names it in messages and anchors relative file names (``[materials] file``)."""
     path = Path(path)
     for section, body in data.items():
-        if section not in ALLOWED:
-            hint = difflib.get_close_matches(section, ALLOWED, n=1)
+        if section not in SECTIONS:
+            hint = difflib.get_close_matches(section, SECTIONS, n=1)
             raise CaseError(f"{path}: unknown section [{section}]"
                             + (f"; did you mean [{hint[0]}]?" if hint else "")
-                            + f" Known sections: {sorted(ALLOWED)}")
-        if ALLOWED[section] is None:  # checked by the section's owner
+                            + f" Known sections: {sorted(SECTIONS)}")
+        known = section_keys(section)
+        if known is None:  # checked by the section's owner
             continue
-        if not isinstance(body, dict):
-            raise CaseError(f"{path}: [{section}] must be a table of keys, got {body!r}")
-        for key in body:
-            if key not in ALLOWED[section]:
-                hint = difflib.get_close_matches(key, ALLOWED[section], n=1)
-                raise CaseError(f"{path}: unknown key '{key}' in [{section}]"
-                                + (f"; did you mean '{hint[0]}'?" if hint else "")
-                                + f" Known keys: {sorted(ALLOWED[section])}")
+        _check_keys(path, f"[{section}]", body, known)
     for required in ("stack", "pulse", "time"):
         if required not in data:
             raise CaseError(f"{path}: missing section [{required}]")
     if "end" not in data["time"]:
         raise CaseError(f"{path}: [time] needs end = \"100 ps\" (the end time, with its unit)")
     _check_layer_tables(path, data["stack"])
+    _check_per_kind(path, data)
     run_options = {"t_end": data["time"]["end"],
                    "field_times": data.get("output", {}).get("field_times", []),
                    "checkpoint_every": data["time"].get("checkpoint_every")}
     return Case(path, data, run_options)
+
+
+def _check_per_kind(path: Path, data: dict) -> None:
+    """Options that exist only for some mesh kinds, and sections that contradict each other."""
+    kind = data.get("mesh", {}).get("kind", "rz")
+    if kind not in mesh_keys():
+        raise CaseError(f"{path}: [mesh] kind = {kind!r}: use one of {sorted(mesh_keys())}")
+    _check_keys(path, "[mesh]", data.get("mesh", {}), {"kind"} | mesh_keys()[kind],
+                f" (for kind = '{kind}')")
+    if kind == "xz" and "pattern" not in data.get("mesh", {}):
+        raise CaseError(f"{path}: [mesh] kind = 'xz' (a patterned film under a line focus) needs "
+                        f"pattern = {{ kind = \"edge\", half_width = \"6 um\" }}")
+    if "induction" in data:
+        if kind not in induction_keys():
+            raise CaseError(f"{path}: [induction] needs [mesh] kind = '1d', 'rz' or '3d', not "
+                            f"'{kind}'")
+        _check_keys(path, "[induction]", data["induction"], induction_keys()[kind],
+                    f" (for [mesh] kind = '{kind}')")
+    magnetization = data.get("physics", {}).get("magnetization", True)
+    if not magnetization:
+        for section in ("magnetization", "induction"):
+            if section in data:
+                raise CaseError(f"{path}: [{section}] given while [physics] magnetization = "
+                                f"false; remove one of them")
+    spin = data.get("spin", {})
+    for group, regions in spin.get("ferromagnets", {}).items():
+        if not isinstance(regions, list):
+            raise CaseError(f"{path}: [spin] ferromagnets.{group} must be a list of stack layer "
+                            f"names, e.g. [\"free_Co1\", \"free_Pt1\"], got {regions!r}")
+    override = data.get("materials", {}).get("override", {})
+    if not isinstance(override, dict) or not all(isinstance(v, dict) for v in override.values()):
+        raise CaseError(f"{path}: [materials] override must be a table of tables, e.g. "
+                        f"override = {{ Co = {{ electron_phonon_coupling = "
+                        f"\"4e18 W/(m^3 K)\" }} }}")
 
 
 def _check_layer_tables(path: Path, stack: dict) -> None:
@@ -202,7 +481,4 @@ def _check_layer_tables(path: Path, stack: dict) -> None:
                             f"thickness = ... }}, got {table!r}")
         for key in table:
             if key not in LAYER_KEYS:
-                hint = difflib.get_close_matches(key, LAYER_KEYS, n=1)
-                raise CaseError(f"{path}: unknown key '{key}' in {where}"
-                                + (f"; did you mean '{hint[0]}'?" if hint else "")
-                                + f" Known keys: {sorted(LAYER_KEYS)}")
+                raise _unknown_key(path, where, key, LAYER_KEYS)

@@ -192,7 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     p_mesh = sub.add_parser("mesh", help="build the mesh of a case and print its summary")
     p_mesh.add_argument("case")
     p_mesh.add_argument("--write", default=None, help="write the mesh to this XDMF file")
-    sub.add_parser("materials", help="list the materials library")
+    p_materials = sub.add_parser(
+        "materials", help="list the materials library and which physics each material can run")
+    p_materials.add_argument("--wavelength", default="800 nm",
+                             help="wavelength of the refractive-index column and optics check")
+    p_materials.add_argument("--file", default=None, metavar="TOML",
+                             help="a user materials file merged into the packaged library")
     sub.add_parser("info", help="versions, PETSc scalar type, solvers, MPI size")
     args = parser.parse_args(argv)
 
@@ -241,8 +246,14 @@ def _command(args: argparse.Namespace, comm) -> int:
     if args.command == "materials":
         from femmag.materials import Library
 
+        from femmag.units import to_si
+
+        library = Library.default()
+        if args.file:
+            library = library.merge_toml(args.file)
+        wavelength = to_si(args.wavelength, "wavelength", "--wavelength")
         if comm.rank == 0:
-            print(Library.default().table())
+            print(library.table(wavelength, capabilities=True))
         return 0
     if args.command == "show":
         if comm.rank == 0:

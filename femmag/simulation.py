@@ -49,6 +49,9 @@ _TIME_EPSILON = 1e-21
 #: the checkpoint file of a run directory
 CHECKPOINT = "checkpoint.npz"
 
+#: the keys of ``Simulation(optics={...})`` (also the keys of a case file's ``[optics]`` table)
+OPTICS_OPTIONS = ("method", "from_substrate_side", "ballistic_range", "ballistic_fraction")
+
 
 #: Simulation(accuracy=a): relative step tolerance and Newton tolerance as fractions of a
 ACCURACY_STEP = 0.1
@@ -215,8 +218,7 @@ class Simulation:
         self._absorption = absorption
         self._extra_module_specs = list(modules)
         self._optics_options = dict(optics or {})
-        unknown = set(self._optics_options) - {"method", "from_substrate_side",
-                                               "ballistic_range", "ballistic_fraction"}
+        unknown = set(self._optics_options) - set(OPTICS_OPTIONS)
         if unknown:
             raise ValueError(f"optics options {sorted(unknown)} unknown; use 'method' "
                              f"('fem'|'tmm'), 'from_substrate_side', 'ballistic_range' and "

@@ -18,10 +18,18 @@ from femmag.materials.properties import Property
 from femmag.materials.reader import check_values, parse_optics, parse_property, read_toml
 from femmag.materials.schema import PROPERTIES
 
-__all__ = ["DEFAULT_TOML", "Library", "get_material"]
+__all__ = ["CAPABILITIES", "DEFAULT_TOML", "Library", "get_material"]
 
 #: Path of the packaged library file.
 DEFAULT_TOML = Path(__file__).with_name("library.toml")
+
+#: the physics of :meth:`Library.capabilities`, with the labels of ``femmag materials``
+CAPABILITIES = (("heat", "heat"), ("optics", "optics"), ("llb", "LLB"), ("m3tm", "M3TM"),
+                ("sd", "s-d"), ("induction", "induction"), ("spin_diffusion", "spin diffusion"))
+
+#: reasons of :meth:`Library.capabilities` that say a physics does not apply to a material
+_NOT_MAGNETIC = "not magnetic (no curie_temperature)"
+_NOT_A_METAL = "not a metal"
 
 
 class Library:
@@ -174,7 +182,71 @@ class Library:
     def __repr__(self) -> str:
         return f"Library({len(self)} materials, {len(self._interfaces)} interfaces)"
 
-    def table(self, wavelength: float = 800e-9) -> str:
+    def capabilities(self, name: str, wavelength: Any = 800e-9) -> dict[str, str | None]:
+        """Which physics material ``name`` can take part in, and why not.
+
+        Args:
+            name: material name.
+            wavelength: pump wavelength of the ``optics`` check [m] (or ``"800 nm"``).
+
+        Returns:
+            ``{physics: None (it can) or the reason it cannot}`` for the keys of
+            :data:`CAPABILITIES`: ``heat`` (the two-temperature model; a dielectric without heat
+            capacity is an inert region), ``optics`` (a refractive index at ``wavelength``),
+            ``llb``, ``m3tm``, ``sd`` (magnetization models), ``induction`` (the film of the
+            induced field) and ``spin_diffusion``, e.g. ``{"optics": "no refractive_index",
+            "llb": "lacks llb_coupling, saturation_magnetization", ...}``.
+        """
+        from femmag.units import to_si
+
+        mat = self.get(name)
+        wavelength_si = to_si(wavelength, "wavelength", "wavelength") \
+            if isinstance(wavelength, str) else float(wavelength)
+
+        def lacks(*props: str) -> str | None:
+            missing = [p for p in props if not mat.has(p)]
+            return f"lacks {', '.join(missing)}" if missing else None
+
+        heat_props = ("electron_heat_capacity_coefficient", "electron_phonon_coupling",
+                      "lattice_heat_capacity", "electron_thermal_conductivity",
+                      "lattice_thermal_conductivity")
+        if mat.is_metal or mat.has("electron_phonon_coupling"):
+            heat = lacks(*heat_props)
+        elif mat.has("lattice_heat_capacity"):
+            heat = lacks("lattice_thermal_conductivity")
+        else:
+            heat = None  # an inert region (air): not heated
+        if mat.optics is None:
+            optics = "no refractive_index"
+        else:
+            try:
+                mat.refractive_index(wavelength_si)
+                optics = None
+            except MaterialError:
+                low, high = mat.optics.valid_range
+                optics = (f"refractive index known for {low * 1e9:g}-{high * 1e9:g} nm, not "
+                          f"{wavelength_si * 1e9:g} nm")
+        caps: dict[str, str | None] = {"heat": heat, "optics": optics}
+        if not mat.has("curie_temperature"):
+            caps.update(llb=_NOT_MAGNETIC, m3tm=_NOT_MAGNETIC, sd=_NOT_MAGNETIC,
+                        induction=_NOT_MAGNETIC)
+        else:
+            caps["llb"] = lacks("atomic_moment", "llb_coupling", "saturation_magnetization")
+            caps["m3tm"] = lacks("m3tm_demagnetization_rate")
+            caps["sd"] = lacks("sd_rho", "spin_relaxation_time")
+            if not (mat.has("sd_coupling_time") or mat.has("m3tm_demagnetization_rate")):
+                rate = "sd_coupling_time or m3tm_demagnetization_rate"
+                caps["sd"] = f"{caps['sd']}, {rate}" if caps["sd"] else f"lacks {rate}"
+            caps["induction"] = lacks("electrical_conductivity")
+        spin = _NOT_A_METAL if not mat.is_metal else lacks("electrical_conductivity",
+                                                             "fermi_dos")
+        if spin is None and not (mat.has("spin_relaxation_time")
+                                 or mat.has("spin_diffusion_length")):
+            spin = "lacks spin_relaxation_time or spin_diffusion_length"
+        caps["spin_diffusion"] = spin
+        return caps
+
+    def table(self, wavelength: float = 800e-9, capabilities: bool = False) -> str:
         """A printed table of the materials: kind, n + ik and the main properties (SI).
 
         Args:
@@ -210,6 +282,33 @@ class Library:
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
                  for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
+        if capabilities:
+            lines += ["", self.capability_table(wavelength)]
+        return "\n".join(lines)
+
+    def capability_table(self, wavelength: Any = 800e-9) -> str:
+        """Which physics each material can run (✓) and, below, why not where it cannot."""
+        labels = dict(CAPABILITIES)
+        header = ["material", *labels.values()]
+        rows, reasons = [header], []
+        for mat in self:
+            caps = self.capabilities(mat.name, wavelength)
+            cells = [mat.name]
+            why = []
+            for key in labels:
+                moot = caps[key] in (_NOT_MAGNETIC, _NOT_A_METAL)
+                cells.append("·" if moot else "✓" if caps[key] is None else "✗")
+                if caps[key] is not None and not moot:
+                    why.append(f"no {labels[key]} ({caps[key]})")
+            rows.append(cells)
+            if why:
+                reasons.append(f"  {mat.name}: {'; '.join(why)}")
+        widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+                 for r in rows]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        lines += ["(✓ can run, ✗ cannot, · does not apply: not magnetic / not a metal)",
+                  "why not:", *reasons]
         return "\n".join(lines)
 
 

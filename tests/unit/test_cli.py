@@ -50,7 +50,13 @@ def test_info_and_materials(capsys):
     assert info.startswith(f"femmag      {femmag.__version__}\n")
     assert "scalar type" in info and f"size {comm.size}\n" in info
     assert table[0].split()[:2] == ["material", "kind"]
-    assert [row.split()[0] for row in table[2:]] == Library.default().names()
+    names = Library.default().names()
+    assert [row.split()[0] for row in table[2:2 + len(names)]] == names
+    capability = table[3 + len(names):]  # after a blank line: which physics each can run
+    assert capability[0].split() == ["material", "heat", "optics", "LLB", "M3TM", "s-d",
+                                     "induction", "spin", "diffusion"]
+    assert [row.split()[0] for row in capability[2:2 + len(names)]] == names
+    assert "why not:" in capability
 
 
 @pytest.mark.skip_in_parallel
@@ -98,7 +104,8 @@ def test_case_materials_file_adds_a_material(tmp_path, capsys):
 @pytest.mark.skip_in_parallel  # the CLI ends every rank on an error under mpiexec (MPI_Abort)
 def test_run_refuse_overwrite_show_and_resume(tmp_path, capsys):
     case = tmp_path / "case.toml"
-    case.write_text((CASES / "seed003_film_1d.toml").read_text().replace('end = "2 ps"', 'end = "1 ps"'))
+    case.write_text((CASES / "seed003_film_1d.toml").read_text().replace('end = "2 ps"',
+                                                                          'end = "1 ps"'))
     out = tmp_path / "run"
     assert main(["run", str(case), "--out", str(out), "--quiet", "--checkpoint-every",
                  "0.4 ps"]) == 0
