@@ -82,7 +82,8 @@ def main() -> None:
 
     t_qtmm, q_tmm = timed(tmm_profile, 2)
     if MPI.COMM_WORLD.rank == 0:
-        print(f"20-layer stack at {LAM * 1e9:.0f} nm: P{optics.degree} FEM with {optics.num_dofs} dofs "
+        print(f"20-layer stack at {LAM * 1e9:.0f} nm: P{optics.degree} FEM with "
+              f"{optics.num_dofs} dofs "
               f"({optics.mesh_vertices.size - 1} cells), best of {args.repeats}")
         print(f"{'task':<42}{'FEM [ms]':>10}{'tmm [ms]':>10}{'max |diff|':>12}")
         print(f"{'R, T, A and per-layer absorption':<42}{t_fem * 1e3:>10.2f}{t_tmm * 1e3:>10.3f}"

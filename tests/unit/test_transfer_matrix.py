@@ -194,9 +194,9 @@ def test_public_door_takes_units_and_rejects_bare_numbers():
         np.testing.assert_allclose(result.layer_absorption, si.layer_absorption, atol=1e-12)
     with pytest.raises(UnitError, match=r"tmm_stack: d_layers\[0\] = 1e-08 has no unit"):
         tmm_stack([COPT], [10e-9], "800 nm")
-    with pytest.raises(UnitError, match="tmm_stack: wavelength = 8e-07 has no unit.*'800 nm'"):
+    with pytest.raises(UnitError, match=r"tmm_stack: wavelength = 8e-07 has no unit.*'800 nm'"):
         tmm_stack([COPT], ["10 nm"], 800e-9)
-    with pytest.raises(UnitError, match="tmm_stack: angle = 45 has no unit.*'45 deg'"):
+    with pytest.raises(UnitError, match=r"tmm_stack: angle = 45 has no unit.*'45 deg'"):
         tmm_stack([COPT], ["10 nm"], "800 nm", angle=45)
     with pytest.raises(ValueError, match="one thickness per layer as a sequence"):
         tmm_stack([COPT], "10 nm", "800 nm")

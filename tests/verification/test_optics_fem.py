@@ -305,7 +305,7 @@ def test_bad_input_messages():
         PlanarOptics.from_si(SEED003, -800e-9, 1.0, 1.45)
     with pytest.raises(ValueError, match="wavelength .* outside"):
         PlanarOptics.from_si(SEED003, 800, 1.0, 1.45)  # nm instead of m (internal SI path)
-    with pytest.raises(ValueError, match="wavelength = 800 has no unit.*'800 nm'"):
+    with pytest.raises(ValueError, match=r"wavelength = 800 has no unit.*'800 nm'"):
         PlanarOptics([("CoPt", N["CoPt"], "10 nm")], 800, 1.0, 1.45)  # the public door
     with pytest.raises(ValueError, match=r"layer 0 \('CoPt'\) thickness = 1e-08 has no unit"):
         PlanarOptics(SEED003, "800 nm", 1.0, 1.45)
@@ -322,7 +322,8 @@ def test_bad_input_messages():
     with pytest.raises(ValueError, match="degree"):
         PlanarOptics.from_si(SEED003, LAM, 1.0, 1.45, degree=0)
     with pytest.warns(UserWarning, match=r"skin depth is 13.3 nm"):
-        thin = PlanarOptics.from_si([("Co", N["Co"], 0.02e-9), ("Cu", N["Cu"], 5e-9)], LAM, 1.0, 1.45)
+        thin = PlanarOptics.from_si([("Co", N["Co"], 0.02e-9), ("Cu", N["Cu"], 5e-9)], LAM, 1.0,
+                                    1.45)
     R, T, _, _ = tmm_package([("Co", N["Co"], 0.02e-9), ("Cu", N["Cu"], 5e-9)], 1.0, 1.45)
     assert thin.R == pytest.approx(R, abs=1e-5)  # still solved correctly
 

@@ -170,7 +170,7 @@ def test_units_at_the_planar_door():
     united = PlanarOptics([("CoPt", 2.673 + 4.883j, "10 nm")], "0.8 um", 1.0, 1.4533,
                           angle="30 deg", polarization="p")
     assert united.A == pytest.approx(si.A, abs=1e-12)
-    with pytest.raises(UnitError, match="PlanarOptics: angle = 30 has no unit.*'45 deg'"):
+    with pytest.raises(UnitError, match=r"PlanarOptics: angle = 30 has no unit.*'45 deg'"):
         PlanarOptics([("CoPt", 2.673 + 4.883j, "10 nm")], "800 nm", angle=30)
     with pytest.raises(UnitError, match="is not an angle"):
         PlanarOptics([("CoPt", 2.673 + 4.883j, "10 nm")], "800 nm", angle="30")
@@ -186,7 +186,7 @@ def test_units_at_the_planar_door():
 
 def test_kerr_weight_refuses_oblique_incidence():
     optics = PlanarOptics([("Co", N["Co"], "5 nm")], "800 nm", 1.0, 1.5, angle="30 deg")
-    with pytest.raises(ValueError, match="normal incidence only.*4×4"):
+    with pytest.raises(ValueError, match=r"normal incidence only.*4×4"):
         optics.kerr_weight(np.array([1e-9]))
     with pytest.raises(ValueError, match="normal incidence only"):
         optics.kerr_layer_integrals([0.01j])
@@ -234,7 +234,7 @@ def test_explicit_layer_index_wins_over_the_library():
 # --------------------------------------------------------------------- absorption source
 def test_simulation_1d_absorbs_fluence_times_absorptance_times_cos_theta():
     """optics={"angle": "45 deg", "polarization": "p"} reaches the heat source: the absorbed
-    energy of a 1D run (beam centre) is F A(θ) cos θ (the fluence is per area normal to the beam)."""
+    energy of a 1D run (beam centre) is F A(θ) cos θ (fluence per area normal to the beam)."""
     from mpi4py import MPI
 
     from femmag.materials import Library

@@ -9,8 +9,8 @@ r"""Absorbed power density of the pump pulse (planar optics × Gaussian envelope
 solver: by default the transfer-matrix reference (:mod:`femmag.physics.optics.transfer_matrix`); the FEM
 Maxwell solver of :mod:`femmag.physics.optics.planar` plugs in behind the same ``depth_profile`` callable.
 
-Oblique incidence: :math:`I_{pk}` is the beam's peak intensity (the ``Pulse`` fluence is per unit area
-normal to the beam), the flux through the film plane is :math:`I_{pk}\cos\theta`, and the depth
+Oblique incidence: :math:`I_{pk}` is the beam's peak intensity (the ``Pulse`` fluence is per unit
+area normal to the beam), the flux through the film plane is :math:`I_{pk}\cos\theta`, and the depth
 profile carries that :math:`\cos\theta` (q/I_inc = cos θ × the optics' q/S_inc, which integrates to
 A(θ)). The absorbed energy per film area at the beam centre is thus F A(θ) cos θ. The lateral spot
 stays round with the pulse's diameter (r-z and 1D meshes cannot hold the 1/cos θ ellipse; see

@@ -70,8 +70,8 @@ Beyond planar: :class:`femmag.physics.optics.patterned.PatternedFilmOptics2D` so
 plane wave or a Gaussian beam, on a distributed gmsh mesh with PMLs.
 
 Wire-ups: :func:`depth_profile_from_stack` (ζ → q/I_beam for
-:class:`femmag.physics.optics.module.PulsedAbsorption`, FEM or transfer matrix) and :class:`IFEField`
-(the inverse-Faraday flux density as a ``Magnetization.add_field`` provider).
+:class:`femmag.physics.optics.module.PulsedAbsorption`, FEM or transfer matrix) and
+:class:`IFEField` (the inverse-Faraday flux density as a ``Magnetization.add_field`` provider).
 
 Energy balance: with the exact quadrature used here (P_p × DG0 products), testing the discrete
 equation with the conjugate discrete solution gives ∫q dζ = 1 − R − T to round-off (s and p:
@@ -684,7 +684,7 @@ class PlanarOptics:
         solution = self._single("electric_field")
         zeta = np.asarray(zeta, dtype=float)
         u = self._field_of(solution, zeta)
-        out = np.zeros(zeta.shape + (3,), dtype=complex)
+        out = np.zeros((*zeta.shape, 3), dtype=complex)
         if solution.polarization == "s":
             out[..., 1] = u
             return out
@@ -738,7 +738,7 @@ class PlanarOptics:
 
     @property
     def t(self) -> complex:
-        """Complex amplitude transmission coefficient of U into the exit medium, at its interface."""
+        """Complex amplitude transmission coefficient of U into the exit medium (at its top)."""
         return self._single("t").t
 
     @property

@@ -143,7 +143,7 @@ class TransferMatrixResult:
         return forward, backward, medium
 
     def field(self, depth: ArrayLike) -> NDArray[np.complex128]:
-        """Transverse field U(ζ)/U_inc at depths ζ [m] in any medium: E_y/E_inc (s), H_y/H_inc (p)."""
+        """Transverse field U(ζ)/U_inc at depths ζ [m], any medium: E_y/E_inc (s), H_y/H_inc (p)."""
         forward, backward, _ = self._waves(depth)
         return forward + backward
 
@@ -156,7 +156,7 @@ class TransferMatrixResult:
         E_ζ = −n_in (n_in sin θ) H_y/ε.
         """
         forward, backward, medium = self._waves(depth)
-        out = np.zeros(np.shape(forward) + (3,), dtype=complex)
+        out = np.zeros((*np.shape(forward), 3), dtype=complex)
         if self.polarization == "s":
             out[..., 1] = forward + backward
             return out
@@ -204,7 +204,7 @@ class TransferMatrixResult:
     def absorbed_fraction_between(self, top: ArrayLike, bottom: ArrayLike) -> NDArray[np.float64]:
         """Exact absorbed fraction of the incident power between depths ``top`` < ``bottom`` [m].
 
-        Used for cell-averaged sources in finite-volume codes: q_cell/S_inc = fraction/(bottom - top).
+        For cell-averaged sources in finite-volume codes: q_cell/S_inc = fraction/(bottom - top).
         """
         fraction = self.poynting_flux(top) - self.poynting_flux(bottom)
         return -fraction if self.from_substrate else fraction
@@ -345,7 +345,7 @@ def lengths_to_si(values: Any, name: str) -> NDArray[np.float64]:
         try:
             return np.atleast_1d(np.asarray(values.to("m").magnitude, dtype=float))
         except pint.errors.DimensionalityError:
-            raise ValueError(f"{name} = {values!r} is not a length (give e.g. ['10 nm']).") from None
+            raise ValueError(f"{name} = {values!r} is not a length (e.g. ['10 nm'])") from None
     if isinstance(values, str) or np.ndim(values) == 0:
         raise ValueError(f"{name}: give one thickness per layer as a sequence, e.g. ['10 nm'], "
                          f"got {values!r}.")
