@@ -77,8 +77,8 @@ library = Library.default()
 # ``PlanarOptics.from_stack`` reads the optical constants of every layer from the materials library
 # (spec §1.6) and solves the 1D problem on its own P3 mesh (32 cells per skin depth, 80 per
 # wavelength, nodes on every interface: the default of every optics route). The transfer matrix
-# (``femmag.physics.optics.transfer_matrix``) is the independent reference. Backside pumping (``from_substrate_side=True``) sends the light in through the
-# substrate.
+# (``femmag.physics.optics.transfer_matrix``) is the independent reference. Backside pumping
+# (``from_substrate_side=True``) sends the light in through the substrate.
 
 
 # +
