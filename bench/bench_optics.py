@@ -3,6 +3,8 @@
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_optics.py [--repeats 20]``.
 Prints one table (rank 0): time to R, T, A and per-layer absorption, and time to evaluate the
 absorption profile q(ζ) at 10⁴ depths, with the largest differences between the two codes; then
+the accuracy of the planar FEM against the transfer matrix on random stacks at 0-80° for s and p
+(the defaults of every route and the former PlanarOptics/depth_profile_from_stack defaults); then
 the 2D stripe grating and the 2D film edge under a Gaussian beam at three resolutions each.
 """
 
@@ -51,10 +53,10 @@ def main() -> None:
     parser.add_argument("--polarization", default="TE", help="2D edge bench: TE or TM")
     args = parser.parse_args()
     layers = stack_20()
-    PlanarOptics(layers, LAM, 1.0, N_GLASS)  # JIT compilation of the forms, once
+    PlanarOptics.from_si(layers, LAM, 1.0, N_GLASS)  # JIT compilation of the forms, once
 
     def fem_solve():
-        optics = PlanarOptics(layers, LAM, 1.0, N_GLASS)
+        optics = PlanarOptics.from_si(layers, LAM, 1.0, N_GLASS)
         return optics, optics.layer_absorption
 
     n_list = [1.0] + [n for _, n, _ in layers] + [N_GLASS]
@@ -80,7 +82,8 @@ def main() -> None:
 
     t_qtmm, q_tmm = timed(tmm_profile, 2)
     if MPI.COMM_WORLD.rank == 0:
-        print(f"20-layer stack at {LAM * 1e9:.0f} nm: P2 FEM with {optics.num_dofs} dofs "
+        print(f"20-layer stack at {LAM * 1e9:.0f} nm: P{optics.degree} FEM with "
+              f"{optics.num_dofs} dofs "
               f"({optics.mesh_vertices.size - 1} cells), best of {args.repeats}")
         print(f"{'task':<42}{'FEM [ms]':>10}{'tmm [ms]':>10}{'max |diff|':>12}")
         print(f"{'R, T, A and per-layer absorption':<42}{t_fem * 1e3:>10.2f}{t_tmm * 1e3:>10.3f}"
@@ -89,9 +92,66 @@ def main() -> None:
               f"{np.abs(q_fem - q_tmm).max() / np.abs(q_tmm).max():>12.2e}")
         print(f"R = {optics.R:.6f} (tmm {data['R']:.6f}), T = {optics.T:.6f} "
               f"(tmm {data['T']:.6f}), A = {optics.A:.6f}")
+    bench_oblique()
     bench_2d()
     bench_2d_edge(args.polarization)
     bench_pml()
+
+
+def random_stack(seed: int) -> tuple[list[tuple[str, complex, float]], complex]:
+    """1-8 layers of metals and dielectrics, 1 nm .. 1 µm (as tests/verification/
+    test_optics_oblique.py)."""
+    rng = np.random.default_rng(seed)
+    index = {**INDEX, "Au": 0.18 + 5.1j, "TiO2": 2.52}
+    names = list(index)
+    layers = []
+    for _ in range(rng.integers(1, 9)):
+        name = names[rng.integers(len(names))]
+        layers.append((name, index[name], 10 ** rng.uniform(-9, -6)))
+    return layers, [1.4533, 1.5108, 1.73, 2.0 + 0.01j][seed % 4]
+
+
+def bench_oblique(seeds: int = 8) -> None:
+    """Planar FEM vs transfer matrix on random stacks, 0-80°, s and p: worst differences.
+
+    R, T and A per layer absolute; q(ζ) relative to its maximum over the stack (41 depths per
+    layer). The default (P3, 32 cells per skin depth, 80 per wavelength) is that of every route.
+    """
+    from femmag.physics.optics.transfer_matrix import tmm_stack_si
+
+    settings = {"default (P3, 32/δ, 80/λ)": {},
+                "P2, 32/δ, 80/λ (former profile default)": {"degree": 2},
+                "P2, 8/δ, 40/λ (former PlanarOptics)": {"degree": 2, "cells_per_skin_depth": 8,
+                                                         "cells_per_wavelength": 40}}
+    rows = []
+    for label, options in settings.items():
+        for pol in ("s", "p"):
+            worst = np.zeros(3)
+            t0, solves = time.perf_counter(), 0
+            for seed in range(seeds):
+                layers, ns = random_stack(seed)
+                for angle in (0.0, 20.0, 45.0, 60.0, 80.0):
+                    theta = np.radians(angle)
+                    fem = PlanarOptics.from_si(layers, LAM, 1.0, ns, angle=theta,
+                                               polarization=pol, **options)
+                    solves += 1
+                    ref = tmm_stack_si([n for _, n, _ in layers], [d for *_, d in layers], LAM,
+                                       1.0, ns, angle=theta, polarization=pol)
+                    zeta = np.concatenate([lay.top + lay.thickness * np.linspace(0.001, 0.999, 41)
+                                           for lay in fem.layers])
+                    q_ref = ref.absorbed_power_density(zeta)
+                    errors = [max(abs(fem.R - ref.R), abs(fem.T - ref.T)),
+                              np.abs(fem.layer_absorption - ref.layer_absorption).max(),
+                              np.abs(fem.absorbed_power_density(zeta) - q_ref).max()
+                              / q_ref.max()]
+                    worst = np.maximum(worst, errors)
+            rows.append((label, pol, *worst, (time.perf_counter() - t0) / solves))
+    if MPI.COMM_WORLD.rank == 0:
+        print(f"\nPlanar FEM vs transfer matrix, {seeds} random stacks x 0/20/45/60/80 deg")
+        print(f"{'discretisation':<42}{'pol':>4}{'R, T':>10}{'A_layer':>10}{'q/max q':>10}"
+              f"{'ms/solve':>10}")
+        for label, pol, rt, a, q, t in rows:
+            print(f"{label:<42}{pol:>4}{rt:>10.1e}{a:>10.1e}{q:>10.1e}{t * 1e3:>10.1f}")
 
 
 def bench_pml() -> None:
@@ -102,7 +162,7 @@ def bench_pml() -> None:
     discretization error, ~2e-5 at the default resolution).
     """
     film = [("CoPt", 2.673 + 4.883j, 10e-9)]
-    planar = PlanarOptics(film, LAM, 1.0, 1.4533)
+    planar = PlanarOptics.from_si(film, LAM, 1.0, 1.4533)
     zeta = np.array([-150e-9, 1e-9, 5e-9, 9e-9, 200e-9])
     rows = []
     for strength in (3.0, 6.0, 12.0, 24.0):

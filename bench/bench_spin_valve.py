@@ -129,8 +129,9 @@ def diffusion_fit(fast: bool) -> list[tuple[str, float, str]]:
                         is_ferromagnet=True)]
     stack = [("free", SEED000_OPTICS["Co"], 3.2 * NM), ("Cu", SEED000_OPTICS["Cu"], 80 * NM),
              ("ref", SEED000_OPTICS["Co"], 7 * NM)]
-    sides = [KerrSynthesizer(PlanarOptics(stack, 800e-9, n_substrate=SEED000_OPTICS["glass"],
-                                          comm=MPI.COMM_SELF, from_substrate_side=back),
+    sides = [KerrSynthesizer(PlanarOptics.from_si(stack, 800e-9,
+                                                  n_substrate=SEED000_OPTICS["glass"],
+                                                  comm=MPI.COMM_SELF, from_substrate_side=back),
                              spin_mo={"Cu": 1.0 / EV}, points_per_layer=12)
              for back in (False, True)]
     depths = [(-z, "Cu") for z in sides[0].depth_points("Cu")]

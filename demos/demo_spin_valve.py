@@ -95,8 +95,8 @@ fig2_layers = [
 optics_stack = [("free", SEED000_OPTICS["Co"], D_FREE), ("Cu", SEED000_OPTICS["Cu"], D_CU),
                 ("ref", SEED000_OPTICS["Co"], D_REF)]
 probes = {side: KerrSynthesizer(
-    PlanarOptics(optics_stack, 800e-9, n_substrate=SEED000_OPTICS["glass"], comm=MPI.COMM_SELF,
-                 from_substrate_side=(side == "ref side")),
+    PlanarOptics.from_si(optics_stack, 800e-9, n_substrate=SEED000_OPTICS["glass"],
+                         comm=MPI.COMM_SELF, from_substrate_side=(side == "ref side")),
     voigt={"free": Q_COPT, "ref": Q_COPT}, spin_mo={"Cu": 1.0 / EV}, points_per_layer=12)
     for side in ("free side", "ref side")}
 near_layer = {"free side": "free", "ref side": "ref"}
@@ -358,8 +358,9 @@ control_layers = [SpinLayer("Cu", 100 * NM, 3.5e7, N_CU, spin_diffusion_length=3
 fm_sd = MagneticLayer("fm", D_FM, SdParameters(600.0, CAL["rho [eV]"] * EV, CAL["tau_s [ps]"] * PS,
                                                tau_sd=CAL["tau_sd [ps]"] * PS))
 control_optics = KerrSynthesizer(
-    PlanarOptics([("Cu", SEED000_OPTICS["Cu"], 100 * NM), ("fm", SEED000_OPTICS["Co"], D_FM)],
-                 800e-9, n_substrate=SEED000_OPTICS["glass"], comm=MPI.COMM_SELF),
+    PlanarOptics.from_si([("Cu", SEED000_OPTICS["Cu"], 100 * NM),
+                          ("fm", SEED000_OPTICS["Co"], D_FM)],
+                         800e-9, n_substrate=SEED000_OPTICS["glass"], comm=MPI.COMM_SELF),
     voigt={"fm": Q_COPT}, spin_mo={"Cu": 1.0 / EV}, points_per_layer=12)
 cu_points = [(-z, "Cu") for z in control_optics.depth_points("Cu")]
 t_end_c = 3 * PS

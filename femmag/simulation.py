@@ -50,7 +50,8 @@ _TIME_EPSILON = 1e-21
 CHECKPOINT = "checkpoint.npz"
 
 #: the keys of ``Simulation(optics={...})`` (also the keys of a case file's ``[optics]`` table)
-OPTICS_OPTIONS = ("method", "from_substrate_side", "ballistic_range", "ballistic_fraction")
+OPTICS_OPTIONS = ("method", "from_substrate_side", "angle", "polarization", "ballistic_range",
+                  "ballistic_fraction")
 
 
 #: Simulation(accuracy=a): relative step tolerance and Newton tolerance as fractions of a
@@ -130,9 +131,13 @@ class Simulation:
             currents it drives act on the magnetization.
         fields: extra field providers acting on the magnetization, ``{name: callable(points,
             t) -> B (n, 3) [T]}`` (e.g. a disturbance field), declared in the field registry.
-        optics: ``{"method": "fem" | "tmm", "from_substrate_side": False}``: the absorption depth
-            profile from the FEM harmonic-Maxwell solver (:mod:`femmag.physics.optics.planar`) or the
-            transfer matrix (default), pumped from the top or through the substrate; with
+        optics: ``{"method": "fem" | "tmm", "from_substrate_side": False, "angle": "45 deg",
+            "polarization": "s" | "p" | "unpolarized"}`` (keys: :data:`OPTICS_OPTIONS`): the
+            absorption depth profile from the FEM harmonic-Maxwell solver
+            (:mod:`femmag.physics.optics.planar`) or the transfer matrix (default), pumped from
+            the top or through the substrate, at an angle of incidence (in the medium the light
+            comes from; the pulse fluence is per area normal to the beam, so the film receives
+            F cos θ and absorbs F A(θ) cos θ at the beam centre; the spot stays round); with
             ``"ballistic_range": True`` (the library's ``ballistic_range`` values) or a dict
             ``{material or layer: "70 nm"}``, and optionally ``"ballistic_fraction"``, the
             energy is redistributed by ballistic hot electrons (:mod:`femmag.physics.optics.ballistic`).
@@ -221,8 +226,11 @@ class Simulation:
         unknown = set(self._optics_options) - set(OPTICS_OPTIONS)
         if unknown:
             raise ValueError(f"optics options {sorted(unknown)} unknown; use 'method' "
-                             f"('fem'|'tmm'), 'from_substrate_side', 'ballistic_range' and "
+                             f"('fem'|'tmm'), 'from_substrate_side', 'angle' (e.g. '45 deg'), "
+                             f"'polarization' ('s'|'p'|'unpolarized'), 'ballistic_range' and "
                              f"'ballistic_fraction'")
+        if "angle" in self._optics_options:  # a bad angle fails here, before any setup
+            to_si(self._optics_options["angle"], "angle", "optics['angle']")
         self._heat_options = heat_options
         self._heat_options.setdefault("substrate_bottom", substrate_bottom)
         self.t = 0.0
@@ -280,9 +288,11 @@ class Simulation:
 
             base = getattr(self.pulse, "pulse", self.pulse)
             profile = depth_profile_from_stack(
-                self.stack, base.wavelength, self.library,
+                self.stack, (base.wavelength, "m"), self.library,
                 method=self._optics_options.get("method", "tmm"),
-                from_substrate_side=self._optics_options.get("from_substrate_side", False))
+                from_substrate_side=self._optics_options.get("from_substrate_side", False),
+                angle=self._optics_options.get("angle", "0 deg"),
+                polarization=self._optics_options.get("polarization", "s"))
             ranges = self._optics_options.get("ballistic_range")  # dict, or True: the library's
             if ranges is not None and ranges is not False:
                 from femmag.physics.optics.ballistic import ballistic_depth_profile

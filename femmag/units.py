@@ -57,6 +57,7 @@ KINDS: dict[str, str] = {
     "conductivity": "S/m",
     "power_density": "W/m^3",
     "intensity": "W/m^2",
+    "angle": "rad",
 }
 
 _EXAMPLES: dict[str, str] = {
@@ -74,7 +75,13 @@ _EXAMPLES: dict[str, str] = {
     "ife_susceptibility": "'2.13e-11 A*m/V^2'",
     "energy": "'1 eV'",
     "conductivity": "'8e6 S/m'",
+    "angle": "'45 deg'",
 }
+
+#: Units an angle may carry (pint treats angles as dimensionless, so "45" or "45 %" would
+#: otherwise pass as radians).
+_ANGLE_UNITS = frozenset({"radian", "degree", "milliradian", "microradian", "arcminute",
+                          "arcsecond"})
 
 
 class UnitError(ValueError):
@@ -117,6 +124,9 @@ def to_si(value: Any, kind: str, name: str | None = None) -> float:
         extra = f" Did you mean '{hint[0]}'?" if hint else ""
         raise UnitError(f"{label} = {value!r}: cannot read the unit ({err}).{extra} "
                         f"Example: {label} = {example}.") from None
+    if kind == "angle" and str(q.units) not in _ANGLE_UNITS:
+        raise UnitError(f"{label} = {value!r} is not an angle with a unit; give it in deg or rad, "
+                        f"e.g. {label} = {example}.")
     if q.dimensionless and not Q(1, target).dimensionless:
         raise UnitError(f"{label} = {value!r} has no unit. Give it with its unit, e.g. "
                         f"{label} = {example}.")

@@ -62,12 +62,12 @@ class TwoTemperature0D:
             initial_temperature: T0 [K].
         """
         from femmag.materials import Library
-        from femmag.physics.optics.transfer_matrix import tmm_stack
+        from femmag.physics.optics.transfer_matrix import tmm_stack_si
 
         lib = Library.default() if library is None else library
         film = lib.get(material)
-        optics = tmm_stack([film.refractive_index(wavelength)], [thickness], wavelength,
-                           n_substrate=lib.get(substrate).refractive_index(wavelength))
+        optics = tmm_stack_si([film.refractive_index(wavelength)], [thickness], wavelength,
+                              n_substrate=lib.get(substrate).refractive_index(wavelength))
         return cls(
             electron_heat_coefficient=float(
                 film.prop("electron_heat_capacity_coefficient").value),

@@ -41,7 +41,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 from scipy.special import erf
 
-from femmag.physics.optics.transfer_matrix import TransferMatrixResult, tmm_stack
+from femmag.physics.optics.transfer_matrix import TransferMatrixResult, tmm_stack_si
 
 __all__ = [
     "StackGrid",
@@ -558,10 +558,10 @@ def solve_two_temperature_1d(
                              "layer (and the substrate) or pass absorbed_fraction per cell.")
         n_sub = grid.layer_index[-1] if substrate is not None else 1.0
         n_sub = 1.0 if n_sub is None else n_sub
-        optics = tmm_stack([grid.layer_index[i] for i in range(len(layers))],
-                           grid.layer_thickness[: len(layers)], wavelength,
-                           n_incident=n_incident, n_substrate=n_sub,
-                           from_substrate=from_substrate)
+        optics = tmm_stack_si([grid.layer_index[i] for i in range(len(layers))],
+                              grid.layer_thickness[: len(layers)], wavelength,
+                              n_incident=n_incident, n_substrate=n_sub,
+                              from_substrate=from_substrate)
         fraction = optics.absorbed_fraction_between(grid.faces[:-1], grid.faces[1:])
         if from_substrate and substrate is not None:
             fraction[grid.cells_of(grid.layer_names[-1])] = 0.0  # the pump comes through it

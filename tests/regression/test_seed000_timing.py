@@ -115,14 +115,14 @@ def test_ballistic_source_conserves_the_absorbed_energy():
         _fv_layers,
     )
     from femmag.studies.seed000 import SEED000_OPTICS, SEED000_THERMAL
-    from femmag.physics.optics.transfer_matrix import tmm_stack
+    from femmag.physics.optics.transfer_matrix import tmm_stack_si
 
     layers = _fv_layers({}, 2e-9)
     substrate = {"name": "glass", "thickness": 1e-6, "cells": 40, "n": SEED000_OPTICS["glass"],
                  **SEED000_THERMAL["glass"]}
     fraction = _ballistic_cell_fractions(layers, substrate, 150e-9, SHORT_BALLISTIC_RANGES)
-    optics = tmm_stack([la["n"] for la in layers], [la["thickness"] for la in layers], 800e-9,
-                       n_substrate=SEED000_OPTICS["glass"])
+    optics = tmm_stack_si([la["n"] for la in layers], [la["thickness"] for la in layers], 800e-9,
+                          n_substrate=SEED000_OPTICS["glass"])
     total = sum(la["thickness"] for la in layers)
     assert fraction.sum() == pytest.approx(optics.absorbed_fraction_between([0.0], [total])[0],
                                            rel=1e-8)

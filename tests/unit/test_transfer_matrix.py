@@ -1,10 +1,14 @@
 """Transfer-matrix reference (femmag.physics.optics.transfer_matrix) against the pip `tmm` package,
-the Airy formula, the semi-infinite metal and energy conservation (physics-spec §1.5-§1.7)."""
+the Airy formula, the semi-infinite metal and energy conservation (physics-spec §1.5-§1.7).
+
+The numerical tests call the SI path ``tmm_stack_si``; the public door ``tmm_stack`` (units) is
+tested at the end. Oblique incidence and p: tests/verification/test_optics_oblique.py."""
 
 import numpy as np
 import pytest
 
-from femmag.physics.optics.transfer_matrix import airy_single_film, tmm_stack
+from femmag.physics.optics.transfer_matrix import airy_single_film, tmm_stack, tmm_stack_si
+from femmag.units import Q, UnitError
 
 tmm = pytest.importorskip("tmm")
 
@@ -39,7 +43,7 @@ def _random_stack(rng):
 
 
 def _compare_with_tmm(n_layers, d_layers, wavelength, n_substrate, n_incident=1.0):
-    ours = tmm_stack(n_layers, d_layers, wavelength, n_incident=n_incident,
+    ours = tmm_stack_si(n_layers, d_layers, wavelength, n_incident=n_incident,
                      n_substrate=n_substrate)
     ref = _reference(n_layers, d_layers, wavelength, n_incident, n_substrate)
     assert ours.R == pytest.approx(ref["R"], abs=1e-10)
@@ -63,7 +67,7 @@ def _compare_with_tmm(n_layers, d_layers, wavelength, n_substrate, n_incident=1.
 
 def test_seed003_film_matches_tmm_and_pinned_absorptance():
     _compare_with_tmm([COPT], [10 * NM], WAVELENGTH, SILICA)
-    film = tmm_stack([COPT], [10 * NM], WAVELENGTH, n_substrate=SILICA)
+    film = tmm_stack_si([COPT], [10 * NM], WAVELENGTH, n_substrate=SILICA)
     assert film.A == pytest.approx(0.3725, abs=5e-5)  # physics-spec §4.5
     assert film.R == pytest.approx(0.37447, abs=1e-5)
     assert film.T == pytest.approx(0.25304, abs=1e-5)
@@ -71,7 +75,7 @@ def test_seed003_film_matches_tmm_and_pinned_absorptance():
 
 def test_seed000_stack_matches_tmm_and_ref_layer_absorbs_little():
     _compare_with_tmm(SEED000_N, SEED000_D, WAVELENGTH, GLASS)
-    stack = tmm_stack(SEED000_N, SEED000_D, WAVELENGTH, n_substrate=GLASS)
+    stack = tmm_stack_si(SEED000_N, SEED000_D, WAVELENGTH, n_substrate=GLASS)
     free = np.sum(stack.layer_absorption[SEED000_FREE])
     ref = np.sum(stack.layer_absorption[SEED000_REF])
     # pinned (this TMM, cross-checked with pip tmm above): ref ~3e-4 as stated in §1.7/§6.3
@@ -89,8 +93,8 @@ def test_random_stacks_match_tmm(seed):
 
 def test_airy_single_film():
     for n_film, thickness in [(COPT, 10 * NM), (1.9 + 0.01j, 250 * NM), (CU, 3 * NM)]:
-        film = tmm_stack([n_film], [thickness], WAVELENGTH, n_incident=1.2, n_substrate=SILICA)
-        r, t = airy_single_film(n_film, thickness, WAVELENGTH, n_incident=1.2,
+        film = tmm_stack_si([n_film], [thickness], WAVELENGTH, n_incident=1.2, n_substrate=SILICA)
+        r, t = airy_single_film(n_film, Q(thickness, "m"), "800 nm", n_incident=1.2,
                                 n_substrate=SILICA)
         assert film.r == pytest.approx(r, abs=1e-13)
         assert film.t == pytest.approx(t, abs=1e-13)
@@ -98,11 +102,11 @@ def test_airy_single_film():
 
 def test_semi_infinite_metal_reflectance():
     # a 2 µm Cu layer is opaque: R equals the bare-interface value |(1-n)/(1+n)|²
-    metal = tmm_stack([CU], [2000 * NM], WAVELENGTH, n_substrate=SILICA)
+    metal = tmm_stack_si([CU], [2000 * NM], WAVELENGTH, n_substrate=SILICA)
     assert metal.R == pytest.approx(abs((1 - CU) / (1 + CU)) ** 2, abs=1e-12)
     assert metal.T < 1e-50
     # the same with an absorbing substrate made of the metal and no layer
-    bare = tmm_stack([], [], WAVELENGTH, n_substrate=CU)
+    bare = tmm_stack_si([], [], WAVELENGTH, n_substrate=CU)
     assert bare.R == pytest.approx(metal.R, abs=1e-12)
 
 
@@ -110,7 +114,7 @@ def test_absorbed_power_density_integrates_to_absorptance():
     rng = np.random.default_rng(7)
     for _ in range(5):
         n_layers, d_layers, wavelength, _ = _random_stack(rng)
-        stack = tmm_stack(n_layers, d_layers, wavelength, n_substrate=1.5)
+        stack = tmm_stack_si(n_layers, d_layers, wavelength, n_substrate=1.5)
         nodes, weights = np.polynomial.legendre.leggauss(60)
         total = 0.0
         for top, thickness, a_layer in zip(stack.interfaces[:-1], d_layers,
@@ -128,7 +132,7 @@ def test_absorbed_power_density_integrates_to_absorptance():
 
 
 def test_field_is_continuous_and_fluxes_match_in_half_spaces():
-    stack = tmm_stack(SEED000_N, SEED000_D, WAVELENGTH, n_substrate=GLASS)
+    stack = tmm_stack_si(SEED000_N, SEED000_D, WAVELENGTH, n_substrate=GLASS)
     eps = 1e-16
     for interface in stack.interfaces:
         above, below = stack.field(interface - eps), stack.field(interface + eps)
@@ -144,9 +148,9 @@ def test_field_is_continuous_and_fluxes_match_in_half_spaces():
 
 
 def test_backside_incidence_is_the_reversed_stack():
-    front = tmm_stack(SEED000_N[::-1], SEED000_D[::-1], WAVELENGTH, n_incident=GLASS,
+    front = tmm_stack_si(SEED000_N[::-1], SEED000_D[::-1], WAVELENGTH, n_incident=GLASS,
                       n_substrate=1.0)
-    back = tmm_stack(SEED000_N, SEED000_D, WAVELENGTH, n_incident=1.0, n_substrate=GLASS,
+    back = tmm_stack_si(SEED000_N, SEED000_D, WAVELENGTH, n_incident=1.0, n_substrate=GLASS,
                      from_substrate=True)
     assert back.R == pytest.approx(front.R, abs=1e-13)
     assert back.T == pytest.approx(front.T, abs=1e-13)
@@ -177,4 +181,24 @@ def test_backside_incidence_is_the_reversed_stack():
 def test_bad_input_messages(kwargs, message):
     arguments = {"wavelength": WAVELENGTH, **kwargs}
     with pytest.raises(ValueError, match=message):
-        tmm_stack(**arguments)
+        tmm_stack_si(**arguments)
+
+
+def test_public_door_takes_units_and_rejects_bare_numbers():
+    si = tmm_stack_si(SEED000_N, SEED000_D, WAVELENGTH, n_substrate=GLASS)
+    strings = tmm_stack(SEED000_N, [f"{d / NM} nm" for d in SEED000_D], "800 nm",
+                        n_substrate=GLASS)
+    quantity = tmm_stack(SEED000_N, Q(SEED000_D / NM, "nm"), Q(0.8, "um"), n_substrate=GLASS)
+    for result in (strings, quantity):
+        assert result.A == pytest.approx(si.A, abs=1e-12)
+        np.testing.assert_allclose(result.layer_absorption, si.layer_absorption, atol=1e-12)
+    with pytest.raises(UnitError, match=r"tmm_stack: d_layers\[0\] = 1e-08 has no unit"):
+        tmm_stack([COPT], [10e-9], "800 nm")
+    with pytest.raises(UnitError, match=r"tmm_stack: wavelength = 8e-07 has no unit.*'800 nm'"):
+        tmm_stack([COPT], ["10 nm"], 800e-9)
+    with pytest.raises(UnitError, match=r"tmm_stack: angle = 45 has no unit.*'45 deg'"):
+        tmm_stack([COPT], ["10 nm"], "800 nm", angle=45)
+    with pytest.raises(ValueError, match="one thickness per layer as a sequence"):
+        tmm_stack([COPT], "10 nm", "800 nm")
+    with pytest.raises(UnitError, match="airy_single_film: thickness = 1e-08 has no unit"):
+        airy_single_film(COPT, 10e-9, "800 nm")

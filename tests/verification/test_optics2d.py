@@ -26,7 +26,7 @@ FILM = [("CoPt", N_COPT, 10e-9)]  # seed-003 film
 def test_uniform_film_plane_wave_reproduces_1d(polarization):
     optics = PatternedFilmOptics2D(FILM, LAM, 1.0, N_SIO2, pattern="uniform",
                                    polarization=polarization)
-    planar = PlanarOptics(FILM, LAM, 1.0, N_SIO2)
+    planar = PlanarOptics.from_si(FILM, LAM, 1.0, N_SIO2)
     per_width = optics.layer_absorption / (2 * optics.half_width)
     assert per_width[0] == pytest.approx(planar.A, abs=1e-4)  # measured: 1e-5
     assert optics.A == pytest.approx(planar.A, abs=1e-4)
@@ -58,7 +58,7 @@ def test_film_edge_gaussian_beam_energy_balance(polarization):
                                    beam_waist=1e-6, half_width=2.5e-6, cells_per_wavelength=10,
                                    polarization=polarization)
     assert optics.energy_balance_error < 1e-3  # measured: 6e-5 (TE), 2e-4 (TM)
-    planar = PlanarOptics(FILM, LAM, 1.0, N_SIO2)
+    planar = PlanarOptics.from_si(FILM, LAM, 1.0, N_SIO2)
     assert 0.4 * planar.A < optics.A < 0.6 * planar.A  # about half of the beam meets the film
     w0 = optics.beam_waist
     # Exact (non-paraxial) power of the angular spectrum A(k) = w0/(2√π) exp(−k²w0²/4):
@@ -78,7 +78,7 @@ def test_uniform_film_gaussian_beam_local_plane_wave_limit():
     """Wide beam on a uniform film: A → the plane-wave value (error ~ (λ/w0)²); q ∝ beam."""
     optics = PatternedFilmOptics2D(FILM, LAM, 1.0, N_SIO2, pattern="uniform", beam_waist=2e-6,
                                    cells_per_wavelength=10)
-    planar = PlanarOptics(FILM, LAM, 1.0, N_SIO2)
+    planar = PlanarOptics.from_si(FILM, LAM, 1.0, N_SIO2)
     assert optics.A == pytest.approx(planar.A, rel=5e-3)
     x = np.array([0.0, 1e-6])
     q = optics.absorbed_power_density(x, 5e-9)
@@ -94,13 +94,13 @@ def test_stripe_is_mirror_symmetric():
     np.testing.assert_allclose(q[::2], q[1::2], rtol=1e-6)
     a = optics.layer_absorption_in_footprint[0]
     assert a == pytest.approx(optics.layer_absorption[0], rel=1e-12)  # absorber only in the stripe
-    assert 0 < a < PlanarOptics(FILM, LAM, 1.0, N_SIO2).A * 0.6e-6 * 1.5
+    assert 0 < a < PlanarOptics.from_si(FILM, LAM, 1.0, N_SIO2).A * 0.6e-6 * 1.5
 
 
 def test_layered_background_normal_incidence_equals_1d():
     """The closed-form background (one plane wave, kx = 0) is the 1D planar solution."""
     layers = [("Co", 2.49 + 4.80j, 3e-9), ("Cu", 0.25 + 5.01j, 20e-9), ("SiO2", 1.4533, 100e-9)]
-    planar = PlanarOptics(layers, LAM, 1.0, 1.5108, cells_per_skin_depth=32)
+    planar = PlanarOptics.from_si(layers, LAM, 1.0, 1.5108, cells_per_skin_depth=32)
     for pol in ("TE", "TM"):
         bg = LayeredBackground([n**2 for _, n, _ in layers], [d for *_, d in layers], 1.0, 1.5108,
                                LAM, pol, [0.0], [1.0])

@@ -40,7 +40,7 @@ def test_grating_energy_balance(polarization, period):
 @pytest.mark.parametrize("polarization", ["TE", "TM"])
 def test_full_film_grating_is_the_planar_stack(polarization):
     optics = grating(400e-9, 400e-9, polarization)
-    planar = PlanarOptics(FILM, LAM, 1.0, N_SIO2)
+    planar = PlanarOptics.from_si(FILM, LAM, 1.0, N_SIO2)
     # measured: 7e-6 (R), 2e-6 (T), 2e-6 (A)
     assert optics.R == pytest.approx(planar.R, abs=1e-4)
     assert optics.T == pytest.approx(planar.T, abs=1e-4)
@@ -105,7 +105,7 @@ def test_grating_field_is_periodic_and_even():
 
 def test_rcwa_limits():
     """Pure numpy: w = p is the planar stack, w = 0 the bare substrate (any order count)."""
-    planar = PlanarOptics(FILM, LAM, 1.0, N_SIO2)
+    planar = PlanarOptics.from_si(FILM, LAM, 1.0, N_SIO2)
     for pol in ("TE", "TM"):
         full = lamellar_grating(RCWA_FILM, LAM, 400e-9, 400e-9, n_substrate=N_SIO2,
                                 polarization=pol, orders=21)

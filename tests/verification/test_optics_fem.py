@@ -83,7 +83,7 @@ def random_stack(rng, n_layers):
 @pytest.mark.parametrize("layers, ns", [(SEED003, N["SiO2"]), (SEED000, N["glass"])],
                          ids=["seed003", "seed000"])
 def test_seed_stacks_against_tmm(layers, ns):
-    optics = PlanarOptics(layers, LAM, 1.0, ns)
+    optics = PlanarOptics.from_si(layers, LAM, 1.0, ns)
     R, T, A_layers, r = tmm_package(layers, 1.0, ns)
     assert optics.R == pytest.approx(R, abs=1e-5)
     assert optics.T == pytest.approx(T, abs=1e-5)
@@ -95,14 +95,14 @@ def test_seed_stacks_against_tmm(layers, ns):
 
 def test_seed003_reference_numbers():
     """Spec §1.7: the 10 nm CoPt film on silica absorbs roughly a third of the pump."""
-    optics = PlanarOptics(SEED003, LAM, 1.0, N["SiO2"])
+    optics = PlanarOptics.from_si(SEED003, LAM, 1.0, N["SiO2"])
     assert optics.A == pytest.approx(0.3725, abs=5e-4)
     assert optics.R == pytest.approx(0.3745, abs=5e-4)
 
 
 def test_seed000_pump_absorbed_on_the_top_side():
     """Spec §1.7: the free (top) Co/Pt side absorbs almost everything, the ref layer little."""
-    optics = PlanarOptics(SEED000, LAM, 1.0, N["glass"])
+    optics = PlanarOptics.from_si(SEED000, LAM, 1.0, N["glass"])
     a = optics.layer_absorption
     top, bottom = a[:5].sum(), a[6:].sum()
     assert top > 10 * bottom
@@ -110,7 +110,7 @@ def test_seed000_pump_absorbed_on_the_top_side():
 
 def test_integral_of_q_equals_absorptance():
     """∫ q/I_inc dζ by sampling the public q(ζ) on a fine grid, against 1 − R − T."""
-    optics = PlanarOptics(SEED000, LAM, 1.0, N["glass"])
+    optics = PlanarOptics.from_si(SEED000, LAM, 1.0, N["glass"])
     verts = optics.mesh_vertices
     xg, wg = np.polynomial.legendre.leggauss(4)
     left, right = verts[:-1], verts[1:]
@@ -126,7 +126,7 @@ def test_random_stacks_against_tmm(seed):
     rng = np.random.default_rng(seed)
     layers = random_stack(rng, 8)
     ns = [N["SiO2"], N["glass"], N["MgO"], 2.0 + 0.01j][seed - 1]
-    optics = PlanarOptics(layers, LAM, 1.0, ns)
+    optics = PlanarOptics.from_si(layers, LAM, 1.0, ns)
     R, T, A_layers, _ = tmm_package(layers, 1.0, ns)
     assert optics.R == pytest.approx(R, abs=1e-5)
     assert optics.T == pytest.approx(T, abs=1e-5)
@@ -155,7 +155,7 @@ def test_l2_convergence_rate(degree, expected_rate):
     errors, sizes = [], []
     for level in range(1, 5):
         f = 2**level
-        optics = PlanarOptics(layers, LAM, 1.0, N["glass"], degree=degree,
+        optics = PlanarOptics.from_si(layers, LAM, 1.0, N["glass"], degree=degree,
                               cells_per_skin_depth=1.0 * f, cells_per_wavelength=4.0 * f)
         error, h = _l2_error_in_stack(optics, exact)
         errors.append(error)
@@ -166,7 +166,7 @@ def test_l2_convergence_rate(degree, expected_rate):
 
 def test_field_matches_exact_transfer_matrix_field():
     _, _, exact = tmm_field(SEED000, 1.0, N["glass"])
-    optics = PlanarOptics(SEED000, LAM, 1.0, N["glass"])
+    optics = PlanarOptics.from_si(SEED000, LAM, 1.0, N["glass"])
     zeta = np.linspace(-300e-9, 400e-9, 2001)  # also outside the meshed interval
     np.testing.assert_allclose(optics.field(zeta), exact(zeta), atol=1e-5, rtol=0)
 
@@ -174,7 +174,7 @@ def test_field_matches_exact_transfer_matrix_field():
 def test_thick_absorber_exponential_decay():
     """|E|² ∝ exp(−4πkζ/λ) inside a thick metal: fitted decay constant to 1e-3."""
     n = N["Co"]
-    optics = PlanarOptics([("Co", n, 500e-9)], LAM, 1.0, N["glass"])
+    optics = PlanarOptics.from_si([("Co", n, 500e-9)], LAM, 1.0, N["glass"])
     zeta = np.linspace(10e-9, 150e-9, 300)
     slope = np.polyfit(zeta, np.log(optics.intensity_weight(zeta)), 1)[0]
     assert -slope == pytest.approx(4 * np.pi * n.imag / LAM, rel=1e-3)
@@ -184,18 +184,18 @@ def test_semi_infinite_metal_reflectance():
     """A metal substrate (exact absorbing half-space condition) and a 1 µm metal film."""
     n = N["Cu"]
     exact = abs((1 - n) / (1 + n)) ** 2
-    half_space = PlanarOptics([("vacuum", 1.0, 37e-9)], LAM, 1.0, n)
+    half_space = PlanarOptics.from_si([("vacuum", 1.0, 37e-9)], LAM, 1.0, n)
     assert half_space.R == pytest.approx(exact, abs=1e-6)
     assert half_space.T == pytest.approx(1 - exact, abs=1e-6)  # all flux enters the metal
-    film = PlanarOptics([("Cu", n, 1e-6)], LAM, 1.0, N["glass"])
+    film = PlanarOptics.from_si([("Cu", n, 1e-6)], LAM, 1.0, N["glass"])
     assert film.R == pytest.approx(exact, abs=1e-6)
     assert film.A == pytest.approx(1 - exact, abs=1e-6)
 
 
 def test_backside_incidence_equals_reversed_stack():
     ns = N["glass"]
-    back = PlanarOptics(SEED000, LAM, 1.0, ns, from_substrate_side=True)
-    reversed_stack = PlanarOptics(SEED000[::-1], LAM, ns, 1.0)
+    back = PlanarOptics.from_si(SEED000, LAM, 1.0, ns, from_substrate_side=True)
+    reversed_stack = PlanarOptics.from_si(SEED000[::-1], LAM, ns, 1.0)
     assert back.R == pytest.approx(reversed_stack.R, abs=1e-9)
     assert back.T == pytest.approx(reversed_stack.T, abs=1e-9)
     np.testing.assert_allclose(back.layer_absorption, reversed_stack.layer_absorption[::-1],
@@ -232,7 +232,7 @@ def test_kerr_weight_against_circular_mode_tmm(magnetized, layers):
     ns = N["glass"]
     exx = layers[magnetized][1] ** 2
     exy = 1j * exx * (0.02 + 0.005j) * 0.05  # Voigt ε_xy = i ε_xx Q m, small
-    optics = PlanarOptics(layers, LAM, 1.0, ns)
+    optics = PlanarOptics.from_si(layers, LAM, 1.0, ns)
     coeffs = np.zeros(len(layers), dtype=complex)
     coeffs[magnetized] = exy
     per_layer = optics.kerr_layer_integrals(coeffs)
@@ -248,7 +248,7 @@ def test_kerr_weight_against_circular_mode_tmm(magnetized, layers):
 
 
 def test_kerr_integrals_by_layer_name():
-    optics = PlanarOptics(SEED000, LAM, 1.0, N["glass"])
+    optics = PlanarOptics.from_si(SEED000, LAM, 1.0, N["glass"])
     by_name = optics.kerr_layer_integrals({"Co": 0.01j})
     co = np.array([name == "Co" for name in optics.layer_names])
     assert np.all(by_name[~co] == 0) and np.all(by_name[co] != 0)
@@ -257,7 +257,7 @@ def test_kerr_integrals_by_layer_name():
 
 
 def test_ife_depth_weight_and_field():
-    optics = PlanarOptics(SEED003, LAM, 1.0, N["SiO2"])
+    optics = PlanarOptics.from_si(SEED003, LAM, 1.0, N["SiO2"])
     xg, wg = np.polynomial.legendre.leggauss(20)
     zeta = 5e-9 + 5e-9 * xg
     w = optics.ife_depth_weight(zeta)
@@ -286,38 +286,44 @@ def test_from_stack_duck_typed():
             self.n = n
 
         def refractive_index(self, wavelength):
-            assert wavelength == LAM
+            assert wavelength == pytest.approx(LAM, rel=1e-15)
             return self.n
 
     library = {"CoPt": Material(N["CoPt"]), "SiO2": Material(N["SiO2"])}
     stack = SimpleNamespace(layers=[SimpleNamespace(name="film", material="CoPt",
                                                     thickness=10e-9)], substrate="SiO2")
-    optics = PlanarOptics.from_stack(stack, LAM, library)
-    direct = PlanarOptics(SEED003, LAM, 1.0, N["SiO2"])
+    optics = PlanarOptics.from_stack(stack, "800 nm", library)
+    direct = PlanarOptics.from_si(SEED003, LAM, 1.0, N["SiO2"])
     assert optics.R == pytest.approx(direct.R, abs=1e-12)
     with pytest.raises(ValueError, match="not in the library"):
-        PlanarOptics.from_stack(SimpleNamespace(layers=stack.layers, substrate="BK7"), LAM, library)
+        PlanarOptics.from_stack(SimpleNamespace(layers=stack.layers, substrate="BK7"), "800 nm",
+                                library)
 
 
 def test_bad_input_messages():
     with pytest.raises(ValueError, match="wavelength .* must be a positive"):
-        PlanarOptics(SEED003, -800e-9, 1.0, 1.45)
+        PlanarOptics.from_si(SEED003, -800e-9, 1.0, 1.45)
     with pytest.raises(ValueError, match="wavelength .* outside"):
-        PlanarOptics(SEED003, 800, 1.0, 1.45)  # nm instead of m
+        PlanarOptics.from_si(SEED003, 800, 1.0, 1.45)  # nm instead of m (internal SI path)
+    with pytest.raises(ValueError, match=r"wavelength = 800 has no unit.*'800 nm'"):
+        PlanarOptics([("CoPt", N["CoPt"], "10 nm")], 800, 1.0, 1.45)  # the public door
+    with pytest.raises(ValueError, match=r"layer 0 \('CoPt'\) thickness = 1e-08 has no unit"):
+        PlanarOptics(SEED003, "800 nm", 1.0, 1.45)
     with pytest.raises(ValueError, match=r"layer 0 \('CoPt'\).*negative extinction"):
-        PlanarOptics([("CoPt", 2.673 - 4.883j, 10e-9)], LAM, 1.0, 1.45)
+        PlanarOptics.from_si([("CoPt", 2.673 - 4.883j, 10e-9)], LAM, 1.0, 1.45)
     with pytest.raises(ValueError, match="n_substrate.*negative extinction"):
-        PlanarOptics(SEED003, LAM, 1.0, 1.45 - 0.1j)
+        PlanarOptics.from_si(SEED003, LAM, 1.0, 1.45 - 0.1j)
     with pytest.raises(ValueError, match="thickness .* must be positive"):
-        PlanarOptics([("Co", N["Co"], 0.0)], LAM, 1.0, 1.45)
+        PlanarOptics.from_si([("Co", N["Co"], 0.0)], LAM, 1.0, 1.45)
     with pytest.raises(ValueError, match="incidence medium .* transparent"):
-        PlanarOptics(SEED003, LAM, 1.0 + 0.1j, 1.45)
+        PlanarOptics.from_si(SEED003, LAM, 1.0 + 0.1j, 1.45)
     with pytest.raises(ValueError, match="incidence medium .* transparent"):
-        PlanarOptics(SEED003, LAM, 1.0, 2.0 + 0.1j, from_substrate_side=True)
+        PlanarOptics.from_si(SEED003, LAM, 1.0, 2.0 + 0.1j, from_substrate_side=True)
     with pytest.raises(ValueError, match="degree"):
-        PlanarOptics(SEED003, LAM, 1.0, 1.45, degree=0)
+        PlanarOptics.from_si(SEED003, LAM, 1.0, 1.45, degree=0)
     with pytest.warns(UserWarning, match=r"skin depth is 13.3 nm"):
-        thin = PlanarOptics([("Co", N["Co"], 0.02e-9), ("Cu", N["Cu"], 5e-9)], LAM, 1.0, 1.45)
+        thin = PlanarOptics.from_si([("Co", N["Co"], 0.02e-9), ("Cu", N["Cu"], 5e-9)], LAM, 1.0,
+                                    1.45)
     R, T, _, _ = tmm_package([("Co", N["Co"], 0.02e-9), ("Cu", N["Cu"], 5e-9)], 1.0, 1.45)
     assert thin.R == pytest.approx(R, abs=1e-5)  # still solved correctly
 
@@ -327,7 +333,7 @@ def test_from_stack_with_femmag_stack_materials_and_pulse():
     stack_mod = pytest.importorskip("femmag.studies.seed000")
     pulse_mod = pytest.importorskip("femmag.pulse")
     stack = stack_mod.seed000_spin_valve()
-    optics = PlanarOptics.from_stack(stack, LAM)
+    optics = PlanarOptics.from_stack(stack, "800 nm")
     R, T, A_layers, _ = tmm_package(SEED000, 1.0, N["glass"])
     assert optics.R == pytest.approx(R, abs=1e-4)  # library indices equal spec §1.6 to 1e-3
     np.testing.assert_allclose(optics.layer_absorption, A_layers, atol=1e-4)
@@ -400,8 +406,7 @@ def test_depth_profile_fem_equals_tmm_in_pulsed_absorption():
     domain = build_1d(stack, MPI.COMM_WORLD, max_cell_size="1 nm")
     pulse = Pulse("2.6 mJ/cm^2", "140 fs", "10 um")
     energies = []
-    for profile in (None, depth_profile_from_stack(stack, pulse.wavelength, library,
-                                                   method="fem")):
+    for profile in (None, depth_profile_from_stack(stack, "800 nm", library, method="fem")):
         source = PulsedAbsorption(domain, pulse, library, depth_profile=profile)
         source.setup(None)
         local = fem.assemble_scalar(fem.form(source.depth_weight * ufl.dx))
@@ -416,13 +421,13 @@ def test_depth_profile_methods_agree_seed000(backside):
     from femmag.physics.optics.planar import depth_profile_from_stack
 
     stack = seed000_spin_valve()
-    fem_q = depth_profile_from_stack(stack, LAM, method="fem", from_substrate_side=backside)
-    tmm_q = depth_profile_from_stack(stack, LAM, method="tmm", from_substrate_side=backside)
+    fem_q = depth_profile_from_stack(stack, "800 nm", method="fem", from_substrate_side=backside)
+    tmm_q = depth_profile_from_stack(stack, "800 nm", method="tmm", from_substrate_side=backside)
     tops = np.concatenate([[0.0], np.cumsum([lay.thickness for lay in stack.layers])])
     zeta = 0.5 * (tops[:-1] + tops[1:])  # layer mid-planes (no interface ambiguity)
     np.testing.assert_allclose(fem_q(zeta), tmm_q(zeta), rtol=1e-6)
     with pytest.raises(ValueError, match="method"):
-        depth_profile_from_stack(stack, LAM, method="lambert-beer")
+        depth_profile_from_stack(stack, "800 nm", method="lambert-beer")
 
 
 def _pulse(helicity="sigma+", fluence="2 mJ/cm^2"):
@@ -462,7 +467,7 @@ def test_ife_field_kinds_susceptibility_and_depth_weight():
     assert one_d[0, 2] == pytest.approx(1.0, rel=1e-12)
     alpha = IFEField(pulse, susceptibility="2.13e-11 A*m/V^2", kind="1d")
     assert alpha(np.zeros((1, 3)), 0.2e-12)[0, 2] == pytest.approx(1.35, abs=0.01)  # spec §2.2
-    optics = PlanarOptics(SEED003, LAM, 1.0, N["SiO2"])
+    optics = PlanarOptics.from_si(SEED003, LAM, 1.0, N["SiO2"])
     weighted = IFEField(pulse, depth_weight=optics, kind="1d")
     zeta = np.linspace(0.0, 10e-9, 2001)
     bz = weighted(np.column_stack([-zeta, 0 * zeta, 0 * zeta]), 0.2e-12)[:, 2]

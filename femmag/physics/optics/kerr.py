@@ -183,7 +183,11 @@ class KerrSynthesizer:
 
     Args:
         optics: a solved :class:`femmag.physics.optics.planar.PlanarOptics` of the probe (wavelength,
-            side: ``from_substrate_side=True`` for probing through the substrate).
+            side: ``from_substrate_side=True`` for probing through the substrate), at normal
+            incidence and s polarization: the polar Kerr weight at oblique incidence mixes the s
+            and p solutions (r_ps ∝ ∫ ε_xy E_x^p E_y^s dζ) and is not implemented, for want of an
+            exact 4×4 (anisotropic) transfer-matrix reference to verify it against; such optics
+            are refused here with that explanation.
         voigt: optics layer name → Voigt parameter Q (ε_xy = i ε_xx Q m); layers with M.
         spin_mo: optics layer name → c_μ [1/J] (ε_xy = c_μ μ_s); layers whose μ_s is seen.
         points_per_layer: Gauss-Legendre points per layer for depth-resolved μ_s.
@@ -191,6 +195,7 @@ class KerrSynthesizer:
 
     def __init__(self, optics: PlanarOptics, voigt: Mapping[str, complex] | None = None,
                  spin_mo: Mapping[str, complex] | None = None, points_per_layer: int = 16) -> None:
+        optics._kerr_solution("KerrSynthesizer")  # normal incidence, s: refused early otherwise
         self.optics = optics
         names = list(optics.layer_names)
         self.voigt = dict(voigt or {})

@@ -9,6 +9,13 @@ r"""Absorbed power density of the pump pulse (planar optics × Gaussian envelope
 solver: by default the transfer-matrix reference (:mod:`femmag.physics.optics.transfer_matrix`); the FEM
 Maxwell solver of :mod:`femmag.physics.optics.planar` plugs in behind the same ``depth_profile`` callable.
 
+Oblique incidence: :math:`I_{pk}` is the beam's peak intensity (the ``Pulse`` fluence is per unit
+area normal to the beam), the flux through the film plane is :math:`I_{pk}\cos\theta`, and the depth
+profile carries that :math:`\cos\theta` (q/I_inc = cos θ × the optics' q/S_inc, which integrates to
+A(θ)). The absorbed energy per film area at the beam centre is thus F A(θ) cos θ. The lateral spot
+stays round with the pulse's diameter (r-z and 1D meshes cannot hold the 1/cos θ ellipse; see
+:mod:`femmag.physics.optics.planar`).
+
 The depth profile is stored *at the quadrature points* of the heat forms (a quadrature-element
 function), so it is exact where the heat equation integrates it: no interpolation across the
 discontinuities of q at layer interfaces, and the absorbed energy per layer equals the optics'
@@ -33,15 +40,20 @@ from femmag.physics.base import PhysicsModule
 FOUR_LN2 = 4.0 * np.log(2.0)
 
 
-def stack_optics(stack: Any, wavelength: float, library: Any):
-    """Transfer-matrix solution of a :class:`~femmag.geometry.stack.Stack` at one wavelength."""
-    from femmag.physics.optics.transfer_matrix import tmm_stack
+def stack_optics(stack: Any, wavelength: float, library: Any, *, angle: float = 0.0,
+                 polarization: str = "s", from_substrate: bool = False):
+    """Transfer-matrix solution of a :class:`~femmag.geometry.stack.Stack` at one wavelength.
 
-    n_layers = [library.get(layer.material).refractive_index(wavelength) for layer in stack.layers]
-    d_layers = [layer.thickness for layer in stack.layers]
-    n_sub = library.get(stack.substrate.material).refractive_index(wavelength)
-    n_inc = library.get(stack.ambient).refractive_index(wavelength) if stack.ambient else 1.0
-    return tmm_stack(n_layers, d_layers, wavelength, n_incident=n_inc, n_substrate=n_sub)
+    SI arguments (internal callers hold the pulse's SI wavelength): ``wavelength`` [m], ``angle``
+    [rad]. A layer's explicit ``refractive_index`` wins over its material's.
+    """
+    from femmag.physics.optics.planar import stack_indices
+    from femmag.physics.optics.transfer_matrix import tmm_stack_si
+
+    layers, n_inc, n_sub = stack_indices(stack, wavelength, library)
+    return tmm_stack_si([n for _, n, _ in layers], [d for _, _, d in layers], wavelength,
+                        n_incident=n_inc, n_substrate=n_sub, from_substrate=from_substrate,
+                        angle=angle, polarization=polarization)
 
 
 def pulse_envelope_ufl(pulse: Any, t: Any):
@@ -77,7 +89,11 @@ class PulsedAbsorption(PhysicsModule):
         domain: the simulation domain (needs ``stack`` unless ``depth_profile`` is given).
         pulse: :class:`femmag.pulse.Pulse` or :class:`femmag.pulse.PulseTrain`.
         library: materials library (refractive indices).
-        depth_profile: optional callable ζ [m] → q/I_inc [1/m] replacing the transfer matrix.
+        depth_profile: optional callable ζ [m] → q/I_inc [1/m] replacing the transfer matrix
+            (e.g. :func:`femmag.physics.optics.planar.depth_profile_from_stack`, which takes the
+            angle and polarization itself); I_inc is the beam intensity, normal to the beam.
+        angle: angle of incidence of the default transfer-matrix route, e.g. ``"45 deg"``.
+        polarization: ``"s"``, ``"p"`` or ``"unpolarized"`` (default route).
     """
 
     name = "optics"
@@ -86,7 +102,10 @@ class PulsedAbsorption(PhysicsModule):
     checkpointable = True  # q is an explicit function of time: no state
 
     def __init__(self, domain: Any, pulse: Any, library: Any = None, *,
-                 depth_profile: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
+                 depth_profile: Callable[[np.ndarray], np.ndarray] | None = None,
+                 angle: Any = "0 deg", polarization: str = "s") -> None:
+        from femmag.units import to_si
+
         if library is None:
             from femmag.materials import Library
 
@@ -95,10 +114,24 @@ class PulsedAbsorption(PhysicsModule):
         self.pulse = pulse
         self.library = library
         base = getattr(pulse, "pulse", pulse)
-        self.optics = None
+        self.angle = to_si(angle, "angle", "PulsedAbsorption.angle")
+        self.polarization = polarization
+        if depth_profile is not None and (self.angle != 0.0 or polarization != "s"):
+            raise ValueError("PulsedAbsorption: give angle/polarization either here (default "
+                             "transfer-matrix route) or to the depth profile "
+                             "(depth_profile_from_stack(..., angle=..., polarization=...)), "
+                             "not with a depth_profile.")
+        self.optics = getattr(depth_profile, "optics", None)
+        self.cos_angle = float(getattr(depth_profile, "cos_angle", 1.0))
         if depth_profile is None:
-            self.optics = stack_optics(domain.stack, base.wavelength, library)
-            depth_profile = self.optics.absorbed_power_density
+            self.optics = stack_optics(domain.stack, base.wavelength, library, angle=self.angle,
+                                       polarization=polarization)
+            self.cos_angle = float(np.cos(self.angle))
+            optics, cos_angle = self.optics, self.cos_angle
+
+            def depth_profile(zeta: np.ndarray) -> np.ndarray:
+                # per beam intensity: the film-plane flux is cos θ × I_beam
+                return cos_angle * optics.absorbed_power_density(zeta)
         self.depth_profile = depth_profile
 
     def setup(self, fields: Any) -> None:
@@ -144,7 +177,8 @@ class PulsedAbsorption(PhysicsModule):
         return pulse_envelope(self.pulse, t)
 
     def absorptance(self) -> float:
-        """Fraction of the incident light absorbed in the stack (transfer matrix)."""
+        """Fraction A(θ) of the incident light absorbed in the stack (the energy absorbed per film
+        area at the beam centre is F A cos θ); NaN for a depth profile without its optics."""
         return float(np.sum(self.optics.layer_absorption)) if self.optics is not None else np.nan
 
     def step(self, t: float, dt: float) -> None:
@@ -158,4 +192,6 @@ class PulsedAbsorption(PhysicsModule):
 
     def summary(self) -> str:
         A = self.absorptance()
-        return f"optics: planar transfer matrix, absorptance A = {A:.4f}, pulse {self.pulse!r}"
+        angle = "" if self.cos_angle == 1.0 else \
+            f" at {np.degrees(np.arccos(self.cos_angle)):.4g} deg (x cos θ = {self.cos_angle:.4f})"
+        return f"optics: planar, absorptance A = {A:.4f}{angle}, pulse {self.pulse!r}"

@@ -301,8 +301,8 @@ class PatternedFilmOptics2D:
     ) -> None:
         self.comm = MPI.COMM_WORLD if comm is None else comm
         # 1D validation of indices/thicknesses, and the normal-incidence reference.
-        self.planar = PlanarOptics(layers, wavelength, n_incident, n_substrate, degree=degree,
-                                   comm=self.comm)
+        self.planar = PlanarOptics.from_si(layers, wavelength, n_incident, n_substrate,
+                                           degree=degree, comm=self.comm)
         if complex(n_substrate).imag != 0 or complex(n_incident).imag != 0:
             raise ValueError("PatternedFilmOptics2D: n_incident and n_substrate must be real "
                              "(transparent) so that the incident, reflected and transmitted "

@@ -106,13 +106,13 @@ def _ballistic_cell_fractions(layers: list[dict], substrate: dict, cu_range: flo
                               short_ranges: Mapping[str, float]) -> np.ndarray:
     """Absorbed fraction per FV cell after ballistic transport (δ_b(Cu) = ``cu_range`` [m])."""
     from femmag.physics.optics.ballistic import ballistic_depth_profile
-    from femmag.physics.optics.transfer_matrix import tmm_stack
+    from femmag.physics.optics.transfer_matrix import tmm_stack_si
     from femmag.models.two_temperature_1d import build_grid
 
     grid = build_grid(layers, substrate)
     # the same transfer matrix as the FV reference's own source (its optical indices)
-    optics = tmm_stack([la["n"] for la in layers], [la["thickness"] for la in layers], 800e-9,
-                       n_substrate=SEED000_OPTICS["glass"])
+    optics = tmm_stack_si([la["n"] for la in layers], [la["thickness"] for la in layers], 800e-9,
+                          n_substrate=SEED000_OPTICS["glass"])
     ranges = {m: f"{r / NM} nm" for m, r in short_ranges.items()}
     ranges["Cu"] = f"{cu_range / NM} nm"
     stack = seed000_spin_valve(substrate_thickness="1 um")
