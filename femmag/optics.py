@@ -2,8 +2,8 @@
 
 Where the pump's energy goes in a planar stack (physics-spec §1), and how a probe sees it (§8):
 
-- :class:`PlanarOptics`: the 1D time-harmonic Maxwell (Helmholtz) problem by P2 finite
-  elements; ``PlanarOptics.from_stack(stack, wavelength)`` takes a :class:`femmag.Stack` and the
+- :class:`PlanarOptics`: the 1D time-harmonic Maxwell (Helmholtz) problem by P3 finite
+  elements (s, p or unpolarized, at any angle of incidence); ``PlanarOptics.from_stack(stack, wavelength)`` takes a :class:`femmag.Stack` and the
   refractive indices of the materials library. It gives r, R, T, A, the per-layer absorption,
   the field E(ζ), the absorbed power density q(ζ)/I, the Kerr depth weight and the IFE depth
   weight (depth ζ = −z, 0 at the top of the stack).
@@ -31,15 +31,16 @@ The FEM solution against the transfer matrix, for the seed-003 film (10 nm CoPt 
 >>> from femmag.optics import PlanarOptics, depth_profile_from_stack
 >>> stack = femmag.Stack([femmag.Layer("film", "CoPt_S003A", "10 nm")],
 ...                      substrate=femmag.Layer("substrate", "fused_silica", "5 um"))
->>> fem = PlanarOptics.from_stack(stack, 800e-9)
+>>> fem = PlanarOptics.from_stack(stack, "800 nm")
 >>> print(f"R = {fem.R:.4f}, T = {fem.T:.4f}, A = {fem.A:.4f}")
 R = 0.3745, T = 0.2530, A = 0.3725
->>> tm = depth_profile_from_stack(stack, 800e-9, method="tmm")
+>>> tm = depth_profile_from_stack(stack, "800 nm", method="tmm")
 >>> depth = np.linspace(0.0, 10e-9, 11)
 >>> bool(np.allclose(fem.absorbed_power_density(depth), tm(depth), rtol=1e-5))
 True
 
-The solvers take SI numbers (metres); :func:`femmag.to_si` converts a quantity with its unit.
+Inputs carry their units (``"800 nm"``, ``"45 deg"`` or pint quantities); the returned profile
+q(ζ)/I takes depths in metres.
 The classes and functions are those of :mod:`femmag.physics.optics`; this module only gathers
 them.
 """
