@@ -57,6 +57,9 @@ KINDS: dict[str, str] = {
     "conductivity": "S/m",
     "power_density": "W/m^3",
     "intensity": "W/m^2",
+    "diffusivity": "m^2/s",
+    "density_of_states": "1/(J*m^3)",
+    "interface_conductance": "S/m^2",
 }
 
 _EXAMPLES: dict[str, str] = {
@@ -74,6 +77,9 @@ _EXAMPLES: dict[str, str] = {
     "ife_susceptibility": "'2.13e-11 A*m/V^2'",
     "energy": "'1 eV'",
     "conductivity": "'8e6 S/m'",
+    "diffusivity": "'1.7e-4 m^2/s'",
+    "density_of_states": "'1.13e48 1/(J*m^3)'",
+    "interface_conductance": "'6.5e14 S/m^2'",
 }
 
 

@@ -27,12 +27,14 @@ SOURCE = 1e-10  # J/s
 
 
 def co(d, name="Co"):
-    return SpinLayer(name, d, SIGMA_CO, DOS_CO, spin_diffusion_length=LAMBDA_CO,
+    return SpinLayer(name, Q(d, "m"), Q(SIGMA_CO, "S/m"), dos=Q(DOS_CO, "1/(J*m^3)"),
+                     spin_diffusion_length=Q(LAMBDA_CO, "m"),
                      is_ferromagnet=True)
 
 
 def cu(d=80 * NM):
-    return SpinLayer("Cu", d, SIGMA_CU, DOS_CU, spin_diffusion_length=LAMBDA_CU)
+    return SpinLayer("Cu", Q(d, "m"), Q(SIGMA_CU, "S/m"), dos=Q(DOS_CU, "1/(J*m^3)"),
+                     spin_diffusion_length=Q(LAMBDA_CU, "m"))
 
 
 def spin_valve_domain(comm, radius="200 nm", beam_radius="100 nm", cells_per_beam_radius=2):
