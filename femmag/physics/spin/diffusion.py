@@ -55,7 +55,7 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from femmag.physics.spin.dg_theta import DGThetaSpinDiffusion
-from femmag.units import E_CHARGE, MU_B, to_si
+from femmag.units import E_CHARGE, MU_B, Q, to_si
 
 __all__ = [
     "LayeredMesh",
@@ -65,7 +65,16 @@ __all__ = [
     "build_layered_interval_mesh",
     "read_magnetization_trace",
     "spin_source_from_rate",
+    "with_unit",
 ]
+
+def with_unit(value: Any, unit: str) -> Any:
+    """A bare number as a pint quantity in ``unit`` (SI values of internal callers); anything
+    else (a string, a quantity) unchanged, for :func:`~femmag.units.to_si` at the door."""
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        return Q(float(value), unit)
+    return value
+
 
 TAG_BULK_FACET = 1
 TAG_TOP = 2
