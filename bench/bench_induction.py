@@ -38,6 +38,7 @@ from femmag.physics.induction.axisymmetric import (
     pulse_time_grid,
 )
 from femmag.models import induction_modal as modal
+from femmag.units import Q
 
 SIGMA, THICKNESS, PULSE, DIAMETER = 8e6, 10e-9, 140e-15, 10e-6
 
@@ -48,11 +49,12 @@ def bench_one(comm: MPI.Comm, representation: str, cells_per_radius: float,
     r0 = DIAMETER / 2
     comm.Barrier()
     t0 = time.perf_counter()
-    fm = rz_film_mesh(comm, beam_radius=r0, thickness=THICKNESS, representation=representation,
+    fm = rz_film_mesh(comm, beam_radius=Q(r0, "m"), thickness=Q(THICKNESS, "m"),
+                      representation=representation,
                       cells_per_radius=cells_per_radius)
-    solver = AxisymmetricInduction(fm, conductivity=SIGMA,
-                                   source=GaussianImpressedFlux(1.0, r0, PULSE),
-                                   t_start=-3 * PULSE)
+    solver = AxisymmetricInduction(fm, conductivity=Q(SIGMA, "S/m"),
+                                   source=GaussianImpressedFlux.from_si(1.0, r0, PULSE),
+                                   t_start=Q(-3 * PULSE, "s"))
     probe = solver.film_probe([0.0])
     comm.Barrier()
     t1 = time.perf_counter()
@@ -91,9 +93,10 @@ def bench_3d(comm: MPI.Comm, cells_per_radius: float, scheme: str,
     r0 = DIAMETER / 2
     comm.Barrier()
     t0 = time.perf_counter()
-    disk = disk_box_mesh(comm, beam_radius=r0, thickness=THICKNESS,
+    disk = disk_box_mesh(comm, beam_radius=Q(r0, "m"), thickness=Q(THICKNESS, "m"),
                          cells_per_radius=cells_per_radius, film_layers=1)
-    solver = Induction3D(disk, conductivity=SIGMA, source=GaussianImpressedFlux(1.0, r0, PULSE),
+    solver = Induction3D(disk, conductivity=SIGMA,
+                         source=GaussianImpressedFlux.from_si(1.0, r0, PULSE),
                          scheme=scheme, t_start=-3 * PULSE)
     probe = solver.probe([[1e-3 * r0, 2e-3 * r0, -THICKNESS / 2]])
     comm.Barrier()

@@ -31,6 +31,7 @@ from femmag.kernels.sd import SdParameters
 from femmag.physics.optics.kerr import KerrSynthesizer
 from femmag.physics.optics.planar import PlanarOptics
 from femmag.physics.spin.diffusion import MagnetizationRateSource, SpinDiffusion1D, SpinLayer
+from femmag.units import Q
 from femmag.models.spin_valve import MagneticLayer, SpinValveModel
 from femmag.studies.seed000 import SEED000_OPTICS, seed000_temperatures
 
@@ -59,9 +60,11 @@ def spin_valve(t_end: float = 5 * PS, dt: float = 5e-15) -> list[tuple[str, floa
         rows.append((f"s-d ballistic {state} ({res.time.size - 1} steps)",
                      time.perf_counter() - start, f"free m_d(end) {res.m_d[-1, 0]:+.3f}"))
     spin_layers = [
-        SpinLayer("free", 3.2 * NM, 5e6, N_CO, spin_relaxation_time=0.05 * PS, is_ferromagnet=True),
-        SpinLayer("Cu", 80 * NM, 3.5e7, N_CU, spin_diffusion_length=350 * NM),
-        SpinLayer("ref", 7 * NM, 5e6, N_CO, spin_relaxation_time=0.05 * PS, is_ferromagnet=True)]
+        SpinLayer.from_si("free", 3.2 * NM, 5e6, N_CO, spin_relaxation_time=0.05 * PS,
+                          is_ferromagnet=True),
+        SpinLayer.from_si("Cu", 80 * NM, 3.5e7, N_CU, spin_diffusion_length=350 * NM),
+        SpinLayer.from_si("ref", 7 * NM, 5e6, N_CO, spin_relaxation_time=0.05 * PS,
+                          is_ferromagnet=True)]
     start = time.perf_counter()
     diffusive = SpinValveModel(layers, temps, transport="diffusive", spin_layers=spin_layers,
                                interface_conductances=[G_REF / 3, G_REF], cell_size=2 * NM)
@@ -91,12 +94,14 @@ def spin_valve_fem(t_end: float = 5 * PS, dt: str = "5 fs") -> list[tuple[str, f
     params = {"free": SdParameters(550.0, 0.5 * EV, 0.05 * PS, tau_sd=0.1 * PS),
               "ref": SdParameters(700.0, 0.5 * EV, 0.05 * PS, tau_sd=0.1 * PS)}
     spin_layers = [
-        SpinLayer("free", 3.2 * NM, 5e6, N_CO, spin_relaxation_time=0.05 * PS, is_ferromagnet=True),
-        SpinLayer("spacer_Cu", 80 * NM, 3.5e7, N_CU, spin_diffusion_length=350 * NM),
-        SpinLayer("ref", 7 * NM, 5e6, N_CO, spin_relaxation_time=0.05 * PS, is_ferromagnet=True)]
+        SpinLayer.from_si("free", 3.2 * NM, 5e6, N_CO, spin_relaxation_time=0.05 * PS,
+                          is_ferromagnet=True),
+        SpinLayer.from_si("spacer_Cu", 80 * NM, 3.5e7, N_CU, spin_diffusion_length=350 * NM),
+        SpinLayer.from_si("ref", 7 * NM, 5e6, N_CO, spin_relaxation_time=0.05 * PS,
+                          is_ferromagnet=True)]
     variants = {
         "diffusive": {"transport": "diffusive", "spin_layers": spin_layers,
-                      "interface_conductances": [G_REF / 3, G_REF]},
+                      "interface_conductances": [Q(G_REF / 3, "S/m^2"), Q(G_REF, "S/m^2")]},
         "ballistic": {"transport": "ballistic", "efficiency": 0.5, "delay": "70 fs"}}
     library = seed000_thermal_library()
     rows = []
@@ -122,10 +127,10 @@ def spin_valve_fem(t_end: float = 5 * PS, dt: str = "5 fs") -> list[tuple[str, f
 
 def diffusion_fit(fast: bool) -> list[tuple[str, float, str]]:
     """Fit G_free/G_ref and an amplitude to pseudo-data made with 1/3 (+3% noise)."""
-    layers = [SpinLayer("free", 3.2 * NM, 1e7, N_CO, spin_diffusion_length=40 * NM,
+    layers = [SpinLayer.from_si("free", 3.2 * NM, 1e7, N_CO, spin_diffusion_length=40 * NM,
                         is_ferromagnet=True),
-              SpinLayer("Cu", 80 * NM, 3.5e7, N_CU, spin_diffusion_length=350 * NM),
-              SpinLayer("ref", 7 * NM, 1e7, N_CO, spin_diffusion_length=40 * NM,
+              SpinLayer.from_si("Cu", 80 * NM, 3.5e7, N_CU, spin_diffusion_length=350 * NM),
+              SpinLayer.from_si("ref", 7 * NM, 1e7, N_CO, spin_diffusion_length=40 * NM,
                         is_ferromagnet=True)]
     stack = [("free", SEED000_OPTICS["Co"], 3.2 * NM), ("Cu", SEED000_OPTICS["Cu"], 80 * NM),
              ("ref", SEED000_OPTICS["Co"], 7 * NM)]
@@ -147,10 +152,10 @@ def diffusion_fit(fast: bool) -> list[tuple[str, float, str]]:
     def signals(factor: float) -> np.ndarray:
         cu = {}
         for key, (layer, trace) in traces.items():
-            sd = SpinDiffusion1D(layers, [factor * G_REF, G_REF], MPI.COMM_SELF,
-                                 cell_size=1 * NM, outer="sink")
+            sd = SpinDiffusion1D(layers, [Q(factor * G_REF, "S/m^2"), Q(G_REF, "S/m^2")],
+                                 MPI.COMM_SELF, cell_size="1 nm", outer="sink")
             sd.set_layer_source(layer, MagnetizationRateSource(t, trace, 1.4e6, N_CO))
-            cu[key] = sd.run(t[-1], dt, depths=depths)["probes"]
+            cu[key] = sd.run(Q(t[-1], "s"), Q(dt, "s"), depths=depths)["probes"]
             sd.destroy()
             n_solves[0] += 1
         out = []

@@ -45,6 +45,7 @@ from femmag.kernels.sd import SdParameters
 from femmag.physics.optics.kerr import KerrSynthesizer, pap_decompose, switching_time
 from femmag.physics.optics.planar import PlanarOptics
 from femmag.physics.spin.diffusion import MagnetizationRateSource, SpinDiffusion1D, SpinLayer
+from femmag.units import Q
 from femmag.models.spin_valve import MagneticLayer, SpinValveModel
 from femmag.studies.seed000 import FM_CU_CONTROL_LAYERS, SEED000_OPTICS, seed000_temperatures
 
@@ -88,10 +89,12 @@ N_CO, N_CU, MS_CO = 1.13e48, 1.558e47, 1.4e6  # §7.3 [DER]; M_s of Co [LIT]
 G_REF = 1.96e15  # S/m² [LIT: Bass & Pratt 2007]
 D_FREE, D_CU, D_REF = 3.2 * NM, 80 * NM, 7 * NM
 Q_COPT = 0.036 + 0.008j  # Voigt parameter [ASSUMP], only sets θ^Ms/ε^Ms of the normalization
+CO_SPIN = {"conductivity": "1e7 S/m", "dos": "1.13e48 1/(J*m^3)",
+           "spin_diffusion_length": "40 nm", "is_ferromagnet": True}  # spec §7.3
 fig2_layers = [
-    SpinLayer("free", D_FREE, 1e7, N_CO, spin_diffusion_length=40 * NM, is_ferromagnet=True),
-    SpinLayer("Cu", D_CU, 3.5e7, N_CU, spin_diffusion_length=350 * NM),
-    SpinLayer("ref", D_REF, 1e7, N_CO, spin_diffusion_length=40 * NM, is_ferromagnet=True)]
+    SpinLayer("free", "3.2 nm", **CO_SPIN),
+    SpinLayer("Cu", "80 nm", "3.5e7 S/m", dos="1.558e47 1/(J*m^3)", spin_diffusion_length="350 nm"),
+    SpinLayer("ref", "7 nm", **CO_SPIN)]
 optics_stack = [("free", SEED000_OPTICS["Co"], D_FREE), ("Cu", SEED000_OPTICS["Cu"], D_CU),
                 ("ref", SEED000_OPTICS["Co"], D_REF)]
 probes = {side: KerrSynthesizer(
@@ -114,10 +117,10 @@ def diffusion_signals(free_conductance: float, dt: float = 10e-15) -> dict[str, 
     """Cu spin accumulation at the Kerr points for the three separate sources (linearity)."""
     runs = {}
     for key, layer in (("free P", "free"), ("free AP", "free"), ("ref", "ref")):
-        sd = SpinDiffusion1D(fig2_layers, [free_conductance, G_REF], MPI.COMM_SELF,
-                             cell_size=1 * NM, outer="sink")
+        sd = SpinDiffusion1D(fig2_layers, [Q(free_conductance, "S/m^2"), Q(G_REF, "S/m^2")],
+                             MPI.COMM_SELF, cell_size="1 nm", outer="sink")
         sd.set_layer_source(layer, MagnetizationRateSource(t_trace, traces[key], MS_CO, N_CO))
-        hist = sd.run(t_trace[-1], dt, depths=depths)
+        hist = sd.run(Q(t_trace[-1], "s"), Q(dt, "s"), depths=depths)
         sd.destroy()
         runs[key] = hist["probes"]
     runs["time"] = hist["time"]
@@ -326,14 +329,14 @@ assert d_free > 0, "U8: reduced free-layer demagnetization for P vs AP"
 
 # +
 def copt_spin_layer(name: str, thickness: float) -> SpinLayer:
-    return SpinLayer(name, thickness, 5e6, N_CO, spin_relaxation_time=CAL["tau_s [ps]"] * PS,
-                     is_ferromagnet=True)
+    return SpinLayer.from_si(name, thickness, 5e6, N_CO,
+                             spin_relaxation_time=CAL["tau_s [ps]"] * PS, is_ferromagnet=True)
 
 
 diff_model = SpinValveModel(
     sd_layers(CAL), fig3["temps"], transport="diffusive",
     spin_layers=[copt_spin_layer("free", D_FREE),
-                 SpinLayer("Cu", D_CU, 3.5e7, N_CU, spin_diffusion_length=350 * NM),
+                 SpinLayer.from_si("Cu", D_CU, 3.5e7, N_CU, spin_diffusion_length=350 * NM),
                  copt_spin_layer("ref", D_REF)],
     interface_conductances=[G_REF / 3, G_REF], cell_size=2 * NM)
 diffusive = {st: diff_model.run(t_end_b, dt_b, st) for st in ("P", "AP")}
@@ -353,7 +356,8 @@ note(f"(b) diffusive: free m_d at the end P {diffusive['P'].m_d[-1, 0]:+.3f}, AP
 
 # +
 D_FM = 5.4 * NM
-control_layers = [SpinLayer("Cu", 100 * NM, 3.5e7, N_CU, spin_diffusion_length=350 * NM),
+control_layers = [SpinLayer.from_si("Cu", 100 * NM, 3.5e7, N_CU,
+                                    spin_diffusion_length=350 * NM),
                   copt_spin_layer("fm", D_FM)]
 fm_sd = MagneticLayer("fm", D_FM, SdParameters(600.0, CAL["rho [eV]"] * EV, CAL["tau_s [ps]"] * PS,
                                                tau_sd=CAL["tau_sd [ps]"] * PS))

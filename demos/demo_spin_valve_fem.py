@@ -117,10 +117,13 @@ for state in ("P", "AP"):
 
 # +
 SPIN_LAYERS = [
-    SpinLayer("free", 3.2 * NM, 5e6, 1.13e48, spin_relaxation_time=0.05 * PS, is_ferromagnet=True),
-    SpinLayer("spacer_Cu", 80 * NM, 3.5e7, 1.558e47, spin_diffusion_length=350 * NM),
-    SpinLayer("ref", 7 * NM, 5e6, 1.13e48, spin_relaxation_time=0.05 * PS, is_ferromagnet=True)]
-G_REF = 1.96e15
+    SpinLayer("free", "3.2 nm", "5e6 S/m", dos="1.13e48 1/(J*m^3)",
+              spin_relaxation_time="0.05 ps", is_ferromagnet=True),
+    SpinLayer("spacer_Cu", "80 nm", "3.5e7 S/m", dos="1.558e47 1/(J*m^3)",
+              spin_diffusion_length="350 nm"),
+    SpinLayer("ref", "7 nm", "5e6 S/m", dos="1.13e48 1/(J*m^3)",
+              spin_relaxation_time="0.05 ps", is_ferromagnet=True)]
+G_REF = 1.96e15  # S/m²
 
 
 def fem_run(library: Library, state: str, transport: str = "ballistic") -> dict:
@@ -128,7 +131,8 @@ def fem_run(library: Library, state: str, transport: str = "ballistic") -> dict:
     if transport == "ballistic":
         options.update(efficiency=0.5, delay="70 fs")
     else:
-        options.update(spin_layers=SPIN_LAYERS, interface_conductances=[G_REF / 3, G_REF])
+        options.update(spin_layers=SPIN_LAYERS, interface_conductances=[f"{G_REF / 3} S/m^2",
+                                                                           f"{G_REF} S/m^2"])
     start = time.perf_counter()
     sim = Simulation(stack, pulse, mesh="1d", magnetization=False, library=library,
                      modules=[spin_transport(**options)], verbose=False,

@@ -6,6 +6,13 @@
 with peak (centre) fluence F0, FWHM duration τ, 1/e-*intensity* diameter D and arrival time t0 of
 the pulse peak. Pulse energy π r0² F0. All inputs carry units and are converted once to SI.
 
+Runs start at t = 0, so a pulse must not begin before it: by default the pulse peak is placed at
+t0 = 5σ = 2.12 τ (σ = τ/√(8 ln 2)), where the window t0 ± 5σ of :meth:`Pulse.window` starts at
+t = 0; an explicit ``arrival`` earlier than 3.09σ = 1.31 τ, which would deliver more than 0.1 % of
+the fluence before the run starts, is an error whose message gives the earliest valid arrival
+(a truncated pulse would silently lose that energy and, for the induced field, the rising flank
+that the eddy currents answer: a run started at the pulse peak gives a 4× too high field tail).
+
 Example:
     >>> pump = Pulse(fluence="2.6 mJ/cm^2", duration="140 fs", diameter="10 um",
     ...              wavelength="800 nm", helicity="sigma-", arrival="0.2 ps")
@@ -29,6 +36,12 @@ __all__ = ["Pulse", "PulseTrain", "parse_helicity"]
 _FOUR_LN2 = 4.0 * np.log(2.0)
 #: ∫ exp(-4 ln2 s²) ds over the real line, in units of τ
 _TEMPORAL_INTEGRAL = float(np.sqrt(np.pi / _FOUR_LN2))
+#: σ/τ of the Gaussian envelope (σ = τ/√(8 ln 2))
+_SIGMA_PER_FWHM = float(1.0 / np.sqrt(2.0 * _FOUR_LN2))
+#: default arrival t0 = 5σ: the pulse window t0 ± 5σ starts at t = 0
+DEFAULT_ARRIVAL_SIGMAS = 5.0
+#: earliest arrival t0 = 3.09σ: at most 0.1 % of the fluence before the run starts (t = 0)
+EARLIEST_ARRIVAL_SIGMAS = 3.090232306167813  # Φ⁻¹(1 - 1e-3)
 
 _HELICITY_NAMES: dict[str, int] = {
     "sigma+": +1, "σ+": +1, "rcp": +1, "+1": +1, "+": +1,
@@ -67,7 +80,15 @@ class Pulse:
         diameter: 1/e-intensity beam diameter D = 2 r0, e.g. ``"10 um"``.
         wavelength: vacuum wavelength, e.g. ``"800 nm"``.
         helicity: +1 / "sigma+", -1 / "sigma-", 0 / "linear".
-        arrival: time t0 of the pulse peak, e.g. ``"0.2 ps"``.
+        arrival: time t0 of the pulse peak, e.g. ``"0.2 ps"``; at least 3.09σ = 1.31 τ (runs
+            start at t = 0 and a pulse may not deliver more than 0.1 % of its fluence before);
+            default (None): 5σ = 2.12 τ, the pulse window t0 ± 5σ then starts at t = 0
+            (0.297 ps for 140 fs).
+
+    Raises:
+        UnitError: a value without unit or with a wrong one.
+        ValueError: non-positive values, or an arrival so early that the pulse would begin
+            before the run (the message gives the earliest arrival).
 
     Attributes (SI):
         fluence [J/m²], duration [s], diameter [m], wavelength [m], helicity (int), arrival [s].
@@ -81,13 +102,12 @@ class Pulse:
     arrival: float
 
     def __init__(self, fluence: Any, duration: Any, diameter: Any, wavelength: Any = "800 nm",
-                 helicity: Any = 0, arrival: Any = "0 ps") -> None:
+                 helicity: Any = 0, arrival: Any = None) -> None:
         values = {
             "fluence": to_si(fluence, "fluence", "Pulse.fluence"),
             "duration": to_si(duration, "duration", "Pulse.duration"),
             "diameter": to_si(diameter, "diameter", "Pulse.diameter"),
             "wavelength": to_si(wavelength, "wavelength", "Pulse.wavelength"),
-            "arrival": to_si(arrival, "time", "Pulse.arrival"),
         }
         given = {"fluence": fluence, "duration": duration, "diameter": diameter,
                  "wavelength": wavelength}
@@ -97,8 +117,25 @@ class Pulse:
             if not (np.isfinite(values[name]) and values[name] > 0):
                 raise ValueError(f"Pulse.{name} must be positive and finite, got "
                                  f"{given[name]!r}; e.g. Pulse.{name} = {example}.")
-        if not np.isfinite(values["arrival"]):
-            raise ValueError(f"Pulse.arrival must be finite, got {arrival!r}.")
+        sigma = values["duration"] * _SIGMA_PER_FWHM
+        if arrival is None:
+            values["arrival"] = DEFAULT_ARRIVAL_SIGMAS * sigma
+        else:
+            values["arrival"] = to_si(arrival, "time", "Pulse.arrival")
+            if not np.isfinite(values["arrival"]):
+                raise ValueError(f"Pulse.arrival must be finite, got {arrival!r}.")
+            earliest = EARLIEST_ARRIVAL_SIGMAS * sigma
+            if values["arrival"] < earliest * (1 - 1e-9):
+                from scipy.special import erfc
+
+                lost = 0.5 * erfc(values["arrival"] / (sigma * np.sqrt(2.0)))
+                raise ValueError(
+                    f"Pulse.arrival = {arrival!r} puts the pulse peak so early that "
+                    f"{100 * lost:.3g} % of the pulse arrives before the run starts (t = 0) and "
+                    f"would be lost. Give arrival >= '{earliest * 1e12:.4g} ps' (3.09σ = 1.31 τ: "
+                    f"< 0.1 % before t = 0), or leave it out for the default "
+                    f"'{DEFAULT_ARRIVAL_SIGMAS * sigma * 1e12:.4g} ps' (5σ: the whole pulse "
+                    f"window t0 ± 5σ after t = 0).")
         for name, value in values.items():
             object.__setattr__(self, name, value)
         object.__setattr__(self, "helicity", parse_helicity(helicity))

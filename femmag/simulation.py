@@ -234,6 +234,8 @@ class Simulation:
         self._heat_options = heat_options
         self._heat_options.setdefault("substrate_bottom", substrate_bottom)
         self.t = 0.0
+        #: the end time of the run being set up [s] (sizes the r-z induction box), or None
+        self.end_time: float | None = None
         self.modules: list[Any] = []
         self.fields = FieldRegistry()
         self._setup_done = False
@@ -329,8 +331,10 @@ class Simulation:
                 from femmag.physics.induction.module3d import FilmInduction3D as Induction
             else:  # axisymmetric A_φ solver, coupled through the radius
                 from femmag.physics.induction.module import FilmInduction as Induction
-            self.induction = Induction(self.domain, self.pulse, self.library,
-                                       **self._induction_options)
+            options = dict(self._induction_options)
+            if self.domain.kind != "3d":  # the r-z box is sized from the run's end time
+                options.setdefault("end_time", f"{self.end_time!r} s" if self.end_time else None)
+            self.induction = Induction(self.domain, self.pulse, self.library, **options)
         # further modules (spin transport, ...): objects, or factories called with the Simulation
         self.extra_modules = [check_module(spec if isinstance(spec, PhysicsModule) else spec(self))
                               for spec in self._extra_module_specs]
@@ -453,6 +457,8 @@ class Simulation:
 
             rundir = RunDirectory(out, self.comm, overwrite=overwrite, resume=resume)
             rundir.check()  # before the mesh: a refused path costs nothing
+        if not self._setup_done:
+            self.end_time = t_end_s
         self.setup()
         progress = self.verbose if progress is None else progress
         writer = None

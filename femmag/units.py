@@ -58,6 +58,9 @@ KINDS: dict[str, str] = {
     "power_density": "W/m^3",
     "intensity": "W/m^2",
     "angle": "rad",
+    "diffusivity": "m^2/s",
+    "density_of_states": "1/(J*m^3)",
+    "interface_conductance": "S/m^2",
 }
 
 _EXAMPLES: dict[str, str] = {
@@ -76,6 +79,9 @@ _EXAMPLES: dict[str, str] = {
     "energy": "'1 eV'",
     "conductivity": "'8e6 S/m'",
     "angle": "'45 deg'",
+    "diffusivity": "'1.7e-4 m^2/s'",
+    "density_of_states": "'1.13e48 1/(J*m^3)'",
+    "interface_conductance": "'6.5e14 S/m^2'",
 }
 
 #: Units an angle may carry (pint treats angles as dimensionless, so "45" or "45 %" would

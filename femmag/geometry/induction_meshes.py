@@ -8,22 +8,31 @@ the mesh, its tags, the name → tag markers and the geometric sizes the solvers
 - :func:`disk_box_mesh`: a cylindrical air box with a resolved conducting disk (extruded, graded
   towards the film);
 - :func:`sphere_box_mesh`: a conducting sphere in a cubic air box (OCC), optionally curved.
+
+Lengths are given with their unit (``"5 um"``, ``"10 nm"`` or pint quantities) and parsed by
+:func:`femmag.units.to_si`; a bare number is an error naming the expected unit. The records hold
+SI metres.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from mpi4py import MPI
 
 import dolfinx
 
+from femmag.units import to_si
+
 __all__ = ["DiskBoxMesh", "RZFilmMesh", "SphereBoxMesh", "disk_box_mesh", "rz_film_mesh",
            "sphere_box_mesh"]
 
 FILM_REPRESENTATIONS = ("sheet", "resolved")
+#: rz_film_mesh: the cell size at the box boundary is at least this fraction of the box radius
+_FAR_CELL_FRACTION = 1 / 20
 
 
 @dataclass
@@ -53,25 +62,30 @@ class RZFilmMesh:
     film_spacing: float
 
 
-def rz_film_mesh(comm: MPI.Comm, *, beam_radius: float, thickness: float,
+def rz_film_mesh(comm: MPI.Comm, *, beam_radius: Any, thickness: Any,
                  representation: str = "sheet", box_factor: float = 20.0,
                  cells_per_radius: float = 10.0, refined_factor: float = 3.0,
                  growth: float = 1.12, far_cell_factor: float = 2.0,
-                 film_layers: int = 2) -> RZFilmMesh:
+                 film_layers: int = 2, box_radius: Any = None) -> RZFilmMesh:
     """Build the r-z film mesh with gmsh on rank 0 and distribute it.
 
     Args:
         comm: MPI communicator.
-        beam_radius: r0 [m]; sets all mesh sizes.
-        thickness: film thickness d [m].
+        beam_radius: r0, e.g. ``"5 um"``; sets all mesh sizes.
+        thickness: film thickness d, e.g. ``"10 nm"``.
         representation: "sheet" (film = internal line at z = -d/2) or "resolved" (layer [-d, 0]
             with ``film_layers`` structured cell layers).
         box_factor: box radius and half-height in units of r0 (≥ 20 recommended).
+        box_radius: alternatively the box radius and half-height R itself, e.g. ``"2 mm"``
+            (overrides ``box_factor``; the eddy currents of a thin sheet spread outwards at
+            2/(μ0σd) after the pulse, see
+            :func:`femmag.physics.induction.module.induction_box_radius`).
         cells_per_radius: film node spacing h0 = r0/cells_per_radius for r < refined_factor·r0,
             and the cell size within that distance of the beam centre.
         refined_factor: radius of the uniformly refined zone, in r0.
         growth: geometric growth of the film spacing beyond the refined zone.
-        far_cell_factor: cell size at the outer boundary, in r0.
+        far_cell_factor: cell size at the outer boundary, in r0 (at least R/20: a large box keeps
+            20 cells per box radius at its boundary).
         film_layers: cell layers across a resolved film.
 
     Returns:
@@ -79,12 +93,16 @@ def rz_film_mesh(comm: MPI.Comm, *, beam_radius: float, thickness: float,
     """
     import gmsh
 
+    beam_radius = to_si(beam_radius, "length", "rz_film_mesh beam_radius")
+    thickness = to_si(thickness, "thickness", "rz_film_mesh thickness")
+    if box_radius is not None:
+        box_factor = to_si(box_radius, "length", "rz_film_mesh box_radius") / beam_radius
     if representation not in FILM_REPRESENTATIONS:
         raise ValueError(f"rz_film_mesh: representation={representation!r}; choose one of "
                          f"{FILM_REPRESENTATIONS}.")
     if not (thickness > 0 and beam_radius > 0 and thickness < 0.1 * beam_radius):
         raise ValueError(f"rz_film_mesh: need 0 < thickness ({thickness!r} m) < 0.1·beam_radius "
-                         f"({beam_radius!r} m); give SI values (e.g. 10e-9 and 5e-6).")
+                         f"({beam_radius!r} m).")
     if box_factor < 5:
         raise ValueError(f"rz_film_mesh: box_factor={box_factor} is too small for the Dirichlet "
                          f"truncation; use ≥ 20 (the error scales as box_factor⁻³).")
@@ -95,7 +113,7 @@ def rz_film_mesh(comm: MPI.Comm, *, beam_radius: float, thickness: float,
     R = box_factor * r0
     h0 = r0 / cells_per_radius
     L1 = refined_factor * r0
-    h_far = far_cell_factor * r0
+    h_far = max(far_cell_factor * r0, R * _FAR_CELL_FRACTION)
     film_z = -d / 2
     markers = {"air": 1, "substrate": 2, "film": 3, "boundary": 4}
 
@@ -237,20 +255,20 @@ def _graded_layers(length: float, first: float, growth: float) -> np.ndarray:
     return np.array(sizes)
 
 
-def disk_box_mesh(comm: MPI.Comm, *, beam_radius: float, thickness: float,
-                  disk_radius: float | None = None, box_radius: float | None = None,
-                  half_height: float | None = None, cells_per_radius: float = 6.0,
+def disk_box_mesh(comm: MPI.Comm, *, beam_radius: Any, thickness: Any,
+                  disk_radius: Any = None, box_radius: Any = None,
+                  half_height: Any = None, cells_per_radius: float = 6.0,
                   refined_factor: float = 0.75, far_cell_factor: float = 2.5,
                   film_layers: int = 2, layer_growth: float = 1.6) -> DiskBoxMesh:
     """Build the extruded 3D disk-in-box mesh with gmsh on rank 0 and distribute it.
 
     Args:
         comm: MPI communicator.
-        beam_radius: r0 [m]; sets the mesh sizes.
-        thickness: disk thickness d [m] (disk occupies z ∈ [-d, 0]).
-        disk_radius: R_d [m] (default: the box radius, i.e. a film spanning the box).
-        box_radius: R_box [m] (default 5 r0).
-        half_height: H [m] (default R_box).
+        beam_radius: r0, e.g. ``"5 um"``; sets the mesh sizes.
+        thickness: disk thickness d, e.g. ``"10 nm"`` (disk occupies z ∈ [-d, 0]).
+        disk_radius: R_d (default: the box radius, i.e. a film spanning the box).
+        box_radius: R_box (default 5 r0).
+        half_height: H (default R_box).
         cells_per_radius: in-plane cell size h0 = r0/cells_per_radius for ρ < refined_factor·r0.
         refined_factor: radius of the uniformly refined zone, in r0.
         far_cell_factor: in-plane cell size at the box edge, in r0 (linear growth in between).
@@ -263,14 +281,15 @@ def disk_box_mesh(comm: MPI.Comm, *, beam_radius: float, thickness: float,
     """
     import gmsh
 
-    r0, d = float(beam_radius), float(thickness)
-    R = 5.0 * r0 if box_radius is None else float(box_radius)
-    Rd = R if disk_radius is None else float(disk_radius)
-    H = R if half_height is None else float(half_height)
+    r0 = to_si(beam_radius, "length", "disk_box_mesh beam_radius")
+    d = to_si(thickness, "thickness", "disk_box_mesh thickness")
+    R = 5.0 * r0 if box_radius is None else to_si(box_radius, "length", "disk_box_mesh box_radius")
+    Rd = R if disk_radius is None else to_si(disk_radius, "length", "disk_box_mesh disk_radius")
+    H = R if half_height is None else to_si(half_height, "length", "disk_box_mesh half_height")
     if not (r0 > 0 and d > 0 and 0 < Rd <= R and H > d):
         raise ValueError(f"disk_box_mesh: need beam_radius > 0, thickness > 0, 0 < disk_radius ≤ "
                          f"box_radius and half_height > thickness (got r0={r0!r}, d={d!r}, "
-                         f"R_d={Rd!r}, R_box={R!r}, H={H!r}) [m]; give SI values.")
+                         f"R_d={Rd!r}, R_box={R!r}, H={H!r}) [m].")
     if film_layers < 1 or layer_growth < 1:
         raise ValueError(f"disk_box_mesh: film_layers={film_layers} must be ≥ 1 and "
                          f"layer_growth={layer_growth} ≥ 1.")
@@ -354,7 +373,7 @@ class SphereBoxMesh:
         mesh: the dolfinx mesh.
         cell_tags: cell markers ("sphere", "air").
         markers: physical-group name → integer tag.
-        sphere_radius: a [m].
+        sphere_radius: a, e.g. ``"10 um"``.
         box_half_size: L [m].
         sphere_spacing: cell size inside the sphere [m].
     """
@@ -367,7 +386,7 @@ class SphereBoxMesh:
     sphere_spacing: float
 
 
-def sphere_box_mesh(comm: MPI.Comm, *, sphere_radius: float, box_factor: float = 6.0,
+def sphere_box_mesh(comm: MPI.Comm, *, sphere_radius: Any, box_factor: float = 6.0,
                     cells_per_radius: float = 6.0, far_cell_factor: float = 1.5,
                     geometry_order: int = 1) -> SphereBoxMesh:
     """Build a graded gmsh (OCC) mesh of a sphere inside a cubic air box, on rank 0.
@@ -377,7 +396,7 @@ def sphere_box_mesh(comm: MPI.Comm, *, sphere_radius: float, box_factor: float =
 
     Args:
         comm: MPI communicator.
-        sphere_radius: a [m].
+        sphere_radius: a, e.g. ``"10 um"``.
         box_factor: L/a, the box half-size in sphere radii (the n×A = 0 box acts as a
             superconducting shell: it raises the field seen by the sphere by ~(a/L)³).
         cells_per_radius: a/h0.
@@ -390,10 +409,10 @@ def sphere_box_mesh(comm: MPI.Comm, *, sphere_radius: float, box_factor: float =
     """
     import gmsh
 
-    a = float(sphere_radius)
+    a = to_si(sphere_radius, "length", "sphere_box_mesh sphere_radius")
     if not (a > 0 and box_factor > 1.5 and cells_per_radius > 0):
         raise ValueError(f"sphere_box_mesh: need sphere_radius > 0 (got {a!r} m), box_factor > 1.5 "
-                         f"(got {box_factor!r}) and cells_per_radius > 0; give SI values.")
+                         f"(got {box_factor!r}) and cells_per_radius > 0.")
     if geometry_order not in (1, 2):
         raise ValueError(f"sphere_box_mesh: geometry_order={geometry_order!r} must be 1 or 2.")
     L = box_factor * a

@@ -4,13 +4,19 @@ Conventions (the whole package relies on them):
 
 * z is the film normal; the **top surface of the stack is z = 0** and the layers go down (z < 0);
   the substrate lies below the last layer. The pump enters at z = 0 from the top.
-* Layers are listed **top → bottom**. Layer names are unique and become the names of the mesh
-  regions (cell physical groups); the substrate region is always called ``"substrate"`` and the
-  ambient (optional air boxes) ``"air"``.
+* Layers are listed **top → bottom**. Layer names become the names of the mesh regions (cell
+  physical groups), so the stack makes them unique: a name may repeat (real stacks repeat Co, Pt,
+  Co, ...), and its second, third, ... occurrence becomes ``"<name>_2"``, ``"<name>_3"``, ... (the
+  first keeps the name; a number already taken by another layer's explicit name is skipped). Every
+  region-keyed output (mesh groups, ``Domain`` regions, trace columns such as
+  ``magnetization_Co_2``) uses these unique names: ``stack.names``. The substrate region is always
+  called ``"substrate"`` and the ambient (optional air boxes) ``"air"``.
 * Thicknesses are given with their unit (``"10 nm"`` or a pint quantity) and stored in metres.
 
 Example::
 
+    stack = Stack([Layer("Co", "Co", "0.6 nm"), Layer("Pt", "Pt", "1 nm"),
+                   Layer("Co", "Co", "0.6 nm")])        # regions Co, Pt, Co_2
     stack = Stack([Layer("cap", "Ta", "5 nm"),
                    *Stack.repeat([("Co", "Co", "1 nm"), ("Pt", "Pt", "1 nm")], 3, prefix="ml_")],
                   substrate=Layer("substrate", "glass", "5 um"))
@@ -59,15 +65,20 @@ class Layer:
             stored in metres. Bare numbers are rejected.
         min_cells: lower bound on the number of cells across the layer (mesh builders), or None
             for the builder's default.
+        refractive_index: an explicit complex optical index n + ik (k ≥ 0) at the pump
+            wavelength, e.g. ``"2.9+3.1j"`` or ``complex(2.9, 3.1)``, used by the optics instead
+            of the material's tabulated index; None (default): the library's.
 
     Attributes:
         thickness: thickness in metres (float) after construction.
+        refractive_index: complex or None after construction.
     """
 
     name: str
     material: str
     thickness: Any
     min_cells: int | None = None
+    refractive_index: Any = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -83,14 +94,65 @@ class Layer:
                                            or self.min_cells < 1):
             raise StackError(f"layer '{self.name}': min_cells = {self.min_cells!r} must be a "
                              f"positive integer (or None for the default)")
+        if self.refractive_index is not None:
+            object.__setattr__(self, "refractive_index",
+                               _parse_index(self.refractive_index, self.name))
 
     def __repr__(self) -> str:
         return (f"Layer({self.name!r}, {self.material!r}, '{_format_length(self.thickness)}'"
-                + (f", min_cells={self.min_cells}" if self.min_cells is not None else "") + ")")
+                + (f", min_cells={self.min_cells}" if self.min_cells is not None else "")
+                + (f", refractive_index={self.refractive_index!r}"
+                   if self.refractive_index is not None else "") + ")")
 
     def renamed(self, name: str) -> Layer:
         """The same layer under another name."""
-        return Layer(name, self.material, f"{self.thickness!r} m", self.min_cells)
+        return Layer(name, self.material, f"{self.thickness!r} m", self.min_cells,
+                     self.refractive_index)
+
+
+def _parse_index(value: Any, layer: str) -> complex:
+    """n + ik from a complex, a real number or a string such as ``"2.9+3.1j"``."""
+    where = f"layer '{layer}': refractive_index = {value!r}"
+    try:
+        if isinstance(value, str):
+            index = complex(value.replace(" ", "").replace("i", "j"))
+        elif isinstance(value, bool):
+            raise TypeError
+        else:
+            index = complex(value)
+    except (TypeError, ValueError):
+        raise StackError(f"{where} is not a complex number; give n + ik, e.g. '2.9+3.1j' or "
+                         f"complex(2.9, 3.1)") from None
+    if not (np.isfinite(index.real) and np.isfinite(index.imag) and index.real > 0
+            and index.imag >= 0):
+        raise StackError(f"{where}: need n > 0 and k ≥ 0 (absorption; femmag's convention n + ik, "
+                         f"fields ~ exp(i(kz - ωt))), e.g. '2.9+3.1j'")
+    return index
+
+
+def _unique_names(layers: list[Layer]) -> list[Layer]:
+    """The layers with repeated names made unique: the k-th ``Co`` becomes ``Co_k`` (k ≥ 2).
+
+    Explicit names are kept; a generated name skips the numbers another layer already uses.
+    """
+    taken = {layer.name for layer in layers}
+    count: dict[str, int] = {}
+    out = []
+    for layer in layers:
+        if layer.name not in count:
+            count[layer.name] = 1
+            out.append(layer)
+            continue
+        k = count[layer.name]
+        while True:
+            k += 1
+            candidate = f"{layer.name}_{k}"
+            if candidate not in taken:
+                break
+        count[layer.name] = k
+        taken.add(candidate)
+        out.append(layer.renamed(candidate))
+    return out
 
 
 def _default_material_check(name: str) -> None:
@@ -109,16 +171,17 @@ def _as_layer(item: Layer | Sequence[Any] | Mapping[str, Any]) -> Layer:
     if isinstance(item, Layer):
         return item
     if isinstance(item, Mapping):
-        unknown = set(item) - {"name", "material", "thickness", "min_cells"}
+        unknown = set(item) - {"name", "material", "thickness", "min_cells", "refractive_index"}
         if unknown:
             raise StackError(f"layer spec {dict(item)!r}: unknown keys {sorted(unknown)}; use "
-                             "name, material, thickness, min_cells")
+                             "name, material, thickness, min_cells, refractive_index")
         try:
-            return Layer(item["name"], item["material"], item["thickness"], item.get("min_cells"))
+            return Layer(item["name"], item["material"], item["thickness"], item.get("min_cells"),
+                         item.get("refractive_index"))
         except KeyError as err:
             raise StackError(f"layer spec {dict(item)!r} lacks the key {err}; give name, "
                              "material and thickness (with unit)") from None
-    if isinstance(item, Sequence) and not isinstance(item, str) and len(item) in (3, 4):
+    if isinstance(item, Sequence) and not isinstance(item, str) and len(item) in (3, 4, 5):
         return Layer(*item)
     raise StackError(f"layer spec {item!r}: give a Layer, a (name, material, '10 nm') tuple or a "
                      "dict with keys name, material, thickness")
@@ -139,8 +202,12 @@ class Stack:
             Default: look the name up in ``femmag.materials.Library.default()`` (its error says
             "did you mean"). Pass ``lambda name: None`` to skip the check.
 
+    Repeated layer names are allowed: the k-th occurrence (k ≥ 2) of a name is renamed
+    ``"<name>_k"`` (the next free number if another layer is explicitly called that), see the
+    module docstring; ``stack.names`` are the unique region names.
+
     Raises:
-        StackError: empty stack, duplicate or reserved names, non-positive thickness.
+        StackError: empty stack, reserved names, non-positive thickness.
         Exception: whatever ``material_check`` raises for an unknown material.
     """
 
@@ -160,7 +227,7 @@ class Stack:
         if isinstance(layers, Layer | str):
             raise StackError("layers must be a list of layers (top → bottom), e.g. "
                              "[Layer('Co', 'Co', '10 nm')]")
-        layer_list = [_as_layer(item) for item in layers]
+        layer_list = _unique_names([_as_layer(item) for item in layers])
         if isinstance(substrate, str):
             if substrate != "default":
                 raise StackError(f"substrate = {substrate!r}: give a Layer, e.g. "
@@ -181,7 +248,6 @@ class Stack:
         if not self.layers:
             raise StackError("the stack has no layers: give at least one, e.g. "
                              "Stack([Layer('film', 'Co', '10 nm')])")
-        seen: dict[str, int] = {}
         for index, layer in enumerate(self.layers):
             where = f"layer '{layer.name}' (index {index})"
             if layer.thickness <= 0:
@@ -194,11 +260,6 @@ class Stack:
             if "|" in layer.name or any(c.isspace() for c in layer.name):
                 raise StackError(f"{where}: names may not contain '|' (it separates interface "
                                  "names) or whitespace; use e.g. 'free_Co1'")
-            if layer.name in seen:
-                raise StackError(f"{where}: duplicate layer name (also index {seen[layer.name]}); "
-                                 "names become mesh regions and must be unique, e.g. "
-                                 f"'{layer.name}1', '{layer.name}2' (Stack.repeat numbers them)")
-            seen[layer.name] = index
         if self.substrate is not None and self.substrate.thickness <= 0:
             raise StackError(f"substrate: thickness {_format_length(self.substrate.thickness)} "
                              "must be positive")

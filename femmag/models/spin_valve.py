@@ -57,7 +57,7 @@ import femmag  # noqa: F401  (dolfinx_solver before dolfinx)
 from mpi4py import MPI
 
 from femmag.kernels.sd import SdParameters, equilibrium_magnetization, sd_advance
-from femmag.physics.spin.diffusion import SpinDiffusion1D, SpinLayer
+from femmag.physics.spin.diffusion import SpinDiffusion1D, SpinLayer, with_unit
 
 __all__ = [
     "MagneticLayer",
@@ -229,7 +229,8 @@ class SpinValveModel:
         transport: "diffusive", "ballistic" or "none" (see the module docstring).
         spin_layers: diffusive: the full transport stack (top first); FM entries must carry the
             names of ``magnetic``.
-        interface_conductances: diffusive: G_s [S/m²] of the interfaces, top first.
+        interface_conductances: diffusive: G_s [S/m²] of the interfaces, top first (SI numbers
+            or quantities with units, e.g. ``"6.5e14 S/m^2"``).
         efficiency: ballistic: η (both directions) or (η_{0→1}, η_{1→0}), 0 ≤ η ≤ 1.
         delay: ballistic: t_d [s] (a multiple of the time step, ≥ one step when η > 0).
         comm: communicator of the diffusion mesh (default COMM_SELF: private per rank).
@@ -277,9 +278,11 @@ class SpinValveModel:
                     raise ValueError(f"SpinValveModel: thickness of {fm.name!r} differs between "
                                      f"MagneticLayer ({fm.thickness}) and SpinLayer "
                                      f"({la.thickness})")
-            self.diffusion = SpinDiffusion1D(spin_layers, interface_conductances, comm,
-                                             cell_size=cell_size, degree=degree, theta=theta,
-                                             outer=outer, min_cells=2)
+            # this model works in SI: bare numbers are G_s [S/m²] and the cell size [m]
+            conductances = [with_unit(g, "S/m^2") for g in interface_conductances]
+            self.diffusion = SpinDiffusion1D(spin_layers, conductances, comm,
+                                             cell_size=with_unit(cell_size, "m"), degree=degree,
+                                             theta=theta, outer=outer, min_cells=2)
             self._fm_index = [self.diffusion.layer_index[n] for n in self.names]
             self._capacity = np.array([0.5 * by_name[n].dos * by_name[n].thickness
                                        for n in self.names])  # ∫_FM (N/2) dz [1/(J m²)]

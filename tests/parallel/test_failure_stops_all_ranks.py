@@ -27,7 +27,7 @@ def field(points, t):  # fails on rank 1 only, in the middle of a step
         raise RuntimeError("rank 1 fails alone")
     return np.zeros((len(points), 3))
 
-sim = Simulation(seed003_film(), Pulse("1 mJ/cm^2", "140 fs", "10 um", arrival="0.1 ps"),
+sim = Simulation(seed003_film(), Pulse("1 mJ/cm^2", "140 fs", "10 um", arrival="0.2 ps"),
                  mesh="1d", verbose=False, fields=dict(f=field))
 sim.run("5 ps", out=OUT)
 """

@@ -59,7 +59,7 @@ def test_llb_step_refused():
 
 
 def test_newton_divergence_reason_in_words():
-    pulse = Pulse("2.6 mJ/cm^2", "140 fs", "10 um", arrival="0.1 ps")
+    pulse = Pulse("2.6 mJ/cm^2", "140 fs", "10 um", arrival="0.2 ps")
     sim = Simulation(seed003_film(), pulse, mesh="1d", magnetization=False, verbose=False,
                      heat_options={"newton_max_it": 1, "newton_tolerance": "1e-30 K"})
     sim.setup()
@@ -72,7 +72,7 @@ def test_failed_run_keeps_its_traces_and_says_failed(tmp_path):
     from femmag.io.traces import read_trace
 
     out = Path(MPI.COMM_WORLD.bcast(str(tmp_path), root=0)) / "run"
-    pulse = Pulse("2.6 mJ/cm^2", "140 fs", "10 um", arrival="0.1 ps")
+    pulse = Pulse("2.6 mJ/cm^2", "140 fs", "10 um", arrival="0.2 ps")
     sim = Simulation(seed003_film(), pulse, mesh="1d", verbose=False)
     sim.setup()
 

@@ -41,7 +41,7 @@ def run(tmp_path_factory):
 
     FieldWriter.write = write
     try:
-        sim = Simulation(seed003_film(), Pulse("1 mJ/cm^2", "140 fs", "10 um", arrival="0.1 ps"),
+        sim = Simulation(seed003_film(), Pulse("1 mJ/cm^2", "140 fs", "10 um", arrival="0.2 ps"),
                          mesh="rz", mesh_options={"radius": "20 um", "cells_per_beam_radius": 8},
                          verbose=False)
         sim.run("0.5 ps", out=out, field_times=["0.3 ps"])
@@ -137,7 +137,7 @@ def test_plot_depth_profile_of_a_1d_run(tmp_path):
     from femmag.simulation import TimeStepping
 
     out = Path(COMM.bcast(str(tmp_path), root=0)) / "run1d"
-    Simulation(seed003_film(), Pulse("1 mJ/cm^2", "140 fs", "10 um", arrival="0.1 ps"),
+    Simulation(seed003_film(), Pulse("1 mJ/cm^2", "140 fs", "10 um", arrival="0.2 ps"),
                mesh="1d", verbose=False, time_stepping=TimeStepping(dt_pulse="10 fs")).run(
         "0.3 ps", out=out, field_times=["0.2 ps"])
     result = femmag.io.load(out)

@@ -114,3 +114,28 @@ def test_pulse_train_sums_pulses(pump):
         PulseTrain(pump, 0, "1 ps")
     with pytest.raises(UnitError, match="PulseTrain.period"):
         PulseTrain(pump, 2, 1e-12)
+
+
+def test_default_arrival_starts_the_pulse_window_at_zero():
+    """Default t0 = 5σ: the whole window t0 ± 5σ lies in the run (t ≥ 0), nothing is lost."""
+    pump = Pulse("2.6 mJ/cm^2", "140 fs", "10 um")
+    sigma = 140e-15 / np.sqrt(8 * np.log(2))
+    assert pump.arrival == pytest.approx(5 * sigma, rel=1e-14)
+    assert pump.arrival == pytest.approx(0.29725e-12, rel=1e-4)
+    assert pump.window()[0] == pytest.approx(0.0, abs=1e-27)
+    assert pump.fluence_delivered(0.0) < 1e-6
+
+
+@pytest.mark.parametrize("arrival", ["0 ps", "0.1 ps", "-1 ps"])
+def test_pulse_starting_before_the_run_is_an_error(arrival):
+    with pytest.raises(ValueError, match=r"arrives before the run starts \(t = 0\).*"
+                                         r"Give arrival >= '0.1837 ps'"):
+        Pulse("2.6 mJ/cm^2", "140 fs", "10 um", arrival=arrival)
+
+
+def test_earliest_arrival_loses_at_most_a_permille():
+    sigma = 50e-15 / np.sqrt(8 * np.log(2))
+    earliest = Pulse("1 mJ/cm^2", "50 fs", "10 um", arrival=f"{3.0903 * sigma} s")
+    assert earliest.fluence_delivered(0.0) == pytest.approx(1e-3, rel=1e-3)
+    with pytest.raises(ValueError, match="before the run starts"):
+        Pulse("1 mJ/cm^2", "50 fs", "10 um", arrival=f"{3.08 * sigma} s")

@@ -24,7 +24,7 @@ def _shared(tmp_path) -> Path:
 
 
 def _sim(**kw) -> Simulation:
-    pulse = Pulse("1 mJ/cm^2", "140 fs", "10 um", arrival="0.1 ps")
+    pulse = Pulse("1 mJ/cm^2", "140 fs", "10 um", arrival="0.2 ps")
     return Simulation(seed003_film(), pulse, mesh="1d", verbose=False,
                       time_stepping=TimeStepping(dt_pulse="10 fs"), **kw)
 

@@ -42,11 +42,32 @@ def test_zero_thickness_rejected():
         Stack([Layer("Co", "Co", "0 nm")], material_check=no_check)
 
 
-def test_duplicate_names_rejected():
-    message = r"layer 'Co' \(index 2\): duplicate layer name \(also index 0\)"
-    with pytest.raises(StackError, match=message):
-        Stack.from_spec([("Co", "Co", "1 nm"), ("Pt", "Pt", "1 nm"), ("Co", "Co", "1 nm")],
-                        material_check=no_check)
+def test_repeated_names_become_unique_regions():
+    stack = Stack.from_spec([("Co", "Co", "1 nm"), ("Pt", "Pt", "1 nm"), ("Co", "Co", "2 nm"),
+                             ("Pt", "Pt", "1 nm"), ("Co", "Co", "3 nm")], material_check=no_check)
+    assert stack.names == ["Co", "Pt", "Co_2", "Pt_2", "Co_3"]
+    assert stack["Co_3"].thickness == pytest.approx(3e-9, rel=1e-14)
+    assert stack.interface_names()[1] == "Pt|Co_2"
+    assert [layer.material for layer in stack] == ["Co", "Pt", "Co", "Pt", "Co"]
+    # an explicit name is kept; the generated one skips the number it takes
+    stack = Stack.from_spec([("Co", "Co", "1 nm"), ("Co_2", "Co", "1 nm"), ("Co", "Co", "1 nm")],
+                            material_check=no_check)
+    assert stack.names == ["Co", "Co_2", "Co_3"]
+
+
+def test_explicit_refractive_index():
+    layer = Layer("oxide", "MgO", "2 nm", refractive_index="2.9+3.1j")
+    assert layer.refractive_index == complex(2.9, 3.1)
+    assert Layer("x", "MgO", "2 nm", refractive_index=1.7).refractive_index == complex(1.7, 0)
+    assert Layer("x", "MgO", "2 nm").refractive_index is None
+    stack = Stack([layer, layer], material_check=no_check)
+    assert stack["oxide_2"].refractive_index == complex(2.9, 3.1)
+    spec = {"name": "y", "material": "Co", "thickness": "1 nm", "refractive_index": "2.5 + 4.5j"}
+    assert Stack([spec], material_check=no_check)["y"].refractive_index == complex(2.5, 4.5)
+    with pytest.raises(StackError, match=r"layer 'x': refractive_index = 'abc' is not a complex"):
+        Layer("x", "MgO", "2 nm", refractive_index="abc")
+    with pytest.raises(StackError, match=r"need n > 0 and k ≥ 0"):
+        Layer("x", "MgO", "2 nm", refractive_index="2.9-3.1j")
 
 
 def test_empty_stack_rejected():

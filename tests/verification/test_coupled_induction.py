@@ -112,3 +112,31 @@ def test_pulse_train_repeats_the_induced_field():
     assert abs(delay2 - delay1) < 2.1e-15, (delay1, delay2)
     # decayed between pulses (the thin sheet's low-k modes leave a slow ~1/t tail: 1e-3 here)
     assert abs(Bi[np.searchsorted(t, 2.9e-12)]) < 3e-3 * abs(peak1)
+
+
+def test_induction_box_follows_the_end_time():
+    """Simulation.run(t_end) sizes the r-z induction box (box_radius='auto'); an explicit
+    box_radius or end_time is an option of induction={...}; stepping past the sized end warns."""
+    from femmag.physics.induction.module import induction_box_radius
+
+    pulse = Pulse("1 mJ/cm^2", "140 fs", "2 um", helicity="sigma-", arrival="0.3 ps")
+    sim = Simulation(seed003_film(), pulse, mesh="1d", induction={}, verbose=False)
+    sim.run("0.4 ps")
+    module = sim.induction
+    expected = induction_box_radius(1e-6, module.conductivity, module.thickness, 0.1e-12)
+    assert module.film_mesh.radius == pytest.approx(expected, rel=1e-12)
+    assert module.film_mesh.radius == pytest.approx(20e-6, rel=1e-12)  # 20 r0 floor
+    if sim.comm.rank == 0:  # the warning is printed once, by rank 0
+        with pytest.warns(UserWarning, match="keeps the centre field within 1 %"):
+            sim.run("1.0 ps")  # a continuation beyond the sized end time
+    else:
+        sim.run("1.0 ps")
+    fixed = Simulation(seed003_film(), pulse, mesh="1d", verbose=False,
+                       induction={"box_radius": "0.1 mm"})
+    fixed.setup()
+    assert fixed.induction.film_mesh.radius == pytest.approx(1e-4, rel=1e-12)
+    planned = Simulation(seed003_film(), pulse, mesh="1d", verbose=False,
+                         induction={"end_time": "2.3 ps"})
+    planned.setup()
+    assert planned.induction.film_mesh.radius == pytest.approx(
+        induction_box_radius(1e-6, module.conductivity, module.thickness, 2.0e-12), rel=1e-12)

@@ -24,10 +24,11 @@ from femmag.physics.induction.axisymmetric import (
     pulse_time_grid,
 )
 from femmag.models import induction_modal as modal
-from femmag.units import FS, MU0, NM, UM
+from femmag.units import FS, MU0, NM, UM, Q
 
 SIGMA = 8e6  # S/m, calibrated seed-003 film
 THICKNESS = 10 * NM
+FILM_D, FILM_SIGMA = Q(THICKNESS, "m"), Q(SIGMA, "S/m")  # with units, for the doors
 PULSE = 140 * FS
 
 
@@ -108,12 +109,12 @@ def test_reference_rejects_bad_input():
 def _gaussian_run(comm, diameter, *, representation="sheet", cells_per_radius=10.0,
                   dt=7 * FS, scheme="bdf2", peak_field=1.0, t_end=1.0e-12, radii=(0.0,)):
     r0 = diameter / 2
-    fm = rz_film_mesh(comm, beam_radius=r0, thickness=THICKNESS, representation=representation,
+    fm = rz_film_mesh(comm, beam_radius=Q(r0, "m"), thickness=FILM_D, representation=representation,
                       cells_per_radius=cells_per_radius)
-    source = GaussianImpressedFlux(peak_field, r0, PULSE)
+    source = GaussianImpressedFlux.from_si(peak_field, r0, PULSE)
     # the pulse amplitude is 3e-8 of its peak at -2.5 τ_p: start from A = 0 there
-    solver = AxisymmetricInduction(fm, conductivity=SIGMA, source=source, scheme=scheme,
-                                   t_start=-2.5 * PULSE)
+    solver = AxisymmetricInduction(fm, conductivity=FILM_SIGMA, source=source, scheme=scheme,
+                                   t_start=Q(-2.5 * PULSE, "s"))
     times = pulse_time_grid(-2.5 * PULSE, t_end, pulse_peak_time=0.0, pulse_duration=PULSE,
                             dt_pulse=dt, dt_max=dt)
     return solver, solver.run(times, radii=radii)
@@ -123,14 +124,14 @@ def test_single_mode_decay_time(comm):
     """B_IFE = J0(kr) step → B_i = J0(kr)(1 - e^{-t/τ_k}), τ_k = μ0σd/(2k), to 1 %."""
     r0 = 5 * UM
     box = 8.0
-    fm = rz_film_mesh(comm, beam_radius=r0, thickness=THICKNESS, box_factor=box,
+    fm = rz_film_mesh(comm, beam_radius=Q(r0, "m"), thickness=FILM_D, box_factor=box,
                       cells_per_radius=5, refined_factor=box - 1, far_cell_factor=0.2)
     # J1(kR) = 0: the impressed potential vanishes on the outer boundary like A does
     k = special.jn_zeros(1, 3)[-1] / (box * r0)
     tau = modal.mode_time_constant(k, SIGMA, THICKNESS)
     dt = tau / 50
-    source = BesselImpressedFlux(1.0, k, switch_on_time=0.5 * dt)
-    solver = AxisymmetricInduction(fm, conductivity=SIGMA, source=source, scheme="bdf2")
+    source = BesselImpressedFlux("1 T", Q(k, "1/m"), switch_on_time=Q(0.5 * dt, "s"))
+    solver = AxisymmetricInduction(fm, conductivity=FILM_SIGMA, source=source, scheme="bdf2")
     times = np.arange(0, 151) * dt
     r_probe = 1.0 / k
     trace = solver.run(times, radii=[0.0, r_probe])
@@ -216,13 +217,13 @@ def test_energy_balance(comm):
 def test_temporal_order(comm):
     """Observed order of the time schemes on a fixed mesh: Euler 1, BDF2 and CN 2."""
     r0 = 5 * UM
-    fm = rz_film_mesh(comm, beam_radius=r0, thickness=THICKNESS, cells_per_radius=3.0)
-    source = GaussianImpressedFlux(1.0, r0, PULSE)
+    fm = rz_film_mesh(comm, beam_radius=Q(r0, "m"), thickness=FILM_D, cells_per_radius=3.0)
+    source = GaussianImpressedFlux.from_si(1.0, r0, PULSE)
     t_end = 0.3e-12
 
     def centre_trace(scheme: str, dt: float, stride: int) -> np.ndarray:
-        solver = AxisymmetricInduction(fm, conductivity=SIGMA, source=source, scheme=scheme,
-                                       t_start=-3 * PULSE)
+        solver = AxisymmetricInduction(fm, conductivity=FILM_SIGMA, source=source, scheme=scheme,
+                                       t_start=Q(-3 * PULSE, "s"))
         n = round((t_end + 3 * PULSE) / dt)
         trace = solver.run(np.linspace(-3 * PULSE, t_end, n + 1))
         return trace.induced_field_z[::stride, 0]  # on the common 24 fs grid
@@ -242,9 +243,9 @@ def test_uniformly_magnetized_disk(comm):
     r0 = 5 * UM
     radius, magnetization = r0, 8e5
     for representation in ("sheet", "resolved"):
-        fm = rz_film_mesh(comm, beam_radius=r0, thickness=THICKNESS,
+        fm = rz_film_mesh(comm, beam_radius=Q(r0, "m"), thickness=FILM_D,
                           representation=representation, cells_per_radius=10.0)
-        solver = AxisymmetricInduction(fm, conductivity=SIGMA, scheme="euler")
+        solver = AxisymmetricInduction(fm, conductivity=FILM_SIGMA, scheme="euler")
         tol = 1e-3 * fm.film_spacing
         solver.set_magnetization(axial=lambda r: np.where(
             r < radius - tol, magnetization, np.where(r > radius + tol, 0.0, magnetization / 2)))
@@ -262,9 +263,9 @@ def test_radial_magnetization_in_resolved_film(comm):
     dipole-layer jump of the -M_r{∂_zv} term, so the sheet's on-film B_r is not reliable)."""
     r0 = 5 * UM
     magnetization = 8e5
-    fm = rz_film_mesh(comm, beam_radius=r0, thickness=THICKNESS, representation="resolved",
+    fm = rz_film_mesh(comm, beam_radius=Q(r0, "m"), thickness=FILM_D, representation="resolved",
                       cells_per_radius=10.0)
-    solver = AxisymmetricInduction(fm, conductivity=SIGMA, scheme="euler")
+    solver = AxisymmetricInduction(fm, conductivity=FILM_SIGMA, scheme="euler")
     tol = 1e-3 * fm.film_spacing
     solver.set_magnetization(radial=lambda r: np.where(
         r < r0 - tol, magnetization, np.where(r > r0 + tol, 0.0, magnetization / 2)))
@@ -283,8 +284,8 @@ def test_gaussian_magnetization_centre_field(comm):
     P1 instead of the space of A it was first order, -1.8 % at h = a/10).
     """
     r0 = 5 * UM
-    fm = rz_film_mesh(comm, beam_radius=r0, thickness=THICKNESS, cells_per_radius=10.0)
-    solver = AxisymmetricInduction(fm, conductivity=SIGMA, scheme="euler")
+    fm = rz_film_mesh(comm, beam_radius=Q(r0, "m"), thickness=FILM_D, cells_per_radius=10.0)
+    solver = AxisymmetricInduction(fm, conductivity=FILM_SIGMA, scheme="euler")
     magnetization, width = 8e5, r0
     solver.set_magnetization(axial=lambda r: magnetization * np.exp(-(r / width) ** 2))
     solver.step(0.0, 1e-3)
@@ -305,20 +306,53 @@ def test_one_and_several_ranks_agree(comm):
 
 
 def test_solver_rejects_bad_input(comm):
-    fm = rz_film_mesh(comm, beam_radius=5 * UM, thickness=THICKNESS, cells_per_radius=2.0)
+    fm = rz_film_mesh(comm, beam_radius="5 um", thickness=FILM_D, cells_per_radius=2.0)
     with pytest.raises(ValueError, match="scheme='rk4' is unknown"):
-        AxisymmetricInduction(fm, conductivity=SIGMA, scheme="rk4")
-    with pytest.raises(ValueError, match="conductivity=-1.0 must be a positive number in S/m"):
-        AxisymmetricInduction(fm, conductivity=-1.0)
-    solver = AxisymmetricInduction(fm, conductivity=SIGMA)
+        AxisymmetricInduction(fm, conductivity=FILM_SIGMA, scheme="rk4")
+    with pytest.raises(ValueError, match="conductivity = '-1 S/m' must be positive"):
+        AxisymmetricInduction(fm, conductivity="-1 S/m")
+    solver = AxisymmetricInduction(fm, conductivity=FILM_SIGMA)
     with pytest.raises(ValueError, match="steps must be consecutive"):
         solver.step(1e-12, 1e-15)
     with pytest.raises(ValueError, match="representation='shell'"):
-        rz_film_mesh(comm, beam_radius=5 * UM, thickness=THICKNESS, representation="shell")
+        rz_film_mesh(comm, beam_radius="5 um", thickness=FILM_D, representation="shell")
     with pytest.raises(ValueError, match="refined_factor=30 must lie in"):
-        rz_film_mesh(comm, beam_radius=5 * UM, thickness=THICKNESS, refined_factor=30)
+        rz_film_mesh(comm, beam_radius="5 um", thickness=FILM_D, refined_factor=30)
     with pytest.raises(ValueError, match="box_factor=2 is too small"):
-        rz_film_mesh(comm, beam_radius=5 * UM, thickness=THICKNESS, box_factor=2)
+        rz_film_mesh(comm, beam_radius="5 um", thickness=FILM_D, box_factor=2)
+
+
+def test_doors_take_units(comm):
+    """Bare numbers are rejected with the unit expected (GaussianImpressedFlux(1.0, 5, 140) was
+    silently a 5 m beam and a 140 s pulse); strings and pint quantities are the same SI values."""
+    with pytest.raises(ValueError, match=r"GaussianImpressedFlux.peak_field = 1.0 has no unit.*T"):
+        GaussianImpressedFlux(1.0, 5, 140)
+    with pytest.raises(ValueError, match=r"GaussianImpressedFlux.beam_radius = 5 has no unit"):
+        GaussianImpressedFlux("1 T", 5, 140)
+    with pytest.raises(ValueError, match=r"GaussianImpressedFlux.pulse_duration = 140 has no "
+                                         r"unit.*'140 fs'"):
+        GaussianImpressedFlux("1 T", "5 um", 140)
+    flux = GaussianImpressedFlux("-2.6 T", "5 um", "140 fs", pulse_peak_time="0.3 ps",
+                                 later_peak_times=["3.3 ps"])
+    si = GaussianImpressedFlux.from_si(-2.6, 5e-6, 140e-15, 0.3e-12, (3.3e-12,))
+    for name in ("peak_field", "beam_radius", "pulse_duration", "pulse_peak_time"):
+        assert getattr(flux, name) == pytest.approx(getattr(si, name), rel=1e-14)
+    assert flux.later_peak_times == pytest.approx(si.later_peak_times, rel=1e-14)
+    with pytest.raises(ValueError, match=r"rz_film_mesh beam_radius = 5e-06 has no unit"):
+        rz_film_mesh(comm, beam_radius=5e-6, thickness="10 nm")
+    with pytest.raises(ValueError, match=r"rz_film_mesh thickness = '10 ps' has the wrong unit"):
+        rz_film_mesh(comm, beam_radius="5 um", thickness="10 ps")
+    fm = rz_film_mesh(comm, beam_radius="5 um", thickness="10 nm", cells_per_radius=2.0,
+                      box_radius="0.2 mm")
+    assert fm.radius == pytest.approx(2e-4, rel=1e-12)
+    assert fm.thickness == pytest.approx(1e-8, rel=1e-14)
+    with pytest.raises(ValueError, match=r"AxisymmetricInduction.conductivity = 8000000.0 has no "
+                                         r"unit.*'8e6 S/m'"):
+        AxisymmetricInduction(fm, conductivity=8e6)
+    with pytest.raises(ValueError, match=r"AxisymmetricInduction.t_start = 0.0 has no unit"):
+        AxisymmetricInduction(fm, conductivity="8e6 S/m", t_start=0.0)
+    assert AxisymmetricInduction(fm, conductivity="8 MS/m", t_start="-1 ps").t == \
+        pytest.approx(-1e-12, rel=1e-14)
 
 
 # --------------------------------------------------------------------------------------------
@@ -374,10 +408,37 @@ def test_declares_fields_and_summary(comm):
     """The module writes 'induced_field' and 'current_density'; summary names the film model."""
     from femmag.fields import FieldRegistry
 
-    fm = rz_film_mesh(comm, beam_radius=5 * UM, thickness=THICKNESS, cells_per_radius=2.0)
-    solver = AxisymmetricInduction(fm, conductivity=SIGMA)
+    fm = rz_film_mesh(comm, beam_radius="5 um", thickness=FILM_D, cells_per_radius=2.0)
+    solver = AxisymmetricInduction(fm, conductivity=FILM_SIGMA)
     fields = FieldRegistry()
     solver.setup(fields)
     assert set(fields.names()) == {"induced_field", "current_density"}
     assert fields.entry("current_density").unit == "A/m^2"
     assert "sheet film, P2" in solver.summary()
+
+
+def test_auto_box_keeps_the_centre_field_within_1_percent(comm):
+    """The thin-sheet box from the end time (module.induction_box_radius) against a box twice as
+    large: the centre field after the pulse stays within 1 % up to t_end. A 2 µm beam, 1 ps after
+    the pulse peak (20 τ_sheet): the old fixed 20 r0 box is ~20 % off there."""
+    from femmag.physics.induction.module import induction_box_radius, sheet_time_constant
+
+    r0, t0, t_end = 1 * UM, 0.3e-12, 1.3e-12
+    box = induction_box_radius(r0, SIGMA, THICKNESS, t_end - t0)
+    assert box / r0 == pytest.approx(5 * (t_end - t0) / sheet_time_constant(r0, SIGMA, THICKNESS))
+    times = pulse_time_grid(0.0, t_end, pulse_peak_time=t0, pulse_duration=PULSE, dt_max=20 * FS)
+    centre = {}
+    for radius in (20 * r0, box, 2 * box):
+        fm = rz_film_mesh(comm, beam_radius=Q(r0, "m"), thickness=FILM_D, cells_per_radius=5.0,
+                          box_radius=Q(radius, "m"))
+        source = GaussianImpressedFlux("1 T", Q(r0, "m"), Q(PULSE, "s"), pulse_peak_time=Q(t0, "s"))
+        solver = AxisymmetricInduction(fm, conductivity=FILM_SIGMA, source=source)
+        centre[radius] = solver.run(times).induced_field_z[:, 0]
+        solver.destroy()
+    after = times > t0 + 3 * PULSE
+    converged = centre[2 * box][after]
+    err = np.max(np.abs(centre[box][after] - converged) / np.abs(converged))
+    assert err < 0.01, f"auto box {box / r0:.0f} r0: centre field off by {err:.2%}"
+    old = abs(centre[20 * r0][-1] - centre[2 * box][-1]) / abs(centre[2 * box][-1])
+    assert old > 0.1, old  # the fixed 20 r0 box fails (that is why the box follows the end time)
+    print(f"auto box {box / r0:.0f} r0: max error {err:.2e}; 20 r0 box at t_end: {old:.2e}")

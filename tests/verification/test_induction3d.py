@@ -38,6 +38,7 @@ from dolfinx import fem
 from femmag.geometry.induction_meshes import disk_box_mesh, rz_film_mesh
 from femmag.physics.induction.axisymmetric import AxisymmetricInduction, GaussianImpressedFlux
 from femmag.physics.induction.nedelec3d import Induction3D
+from femmag.units import Q
 
 BEAM_RADIUS = 5e-6  # m
 THICKNESS = 0.4e-6  # m
@@ -55,14 +56,15 @@ def _peak(times: np.ndarray, values: np.ndarray) -> tuple[float, float]:
 
 
 def _source() -> GaussianImpressedFlux:
-    return GaussianImpressedFlux(peak_field=1.0, beam_radius=BEAM_RADIUS, pulse_duration=PULSE,
-                                 pulse_peak_time=0.0)
+    return GaussianImpressedFlux.from_si(peak_field=1.0, beam_radius=BEAM_RADIUS,
+                                         pulse_duration=PULSE, pulse_peak_time=0.0)
 
 
 @pytest.fixture(scope="module")
 def coarse_disk():
     """A coarse disk box (5k dofs) for the scheme tests: only time errors are compared."""
-    return disk_box_mesh(MPI.COMM_WORLD, beam_radius=BEAM_RADIUS, thickness=THICKNESS,
+    return disk_box_mesh(MPI.COMM_WORLD, beam_radius=Q(BEAM_RADIUS, "m"),
+                         thickness=Q(THICKNESS, "m"),
                          cells_per_radius=1.0, refined_factor=1.5, far_cell_factor=2.5,
                          layer_growth=2.0)
 
@@ -74,7 +76,8 @@ def traces() -> dict:
     times = np.arange(-2 * PULSE, 4 * PULSE + 1e-18, PULSE / 10)
 
     # 3D, N1curl: refined where the observable lives (h = r0/6 for ρ < 0.75 r0)
-    disk = disk_box_mesh(comm, beam_radius=BEAM_RADIUS, thickness=THICKNESS, cells_per_radius=6,
+    disk = disk_box_mesh(comm, beam_radius=Q(BEAM_RADIUS, "m"), thickness=Q(THICKNESS, "m"),
+                         cells_per_radius=6,
                          refined_factor=0.75, far_cell_factor=2.5)
     solver = Induction3D(disk, conductivity=CONDUCTIVITY, source=source, scheme="bdf2",
                          t_start=times[0])
@@ -87,11 +90,11 @@ def traces() -> dict:
     energy_3d = np.r_[trace3d.magnetic_energy, rest.magnetic_energy[1:]]
 
     # axisymmetric reference, same box, same time steps and scheme
-    film_mesh = rz_film_mesh(comm, beam_radius=BEAM_RADIUS, thickness=THICKNESS,
+    film_mesh = rz_film_mesh(comm, beam_radius=Q(BEAM_RADIUS, "m"), thickness=Q(THICKNESS, "m"),
                              representation="resolved", box_factor=5, cells_per_radius=20,
                              far_cell_factor=0.5, film_layers=4)
-    axi = AxisymmetricInduction(film_mesh, conductivity=CONDUCTIVITY, source=source,
-                                scheme="bdf2", degree=2, t_start=times[0])
+    axi = AxisymmetricInduction(film_mesh, conductivity=Q(CONDUCTIVITY, "S/m"), source=source,
+                                scheme="bdf2", degree=2, t_start=Q(times[0], "s"))
     r = ufl.SpatialCoordinate(film_mesh.mesh)[0]
     dx_film = ufl.Measure("dx", domain=film_mesh.mesh,
                           subdomain_data=film_mesh.cell_tags)(film_mesh.markers["film"])
@@ -213,8 +216,8 @@ def test_energy_balance_and_joule_output(coarse_disk, scheme: str) -> None:
 
 def test_disk_smaller_than_box_and_bad_input() -> None:
     comm = MPI.COMM_WORLD
-    disk = disk_box_mesh(comm, beam_radius=BEAM_RADIUS, thickness=THICKNESS,
-                         disk_radius=3 * BEAM_RADIUS, box_radius=6 * BEAM_RADIUS,
+    disk = disk_box_mesh(comm, beam_radius=Q(BEAM_RADIUS, "m"), thickness=Q(THICKNESS, "m"),
+                         disk_radius=Q(3 * BEAM_RADIUS, "m"), box_radius=Q(6 * BEAM_RADIUS, "m"),
                          cells_per_radius=1.5, refined_factor=1.5, far_cell_factor=3.0)
     dx = ufl.Measure("dx", domain=disk.mesh, subdomain_data=disk.cell_tags)
     one = fem.Constant(disk.mesh, 1.0)
@@ -227,8 +230,8 @@ def test_disk_smaller_than_box_and_bad_input() -> None:
     assert film_volume == pytest.approx(exact_film, rel=0.04)
     assert box_volume == pytest.approx(exact_box, rel=0.04)
     with pytest.raises(ValueError, match="disk_radius ≤ box_radius"):
-        disk_box_mesh(comm, beam_radius=BEAM_RADIUS, thickness=THICKNESS,
-                      disk_radius=7 * BEAM_RADIUS, box_radius=6 * BEAM_RADIUS)
+        disk_box_mesh(comm, beam_radius=Q(BEAM_RADIUS, "m"), thickness=Q(THICKNESS, "m"),
+                      disk_radius=Q(7 * BEAM_RADIUS, "m"), box_radius=Q(6 * BEAM_RADIUS, "m"))
     with pytest.raises(ValueError, match="conductivity"):
         Induction3D(disk, conductivity=-1.0)
     with pytest.raises(ValueError, match="scheme='rk4' is unknown"):

@@ -31,6 +31,7 @@ from mpi4py import MPI
 from femmag.geometry.induction_meshes import sphere_box_mesh
 from femmag.physics.induction.nedelec3d import Induction3D, UniformStepField
 from femmag.reference import conducting_sphere as sphere
+from femmag.units import Q
 
 RADIUS = 0.01  # m
 CONDUCTIVITY = 5.8e7  # S/m
@@ -39,7 +40,7 @@ APPLIED = 1.0  # T
 
 @pytest.fixture(scope="module")
 def response() -> dict:
-    mesh = sphere_box_mesh(MPI.COMM_WORLD, sphere_radius=RADIUS, box_factor=6.0,
+    mesh = sphere_box_mesh(MPI.COMM_WORLD, sphere_radius=Q(RADIUS, "m"), box_factor=6.0,
                            cells_per_radius=3, far_cell_factor=3.0, geometry_order=2)
     solver = Induction3D(mesh, conductivity=CONDUCTIVITY, source=UniformStepField(APPLIED),
                          conductor="sphere", degree=2, scheme="bdf2", t_start=0.0)

@@ -175,11 +175,12 @@ def _disk_solver(comm, scheme: str):
     from femmag.geometry.induction_meshes import disk_box_mesh
     from femmag.physics.induction.axisymmetric import GaussianImpressedFlux
     from femmag.physics.induction.nedelec3d import Induction3D
+    from femmag.units import Q
 
     r0 = 10e-6
-    disk = disk_box_mesh(comm, beam_radius=r0, thickness=10e-9, box_radius=5 * r0,
-                         half_height=5 * r0, cells_per_radius=2, film_layers=1)
-    source = GaussianImpressedFlux(peak_field=-2.6, beam_radius=r0, pulse_duration=140e-15,
+    disk = disk_box_mesh(comm, beam_radius=Q(r0, "m"), thickness="10 nm", box_radius=Q(5 * r0, "m"),
+                         half_height=Q(5 * r0, "m"), cells_per_radius=2, film_layers=1)
+    source = GaussianImpressedFlux.from_si(peak_field=-2.6, beam_radius=r0, pulse_duration=140e-15,
                                    pulse_peak_time=0.1e-12)
     solver = Induction3D(disk, conductivity=8e6, source=source, scheme=scheme)
     # a fixed magnetization source (part of the state: the Crank–Nicolson load b_M^n)

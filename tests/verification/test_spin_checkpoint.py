@@ -22,6 +22,7 @@ from femmag.io.traces import read_trace
 from femmag.kernels.sd import SdParameters
 from femmag.physics.base import PhysicsModule
 from femmag.physics.spin.diffusion import SpinLayer
+from femmag.units import Q
 from femmag.physics.spin.module import spin_transport
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping
@@ -31,6 +32,7 @@ from femmag.studies.seed000.groups import seed000_groups
 WORLD = MPI.COMM_WORLD
 PS, NM, EV = 1e-12, 1e-9, 1.602176634e-19
 N_CO, N_CU, G_REF = 1.13e48, 1.558e47, 1.96e15
+GS = [Q(G_REF / 3, "S/m^2"), Q(G_REF, "S/m^2")]  # free, ref interfaces
 CAL = {"free": SdParameters(550.0, 0.5 * EV, 0.05 * PS, tau_sd=0.1 * PS),
        "ref": SdParameters(700.0, 0.5 * EV, 0.05 * PS, tau_sd=0.1 * PS)}
 T_END, EVERY, STOP = "0.6 ps", "0.2 ps", 0.45e-12
@@ -70,13 +72,13 @@ def _options(transport: str, coupling: str = "pointwise") -> dict:
     opts = {"ferromagnets": seed000_groups(_stack()), "sd": CAL, "transport": transport,
             "initial": "AP"}
     if transport == "diffusive":
-        cu = SpinLayer("spacer_Cu", 80 * NM, 3.5e7, N_CU, spin_diffusion_length=350 * NM)
-        opts.update(coupling=coupling, interface_conductances=[G_REF / 3, G_REF], spin_layers=[
-            SpinLayer("free", 3.2 * NM, 5e6, N_CO, spin_relaxation_time=0.05 * PS,
-                      is_ferromagnet=True),
+        cu = SpinLayer.from_si("spacer_Cu", 80 * NM, 3.5e7, N_CU, spin_diffusion_length=350 * NM)
+        opts.update(coupling=coupling, interface_conductances=GS, spin_layers=[
+            SpinLayer.from_si("free", 3.2 * NM, 5e6, N_CO, spin_relaxation_time=0.05 * PS,
+                              is_ferromagnet=True),
             cu,
-            SpinLayer("ref", 7 * NM, 5e6, N_CO, spin_relaxation_time=0.05 * PS,
-                      is_ferromagnet=True)])
+            SpinLayer.from_si("ref", 7 * NM, 5e6, N_CO, spin_relaxation_time=0.05 * PS,
+                              is_ferromagnet=True)])
     elif transport == "ballistic":
         opts.update(efficiency=0.5, delay="70 fs")
     return opts

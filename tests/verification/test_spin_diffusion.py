@@ -24,7 +24,7 @@ from femmag.reference.spin_diffusion import (
     gaussian_spreading,
     multilayer_steady_state,
 )
-from femmag.units import E_CHARGE, MU_B, NM, PS
+from femmag.units import E_CHARGE, MU_B, NM, PS, Q
 
 # physics-spec §7.3 Co/Cu parameters
 SIGMA_CO, LAMBDA_CO, DOS_CO = 1e7, 40 * NM, 1.13e48
@@ -34,12 +34,19 @@ SOURCE = 1e-10  # J/s: μ ≈ S τ_s ≈ 0.5 meV in Co
 
 
 def co(name, d):
-    return SpinLayer(name, d, SIGMA_CO, DOS_CO, spin_diffusion_length=LAMBDA_CO,
+    return SpinLayer(name, Q(d, "m"), Q(SIGMA_CO, "S/m"), dos=Q(DOS_CO, "1/(J*m^3)"),
+                     spin_diffusion_length=Q(LAMBDA_CO, "m"),
                      is_ferromagnet=True)
 
 
 def cu(d=80 * NM):
-    return SpinLayer("Cu", d, SIGMA_CU, DOS_CU, spin_diffusion_length=LAMBDA_CU)
+    return SpinLayer("Cu", Q(d, "m"), Q(SIGMA_CU, "S/m"), dos=Q(DOS_CU, "1/(J*m^3)"),
+                     spin_diffusion_length=Q(LAMBDA_CU, "m"))
+
+
+def gs(*values):
+    """Interface conductances G_s [S/m²] as quantities (the solver's door takes units)."""
+    return [Q(v, "S/m^2") for v in values]
 
 
 def reference_profile(ref, z, layer):
@@ -59,7 +66,7 @@ def test_bilayer_steady_state_matches_analytic():
     """Co 3 nm / Cu 80 nm, uniform source in Co: §7.4 closed form to 1e-4 (values and jump)."""
     d_f, d_n = 3 * NM, 80 * NM
     layers = [co("Co", d_f), cu(d_n)]
-    sd = SpinDiffusion1D(layers, [G_REF], MPI.COMM_WORLD, cells_per_layer=[8, 32])
+    sd = SpinDiffusion1D(layers, gs(G_REF), MPI.COMM_WORLD, cells_per_layer=[8, 32])
     sd.set_layer_source("Co", SOURCE)
     sd.solve_steady()
     z, mu, layer = sd.profile()
@@ -76,7 +83,7 @@ def test_bilayer_steady_state_matches_analytic():
     jump = flux * 2 * E_CHARGE**2 / G_REF
     assert abs((mu_f - mu_n) - jump) / jump < 1e-3
     # backward-Euler time stepping converges to the same steady state (BE's fixed point)
-    sd_t = SpinDiffusion1D(layers, [G_REF], MPI.COMM_WORLD, cells_per_layer=[8, 32], theta=1.0)
+    sd_t = SpinDiffusion1D(layers, gs(G_REF), MPI.COMM_WORLD, cells_per_layer=[8, 32], theta=1.0)
     sd_t.set_layer_source("Co", SOURCE)
     for _ in range(60):
         sd_t.advance(10 * PS)
@@ -93,7 +100,7 @@ def test_trilayer_steady_state_matches_linear_solve(outer):
     layers = [co("Co_free", 3.2 * NM), cu(), co("Co_ref", 7 * NM)]
     conductances = [G_FREE, G_REF]
     sources = [SOURCE, 0.0, -0.4 * SOURCE]
-    sd = SpinDiffusion1D(layers, conductances, MPI.COMM_WORLD, cells_per_layer=[8, 32, 12],
+    sd = SpinDiffusion1D(layers, gs(*conductances), MPI.COMM_WORLD, cells_per_layer=[8, 32, 12],
                          outer=outer, degree=2)
     sd.set_layer_source("Co_free", sources[0])
     sd.set_layer_source("Co_ref", sources[2])
@@ -143,8 +150,8 @@ def test_pure_relaxation():
 def _mms_error(n_cells, degree):
     """L² error of the steady solve for a manufactured μ with an interface jump (two layers)."""
     d1, d2 = 10 * NM, 20 * NM
-    top = SpinLayer("A", d1, SIGMA_CO, DOS_CO, spin_diffusion_length=LAMBDA_CO)
-    bottom = SpinLayer("B", d2, SIGMA_CU, DOS_CU, spin_diffusion_length=60 * NM)
+    top = SpinLayer.from_si("A", d1, SIGMA_CO, DOS_CO, spin_diffusion_length=LAMBDA_CO)
+    bottom = SpinLayer.from_si("B", d2, SIGMA_CU, DOS_CU, spin_diffusion_length=60 * NM)
     G = 1e15
     z_i = -d1
     g1, g2 = top.spin_conductivity, bottom.spin_conductivity
@@ -171,7 +178,7 @@ def _mms_error(n_cells, degree):
         d2mu = -flux / g2 / d2 - b * (np.pi / d2) ** 2 * np.cos(np.pi * s / d2)
         return mu_b(s) / bottom.tau_s - 2 * g2 / bottom.dos * d2mu
 
-    sd = SpinDiffusion1D([top, bottom], [G], MPI.COMM_WORLD,
+    sd = SpinDiffusion1D([top, bottom], gs(G), MPI.COMM_WORLD,
                          cells_per_layer=[n_cells, 2 * n_cells], degree=degree)
     sd.set_source_density({"A": src_a, "B": src_b})
     sd.solve_steady()
@@ -201,7 +208,7 @@ def test_spin_conservation(case):
     layers = [co("Co_free", 3.2 * NM), cu(), co("Co_ref", 7 * NM)]
     outer = "sink" if case == "sink" else "reflecting"
     theta = 0.5
-    sd = SpinDiffusion1D(layers, [G_FREE, G_REF], MPI.COMM_WORLD, cells_per_layer=[4, 20, 6],
+    sd = SpinDiffusion1D(layers, gs(G_FREE, G_REF), MPI.COMM_WORLD, cells_per_layer=[4, 20, 6],
                          outer=outer, theta=theta)
     if case == "relaxation_only":
         sd.set_initial({"Co_free": lambda z: 1e-22 + 0 * z, "Cu": lambda z: -2e-24 * (z / NM)})
@@ -278,12 +285,12 @@ def test_pap_decomposition(tmp_path):
               (-86.0 * NM, "Co_ref")]
 
     def run(free=True, ref_polarity=None):
-        sd = SpinDiffusion1D(layers, [G_FREE, G_REF], MPI.COMM_WORLD, cells_per_layer=[4, 20, 6])
+        sd = SpinDiffusion1D(layers, gs(G_FREE, G_REF), MPI.COMM_WORLD, cells_per_layer=[4, 20, 6])
         if free:
             sd.set_layer_source("Co_free", s_free)
         if ref_polarity is not None:
             sd.set_layer_source("Co_ref", source(ref_csv, ref_polarity))
-        return sd.run(0.6 * PS, 10e-15, depths=probes)["probes"]
+        return sd.run("0.6 ps", "10 fs", depths=probes)["probes"]
 
     parallel, antiparallel = run(True, 1), run(True, -1)
     free_only, ref_only = run(True, None), run(False, 1)
@@ -296,14 +303,15 @@ def test_pap_decomposition(tmp_path):
 
 def test_input_errors(tmp_path):
     with pytest.raises(ValueError, match="exactly one of spin_relaxation_time"):
-        SpinLayer("Cu", 80 * NM, SIGMA_CU, DOS_CU)
-    with pytest.raises(ValueError, match="thickness must be a positive"):
-        SpinLayer("Cu", -1.0, SIGMA_CU, DOS_CU, spin_relaxation_time=1e-12)
+        SpinLayer("Cu", "80 nm", "3.5e7 S/m", dos="1.558e47 1/(J*m^3)")
+    with pytest.raises(ValueError, match="thickness must be positive"):
+        SpinLayer("Cu", "-1 nm", "3.5e7 S/m", dos="1.558e47 1/(J*m^3)",
+                  spin_relaxation_time="1 ps")
     with pytest.raises(ValueError, match="need 1 interface conductances"):
         SpinDiffusion1D([co("Co", 3 * NM), cu()], [], MPI.COMM_WORLD, cells_per_layer=4)
     with pytest.raises(ValueError, match="outer must be"):
         SpinDiffusion1D([cu()], [], MPI.COMM_WORLD, cells_per_layer=4, outer="open")
-    sd = SpinDiffusion1D([co("Co", 3 * NM), cu()], [G_REF], MPI.COMM_WORLD, cells_per_layer=4)
+    sd = SpinDiffusion1D([co("Co", 3 * NM), cu()], gs(G_REF), MPI.COMM_WORLD, cells_per_layer=4)
     with pytest.raises(ValueError, match="not ferromagnetic"):
         sd.set_layer_source("Cu", 1.0)
     with pytest.raises(ValueError, match="no layer named 'Pt'"):
@@ -322,7 +330,7 @@ def test_input_errors(tmp_path):
 
 def test_step_commit_protocol():
     """step(t, dt) computes a trial from the committed state; commit() accepts it."""
-    sd = SpinDiffusion1D([co("Co", 3 * NM), cu()], [G_REF], MPI.COMM_WORLD, cells_per_layer=4)
+    sd = SpinDiffusion1D([co("Co", 3 * NM), cu()], gs(G_REF), MPI.COMM_WORLD, cells_per_layer=4)
     sd.set_layer_source("Co", SOURCE)
     dt = 10e-15
     sd.step(0.0, dt)
@@ -342,7 +350,7 @@ def test_cell_source_balance_and_solver_cache():
     """A per-cell source (set_cell_source, as the pointwise s-d coupling uses) enters the spin
     balance like the layer sources; the per-Δt factorization cache stays bounded."""
     layers = [co("Co_free", 3.2 * NM), cu(), co("Co_ref", 7 * NM)]
-    sd = SpinDiffusion1D(layers, [G_FREE, G_REF], MPI.COMM_SELF, cells_per_layer=[4, 20, 6],
+    sd = SpinDiffusion1D(layers, gs(G_FREE, G_REF), MPI.COMM_SELF, cells_per_layer=[4, 20, 6],
                          outer="reflecting", theta=0.5)
     n_cells = sd.V0.dofmap.index_map.size_local
     with pytest.raises(ValueError, match="one value per cell"):
@@ -369,3 +377,91 @@ def test_cell_source_balance_and_solver_cache():
     assert gains[0] == pytest.approx(0.5 * layers[0].dos * SOURCE, rel=1e-10)  # ∫(N/2) S dz
     assert len(sd._solvers) <= SpinDiffusion1D.MAX_CACHED_SOLVERS
     sd.destroy()
+
+
+# ------------------------------------------------------------------------------------------------
+# the public door: units, the literature parameters (D or N), the default mesh
+# ------------------------------------------------------------------------------------------------
+def test_spin_layer_takes_units_and_derives_dos_from_the_einstein_relation():
+    """σ = e² N D: a layer given by D has N = σ/(e² D) and the same λ_sf, τ_s as one given by N."""
+    by_dos = SpinLayer("Co", "3.2 nm", "5e6 S/m", dos="1.13e48 1/(J*m^3)",
+                       spin_relaxation_time="0.05 ps", is_ferromagnet=True)
+    D = 5e6 / (E_CHARGE**2 * 1.13e48)
+    by_d = SpinLayer("Co", "3.2 nm", "5 MS/m", diffusivity=f"{D * 1e4!r} cm^2/s",
+                     spin_relaxation_time="50 fs", is_ferromagnet=True)
+    assert by_d.dos == pytest.approx(1.13e48, rel=1e-13)
+    assert by_d.diffusivity == pytest.approx(D, rel=1e-13)
+    assert E_CHARGE**2 * by_d.dos * by_d.diffusivity == pytest.approx(5e6, rel=1e-13)
+    assert by_d.lambda_sf == pytest.approx(by_dos.lambda_sf, rel=1e-13)
+    assert by_dos.lambda_sf == pytest.approx(np.sqrt(D * 0.05 * PS), rel=1e-13)
+    # λ_sf instead of τ_s: τ_s = λ²/D
+    cu = SpinLayer("Cu", "80 nm", "3.5e7 S/m", diffusivity="87.5 cm^2/s",
+                   spin_diffusion_length="350 nm")
+    assert cu.tau_s == pytest.approx((350 * NM) ** 2 / 8.75e-3, rel=1e-13)
+    assert cu.dos == pytest.approx(3.5e7 / (E_CHARGE**2 * 8.75e-3), rel=1e-13)
+    assert SpinLayer.from_si("Cu", 80 * NM, 3.5e7, cu.dos, spin_diffusion_length=350 * NM) == cu
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    ({"thickness": 3.2e-9}, r"SpinLayer 'Co' thickness = 3.2e-09 has no unit.*'10 nm'"),
+    ({"conductivity": 5e6}, r"SpinLayer 'Co' conductivity = 5000000.0 has no unit.*S/m"),
+    ({"diffusivity": 1e-4}, r"SpinLayer 'Co' diffusivity = 0.0001 has no unit.*m\^2/s"),
+    ({"spin_relaxation_time": 5e-14}, r"spin_relaxation_time = 5e-14 has no unit.*'1 ps'"),
+    ({"thickness": "3.2 ps"}, r"SpinLayer 'Co' thickness = '3.2 ps' has the wrong unit"),
+    ({"diffusivity": None}, r"give exactly one of diffusivity .* and dos"),
+    ({"dos": "1e48 1/(J*m^3)"}, r"give exactly one of diffusivity .* and dos"),
+])
+def test_spin_layer_rejects_bare_numbers_and_wrong_units(arguments, message):
+    base = {"thickness": "3.2 nm", "conductivity": "5e6 S/m", "diffusivity": "1.7e-4 m^2/s",
+            "spin_relaxation_time": "0.05 ps"}
+    base.update(arguments)
+    base = {k: v for k, v in base.items() if v is not None}
+    with pytest.raises(ValueError, match=message):
+        SpinLayer("Co", base.pop("thickness"), base.pop("conductivity"), **base)
+
+
+def test_solver_doors_take_units():
+    layers = [co("Co", 3 * NM), cu()]
+    with pytest.raises(ValueError, match=r"interface_conductances\[0\] = 1960000000000000.0 has "
+                                         r"no unit.*'6.5e14 S/m\^2'"):
+        SpinDiffusion1D(layers, [G_REF], MPI.COMM_SELF)
+    with pytest.raises(ValueError, match=r"SpinDiffusion1D.cell_size = 1e-09 has no unit"):
+        SpinDiffusion1D(layers, ["1.96e15 S/m^2"], MPI.COMM_SELF, cell_size=1e-9)
+    sd = SpinDiffusion1D(layers, ["1.96e15 S/m^2"], MPI.COMM_SELF, cell_size="1 nm")
+    assert sd.interface_conductances[0] == 1.96e15
+    with pytest.raises(ValueError, match=r"run t_end = 1e-12 has no unit"):
+        sd.run(1e-12, "10 fs")
+    history = sd.run("20 fs", "10 fs")
+    assert history["time"][-1] == pytest.approx(20e-15, rel=1e-12)
+
+
+def spin_valve_layers(d_free_nm, tau_fm_ps):
+    """The seed-000 FM/Cu/FM valve with short FM spin-diffusion lengths (λ_sf = 1.3-13 nm)."""
+    fm = {"conductivity": "5e6 S/m", "dos": "1.13e48 1/(J*m^3)",
+          "spin_relaxation_time": f"{tau_fm_ps} ps", "is_ferromagnet": True}
+    return [SpinLayer("free", f"{d_free_nm} nm", **fm),
+            SpinLayer("Cu", "80 nm", "3.5e7 S/m", dos="1.558e47 1/(J*m^3)",
+                      spin_diffusion_length="350 nm"),
+            SpinLayer("ref", "7 nm", **fm)]
+
+
+@pytest.mark.parametrize("degree", [1, 2])
+@pytest.mark.parametrize("outer", ["reflecting", "sink"])
+@pytest.mark.parametrize(("d_free_nm", "tau_fm_ps"), [(3.2, 0.05), (1.0, 0.01), (3.2, 1.0)])
+def test_default_mesh_meets_1e4_on_thin_layers_with_strong_sources(degree, outer, d_free_nm,
+                                                                   tau_fm_ps):
+    """At the default mesh the Valet–Fert steady state of a thin free layer (1-3.2 nm, λ_sf down
+    to 1.3 nm) with strong sources in both FM layers holds to 1e-4 of max|μ| (1 nm DG1 cells:
+    8e-4)."""
+    layers = spin_valve_layers(d_free_nm, tau_fm_ps)
+    conductances = ["6.5e14 S/m^2", "1.96e15 S/m^2"]
+    sources = [SOURCE, 0.0, -0.4 * SOURCE]
+    sd = SpinDiffusion1D(layers, conductances, MPI.COMM_WORLD, outer=outer, degree=degree)
+    sd.set_layer_source("free", sources[0])
+    sd.set_layer_source("ref", sources[2])
+    sd.solve_steady()
+    z, mu, layer = sd.profile()
+    ref = stack_reference(layers, sd.interface_conductances, sources, outer)
+    exact = reference_profile(ref, z, layer)
+    err = np.max(np.abs(mu - exact)) / np.max(np.abs(exact))
+    assert err < 1e-4, f"default mesh DG{degree} ({outer}): relative max error {err:.2e}"

@@ -17,22 +17,25 @@ from femmag.geometry import Layer, Stack, build_axisymmetric
 from femmag.physics.spin.diffusion import SpinDiffusion1D, SpinLayer
 from femmag.physics.spin.diffusion_rz import SpinDiffusionRZ, gaussian_lateral_source
 from femmag.reference.spin_diffusion import multilayer_steady_state
-from femmag.units import NM, PS
+from femmag.units import NM, PS, Q
 
 # physics-spec §7.3 Co/Cu parameters (as in the 1D tests)
 SIGMA_CO, LAMBDA_CO, DOS_CO = 1e7, 40 * NM, 1.13e48
 SIGMA_CU, LAMBDA_CU, DOS_CU = 3.5e7, 350 * NM, 1.558e47
 G_REF, G_FREE = 1.96e15, 6.5e14
+GS_REF, GS_FREE = Q(G_REF, "S/m^2"), Q(G_FREE, "S/m^2")  # with units, for the solver doors
 SOURCE = 1e-10  # J/s
 
 
 def co(d, name="Co"):
-    return SpinLayer(name, d, SIGMA_CO, DOS_CO, spin_diffusion_length=LAMBDA_CO,
+    return SpinLayer(name, Q(d, "m"), Q(SIGMA_CO, "S/m"), dos=Q(DOS_CO, "1/(J*m^3)"),
+                     spin_diffusion_length=Q(LAMBDA_CO, "m"),
                      is_ferromagnet=True)
 
 
 def cu(d=80 * NM):
-    return SpinLayer("Cu", d, SIGMA_CU, DOS_CU, spin_diffusion_length=LAMBDA_CU)
+    return SpinLayer("Cu", Q(d, "m"), Q(SIGMA_CU, "S/m"), dos=Q(DOS_CU, "1/(J*m^3)"),
+                     spin_diffusion_length=Q(LAMBDA_CU, "m"))
 
 
 def spin_valve_domain(comm, radius="200 nm", beam_radius="100 nm", cells_per_beam_radius=2):
@@ -47,7 +50,7 @@ def spin_valve_domain(comm, radius="200 nm", beam_radius="100 nm", cells_per_bea
 def spin_valve(comm, **kw):
     domain = spin_valve_domain(comm)
     layers = {"Co_free": co(3.2 * NM), "Cu": cu(), "Co_ref": co(7 * NM)}
-    return SpinDiffusionRZ(domain, layers, {"Co_free|Cu": G_FREE, "Cu|Co_ref": G_REF}, **kw)
+    return SpinDiffusionRZ(domain, layers, {"Co_free|Cu": GS_FREE, "Cu|Co_ref": GS_REF}, **kw)
 
 
 # (outer, tolerance vs the analytic steady state, tolerance vs SpinDiffusion1D on the same z grid);
@@ -80,10 +83,9 @@ def test_uniform_source_matches_1d_valet_fert(comm, outer, tol_analytic, tol_1d)
     # analytic Valet-Fert: the DG discretization error of 1-nm cells (largest in thin Co_free)
     assert np.max(np.abs(values - expected)) / scale < tol_analytic
     # the 1D DG solver on the same z grid: a laterally uniform r-z solution is the 1D one
-    stack_1d = [co(3.2 * NM, "Co_free"), SpinLayer("Cu", 80 * NM, SIGMA_CU, DOS_CU,
-                                                   spin_diffusion_length=LAMBDA_CU),
+    stack_1d = [co(3.2 * NM, "Co_free"), cu(),
                 co(7 * NM, "Co_ref")]
-    sd1 = SpinDiffusion1D(stack_1d, [G_FREE, G_REF], comm, cell_size=1 * NM, outer=outer)
+    sd1 = SpinDiffusion1D(stack_1d, [GS_FREE, GS_REF], comm, cell_size="1 nm", outer=outer)
     sd1.set_layer_source("Co_free", SOURCE)
     sd1.set_layer_source("Co_ref", -0.5 * SOURCE)
     sd1.solve_steady()
@@ -100,8 +102,8 @@ def test_uniform_source_matches_1d_valet_fert(comm, outer, tol_analytic, tol_1d)
 def test_spin_conservation_per_step(comm, outer):
     sd = spin_valve(comm, outer=outer, theta=0.5)
     pulse = lambda t: SOURCE * np.exp(-((t - 0.2 * PS) / (0.1 * PS)) ** 2)  # noqa: E731
-    sd.set_source("Co_free", gaussian_lateral_source(100 * NM, pulse))
-    sd.set_source("Co_ref", gaussian_lateral_source(60 * NM, lambda t: -0.3 * pulse(t)))
+    sd.set_source("Co_free", gaussian_lateral_source("100 nm", pulse))
+    sd.set_source("Co_ref", gaussian_lateral_source("60 nm", lambda t: -0.3 * pulse(t)))
     dt, theta = 0.05 * PS, sd.theta
     rates_old = sd.source_rate() - sd.relaxation_rate() - sd.surface_loss_rate()
     total_old = sd.total_spin()
@@ -130,7 +132,7 @@ def gaussian_spreading_error(comm, radial_cells):
     domain = build_axisymmetric(stack, comm, radius="600 nm", beam_radius="600 nm",
                                 cells_per_beam_radius=radial_cells, max_cell_size="10 nm",
                                 min_cells_per_layer=2, substrate_max_cell="20 nm")
-    layer = SpinLayer("Cu", 20 * NM, SIGMA_CU, DOS_CU, spin_relaxation_time=tau)
+    layer = SpinLayer.from_si("Cu", 20 * NM, SIGMA_CU, DOS_CU, spin_relaxation_time=tau)
     sd = SpinDiffusionRZ(domain, {"Cu": layer}, {}, theta=0.5)
     sd.set_initial({"Cu": lambda r, z: 1e-3 * np.exp(-(r / width) ** 2)})
     D = layer.diffusivity
@@ -160,21 +162,20 @@ def test_bad_input_messages(comm):
     layers = {"Co_free": co(3.2 * NM), "Cu": cu(), "Co_ref": co(7 * NM)}
     with pytest.raises(ValueError, match=r"no interface conductance G_s \(S/m²\) for the "
                                          r"interfaces \['Cu\|Co_ref'\]"):
-        SpinDiffusionRZ(domain, layers, {"Co_free|Cu": G_FREE})
+        SpinDiffusionRZ(domain, layers, {"Co_free|Cu": GS_FREE})
     with pytest.raises(ValueError, match="not regions of the mesh"):
         SpinDiffusionRZ(domain, {"Pt": co(3.2 * NM)}, {})
     with pytest.raises(ValueError, match="outer must be"):
-        SpinDiffusionRZ(domain, layers, {"Co_free|Cu": G_FREE, "Cu|Co_ref": G_REF},
+        SpinDiffusionRZ(domain, layers, {"Co_free|Cu": GS_FREE, "Cu|Co_ref": GS_REF},
                         outer="absorbing")
 
 
 def test_uniform_transient_matches_1d(comm):
     """Laterally uniform, time-dependent sources: the r-z transient equals SpinDiffusion1D."""
     sd = spin_valve(comm)
-    stack_1d = [co(3.2 * NM, "Co_free"), SpinLayer("Cu", 80 * NM, SIGMA_CU, DOS_CU,
-                                                   spin_diffusion_length=LAMBDA_CU),
+    stack_1d = [co(3.2 * NM, "Co_free"), cu(),
                 co(7 * NM, "Co_ref")]
-    sd1 = SpinDiffusion1D(stack_1d, [G_FREE, G_REF], comm, cell_size=1 * NM)
+    sd1 = SpinDiffusion1D(stack_1d, [GS_FREE, GS_REF], comm, cell_size="1 nm")
     pulse = lambda t: SOURCE * np.exp(-((t - 0.2 * PS) / (0.1 * PS)) ** 2)  # noqa: E731
     sd.set_source("Co_free", lambda r, t: pulse(t) * np.ones_like(r))
     sd.set_source("Co_ref", lambda r, t: -0.5 * pulse(t) * np.ones_like(r))

@@ -19,6 +19,7 @@ from femmag.kernels.sd import SdParameters, m3tm_rhs
 from femmag.models.spin_valve import MagneticLayer, SpinValveModel, TemperatureTraces
 from femmag.physics.base import PhysicsModule
 from femmag.physics.spin.diffusion import SpinLayer
+from femmag.units import Q
 from femmag.physics.spin.module import spin_transport
 from femmag.pulse import Pulse
 from femmag.simulation import Simulation, TimeStepping
@@ -26,6 +27,7 @@ from femmag.studies.seed000.groups import seed000_groups
 
 PS, NM, EV = 1e-12, 1e-9, 1.602176634e-19
 N_CO, N_CU, G_REF = 1.13e48, 1.558e47, 1.96e15
+GS = [Q(G_REF / 3, "S/m^2"), Q(G_REF, "S/m^2")]  # free, ref interfaces (with units)
 D_FREE, D_REF = 3.2 * NM, 7 * NM
 DT = 5e-15
 CAL = {"free": SdParameters(550.0, 0.5 * EV, 0.05 * PS, tau_sd=0.1 * PS),
@@ -37,18 +39,21 @@ def stack():
 
 
 def spin_layers(tau_fm=0.05 * PS, tau_cu=None, cu_name="spacer_Cu"):
-    cu = (SpinLayer(cu_name, 80 * NM, 3.5e7, N_CU, spin_diffusion_length=350 * NM) if tau_cu is None
-          else SpinLayer(cu_name, 80 * NM, 3.5e7, N_CU, spin_relaxation_time=tau_cu))
-    return [SpinLayer("free", D_FREE, 5e6, N_CO, spin_relaxation_time=tau_fm, is_ferromagnet=True),
+    cu = (SpinLayer.from_si(cu_name, 80 * NM, 3.5e7, N_CU, spin_diffusion_length=350 * NM)
+          if tau_cu is None
+          else SpinLayer.from_si(cu_name, 80 * NM, 3.5e7, N_CU, spin_relaxation_time=tau_cu))
+    return [SpinLayer.from_si("free", D_FREE, 5e6, N_CO, spin_relaxation_time=tau_fm,
+                              is_ferromagnet=True),
             cu,
-            SpinLayer("ref", D_REF, 5e6, N_CO, spin_relaxation_time=tau_fm, is_ferromagnet=True)]
+            SpinLayer.from_si("ref", D_REF, 5e6, N_CO, spin_relaxation_time=tau_fm,
+                              is_ferromagnet=True)]
 
 
 def transport_options(transport, coupling="pointwise", sd=None, tau_fm=0.05 * PS, tau_cu=None):
     opts = {"ferromagnets": seed000_groups(stack()), "sd": sd or CAL, "transport": transport}
     if transport == "diffusive":
         opts.update(spin_layers=spin_layers(tau_fm, tau_cu), coupling=coupling,
-                    interface_conductances=[G_REF / 3, G_REF])
+                    interface_conductances=GS)
     elif transport == "ballistic":
         opts.update(efficiency=0.5, delay="70 fs")
     return opts
@@ -308,7 +313,7 @@ def test_rz_full_seed000_stack_equals_1d():
     pulse = Pulse("12 mJ/cm^2", "50 fs", "20 mm", arrival="0.1 ps")
     opts = {"ferromagnets": seed000_groups(full), "sd": CAL, "transport": "diffusive",
             "initial": "AP", "spin_layers": spin_layers(), "interface_conductances":
-            [G_REF / 3, G_REF]}
+            GS}
     runs = {}
     for mesh, mesh_options in (("1d", {}), ("rz", {"radius": "2 um", "beam_radius": "1 um",
                                                    "cells_per_beam_radius": 2})):

@@ -31,9 +31,11 @@ def pulse_temperatures(names=("free", "ref"), peaks=(1500.0, 700.0), delays=(0.1
 
 
 def spin_stack(d_free=3.2e-9, d_ref=7e-9, tau_fm=0.05 * PS, tau_cu=14 * PS):
-    return [SpinLayer("free", d_free, 1e7, N_CO, spin_relaxation_time=tau_fm, is_ferromagnet=True),
-            SpinLayer("Cu", 20e-9, 3.5e7, N_CU, spin_relaxation_time=tau_cu),
-            SpinLayer("ref", d_ref, 1e7, N_CO, spin_relaxation_time=tau_fm, is_ferromagnet=True)]
+    return [SpinLayer.from_si("free", d_free, 1e7, N_CO, spin_relaxation_time=tau_fm,
+                              is_ferromagnet=True),
+            SpinLayer.from_si("Cu", 20e-9, 3.5e7, N_CU, spin_relaxation_time=tau_cu),
+            SpinLayer.from_si("ref", d_ref, 1e7, N_CO, spin_relaxation_time=tau_fm,
+                              is_ferromagnet=True)]
 
 
 @pytest.mark.parametrize("transport", ["none", "diffusive"])

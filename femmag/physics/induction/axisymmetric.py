@@ -68,7 +68,7 @@ from dolfinx.fem import petsc as fem_petsc
 from femmag.geometry.induction_meshes import RZFilmMesh
 from femmag.physics.induction.probes import FieldProbe
 from femmag.physics.induction.stepping import InductionStepper, InductionTrace
-from femmag.units import MU0
+from femmag.units import MU0, to_si
 
 if TYPE_CHECKING:
     from femmag.fields import FieldRegistry
@@ -84,31 +84,71 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------
 # Impressed flux (IFE) sources: A_IFE,φ(r, t) = amplitude(t) · vector_potential(r)
 # ----------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class GaussianImpressedFlux:
     """Gaussian impressed flux B_IFE = B_peak e^{-r²/r0²} e^{-4 ln2 (t-t0)²/τ_p²} ẑ (§2.3, §3.2).
 
-    Attributes:
-        peak_field: B_peak = h κ_IFE F0 at the beam centre and pulse peak [T] (sign = helicity).
-        beam_radius: 1/e radius r0 = D/2 [m].
-        pulse_duration: intensity FWHM τ_p [s].
-        pulse_peak_time: t0 [s].
-        later_peak_times: peak times of further identical pulses of a train [s] (the drive is
-            linear, so the envelope is the sum of the pulses' envelopes).
+    Example:
+        >>> flux = GaussianImpressedFlux("-2.6 T", "5 um", "140 fs", pulse_peak_time="0.3 ps")
+        >>> flux.beam_radius, flux.pulse_duration
+        (5e-06, 1.4e-13)
+
+    Args:
+        peak_field: B_peak = h κ_IFE F0 at the beam centre and pulse peak, e.g. ``"-2.6 T"``
+            (sign = helicity).
+        beam_radius: 1/e radius r0 = D/2, e.g. ``"5 um"``.
+        pulse_duration: intensity FWHM τ_p, e.g. ``"140 fs"``.
+        pulse_peak_time: t0, e.g. ``"0.3 ps"`` (default 0).
+        later_peak_times: peak times of further identical pulses of a train (the drive is
+            linear, so the envelope is the sum of the pulses' envelopes), e.g. ``["3.3 ps"]``.
+
+    Every quantity carries its unit (a string or a pint quantity); a bare number is an error.
+    :meth:`from_si` takes SI floats (internal callers).
+
+    Attributes (SI): peak_field [T], beam_radius [m], pulse_duration [s], pulse_peak_time [s],
+    later_peak_times [s].
     """
 
     peak_field: float
     beam_radius: float
     pulse_duration: float
-    pulse_peak_time: float = 0.0
-    later_peak_times: tuple[float, ...] = ()
+    pulse_peak_time: float
+    later_peak_times: tuple[float, ...]
 
-    def __post_init__(self) -> None:
-        for name in ("beam_radius", "pulse_duration"):
-            value = getattr(self, name)
+    def __init__(self, peak_field: Any, beam_radius: Any, pulse_duration: Any,
+                 pulse_peak_time: Any = None, later_peak_times: Sequence[Any] = ()) -> None:
+        who = "GaussianImpressedFlux"
+        self._set(to_si(peak_field, "field", f"{who}.peak_field"),
+                  to_si(beam_radius, "length", f"{who}.beam_radius"),
+                  to_si(pulse_duration, "duration", f"{who}.pulse_duration"),
+                  0.0 if pulse_peak_time is None else
+                  to_si(pulse_peak_time, "time", f"{who}.pulse_peak_time"),
+                  tuple(to_si(t, "time", f"{who}.later_peak_times[{k}]")
+                        for k, t in enumerate(later_peak_times)))
+
+    @classmethod
+    def from_si(cls, peak_field: float, beam_radius: float, pulse_duration: float,
+                pulse_peak_time: float = 0.0, later_peak_times: Sequence[float] = ()
+                ) -> GaussianImpressedFlux:
+        """The same from SI floats (T, m, s): the internal path, no unit parsing."""
+        flux = cls.__new__(cls)
+        flux._set(float(peak_field), float(beam_radius), float(pulse_duration),
+                  float(pulse_peak_time), tuple(float(t) for t in later_peak_times))
+        return flux
+
+    def _set(self, peak_field: float, beam_radius: float, pulse_duration: float,
+             pulse_peak_time: float, later_peak_times: tuple[float, ...]) -> None:
+        for name, value in (("beam_radius", beam_radius), ("pulse_duration", pulse_duration)):
             if not (np.isfinite(value) and value > 0):
-                raise ValueError(f"GaussianImpressedFlux.{name} = {value!r} must be positive (SI "
-                                 f"units, e.g. beam_radius=5e-6 m, pulse_duration=140e-15 s).")
+                raise ValueError(f"GaussianImpressedFlux.{name} = {value!r} (SI) must be positive "
+                                 f"and finite, e.g. beam_radius='5 um', pulse_duration='140 fs'.")
+        if not np.isfinite(peak_field):
+            raise ValueError(f"GaussianImpressedFlux.peak_field = {peak_field!r} T must be finite")
+        for name, value in (("peak_field", peak_field), ("beam_radius", beam_radius),
+                            ("pulse_duration", pulse_duration),
+                            ("pulse_peak_time", pulse_peak_time),
+                            ("later_peak_times", later_peak_times)):
+            object.__setattr__(self, name, value)
 
     def amplitude(self, t: float) -> float:
         """Temporal envelope g(t) (dimensionless, 1 at t0; summed over a train)."""
@@ -128,22 +168,35 @@ class GaussianImpressedFlux:
         return self.peak_field * 0.5 * r * ratio
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class BesselImpressedFlux:
     """Single Bessel mode B_IFE = B_peak J0(kr) ẑ switched on as a step at ``switch_on_time``.
 
     The thin sheet answers with B_i = B_peak J0(kr) (1 - e^{-(t - t_on)/τ_k}), τ_k = μ0σd/(2k)
     (spec §3.7). Used for verification.
 
-    Attributes:
-        peak_field: B_peak [T].
-        wavenumber: k [1/m].
-        switch_on_time: t_on [s].
+    Args:
+        peak_field: B_peak, e.g. ``"1 T"``.
+        wavenumber: k, e.g. ``"0.5 1/um"``.
+        switch_on_time: t_on, e.g. ``"0 ps"`` (default 0).
+
+    Attributes (SI): peak_field [T], wavenumber [1/m], switch_on_time [s].
     """
 
     peak_field: float
     wavenumber: float
-    switch_on_time: float = 0.0
+    switch_on_time: float
+
+    def __init__(self, peak_field: Any, wavenumber: Any, switch_on_time: Any = None) -> None:
+        who = "BesselImpressedFlux"
+        values = {"peak_field": to_si(peak_field, "field", f"{who}.peak_field"),
+                  "wavenumber": to_si(wavenumber, "1/m", f"{who}.wavenumber"),
+                  "switch_on_time": 0.0 if switch_on_time is None else
+                  to_si(switch_on_time, "time", f"{who}.switch_on_time")}
+        if not values["wavenumber"] > 0:
+            raise ValueError(f"{who}.wavenumber = {wavenumber!r} must be positive")
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
 
     def amplitude(self, t: float) -> float:
         """Heaviside step (1 for t ≥ t_on)."""
@@ -268,12 +321,16 @@ class AxisymmetricInduction(InductionStepper):
     Args:
         film_mesh: an :class:`~femmag.geometry.induction_meshes.RZFilmMesh` (from
             :func:`~femmag.geometry.induction_meshes.rz_film_mesh`).
-        conductivity: film conductivity σ [S/m].
+        conductivity: film conductivity σ, e.g. ``"8e6 S/m"`` (or a pint quantity).
         source: impressed flux with ``amplitude(t)``, ``vector_potential(r)`` [T m] and
             ``flux_density(r)`` [T] (e.g. :class:`GaussianImpressedFlux`); None for no IFE.
         degree: Lagrange degree of A (2 recommended).
         scheme: "bdf2" (default), "euler" or "cn".
-        t_start: initial time [s] (A = 0 there; the impressed amplitude is taken at t_start).
+        t_start: initial time, e.g. ``"0 ps"`` (A = 0 there; the impressed amplitude is taken at
+            t_start); default 0.
+
+    The stepping methods (:meth:`step`, :meth:`run`, :func:`pulse_time_grid`) take SI seconds
+    and metres: they are called per step by the coupled modules.
 
     Attributes:
         vector_potential: the committed A_φ [T m] (dolfinx Function).
@@ -285,14 +342,17 @@ class AxisymmetricInduction(InductionStepper):
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ("induced_field", "current_density")
 
-    def __init__(self, film_mesh: RZFilmMesh, *, conductivity: float, source: Any = None,
-                 degree: int = 2, scheme: str = "bdf2", t_start: float = 0.0) -> None:
+    def __init__(self, film_mesh: RZFilmMesh, *, conductivity: Any, source: Any = None,
+                 degree: int = 2, scheme: str = "bdf2", t_start: Any = None) -> None:
+        sigma = to_si(conductivity, "conductivity", "AxisymmetricInduction.conductivity")
+        t_start = 0.0 if t_start is None else to_si(t_start, "time",
+                                                    "AxisymmetricInduction.t_start")
         super().__init__(source=source, scheme=scheme, t_start=t_start, solver_name="induction")
-        if not (np.isfinite(conductivity) and conductivity > 0):
-            raise ValueError(f"AxisymmetricInduction: conductivity={conductivity!r} must be a "
-                             f"positive number in S/m (e.g. 8e6).")
+        if not (np.isfinite(sigma) and sigma > 0):
+            raise ValueError(f"AxisymmetricInduction: conductivity = {conductivity!r} must be "
+                             f"positive, e.g. '8e6 S/m'.")
         self.film_mesh = film_mesh
-        self.conductivity = float(conductivity)
+        self.conductivity = float(sigma)
         self.thickness = film_mesh.thickness
         self.degree = degree
         mesh = film_mesh.mesh

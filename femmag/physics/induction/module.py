@@ -14,9 +14,26 @@ Wraps :class:`femmag.physics.induction.axisymmetric.AxisymmetricInduction` as a 
   (and, with ``joule_heating``, ``joule_power_density`` for the heat module).
 
 The induction problem lives on its own r-z mesh (film as a thin conducting sheet of sheet
-conductance σd, or a resolved layer, in an air/substrate box of 20 beam radii); it is coupled to the
-heat/LLB mesh through the radius only, which is exact for the axisymmetric pulse. The local
-demagnetizing field −μ0 M of the film itself is not added (it belongs to the effective anisotropy of
+conductance σd, or a resolved layer, in an air/substrate box); it is coupled to the heat/LLB mesh
+through the radius only, which is exact for the axisymmetric pulse.
+
+Box size (``box_radius="auto"``, the default): after the pulse the eddy currents of a thin sheet
+spread outwards (Maxwell's receding image: the field pattern moves away at w = 2/(μ0σd), i.e. by
+one beam radius per sheet time constant τ_sheet = μ0σd r0/2), so a box that is right at the pulse
+is too small later: with R = 20 r0 the centre field is 22 % low at t - t0 = 20 τ_sheet (1 ps for a
+2 µm beam, 5 ps for 10 µm). :func:`induction_box_radius` sizes the box from the run's end time::
+
+    R = r0 · max(20, 5 (t_end - t0)/τ_sheet)
+
+which keeps the centre field within 1 % of the converged (larger) box up to t_end (measured: the
+first 1 % deviation comes at (t - t0)/τ_sheet ≈ R/(4.1 r0); tests/verification/test_induction.py
+checks the rule against a box twice as large). The end time comes from ``end_time=``, or from
+``Simulation.run(t_end)`` (the Simulation passes its end time when it builds the module); a
+continuation past the sized end time warns once; a resumed run rebuilds the box of its checkpoint.
+Cells grow towards the boundary (up to R/20 there): a box of 640 r0 has ~5× the cells of 20 r0
+(measured at 5 cells per r0: 2.9k → 15.9k).
+
+The local demagnetizing field −μ0 M of the film itself is not added (it belongs to the effective anisotropy of
 the PMA film, which the longitudinal LLB along z does not carry).
 
 Coupling (see :mod:`femmag.step`): the LLB step over [t, t+Δt] sees B_i of the committed induction
@@ -30,11 +47,33 @@ from typing import Any
 
 import numpy as np
 
+import warnings
+
 from femmag.geometry.induction_meshes import rz_film_mesh
 from femmag.physics.induction.axisymmetric import AxisymmetricInduction, GaussianImpressedFlux
 from femmag.physics.induction.film import FilmInductionModule
+from femmag.units import MU0, Q, to_si
 
-__all__ = ["FilmInduction"]
+__all__ = ["FilmInduction", "induction_box_radius"]
+
+#: the smallest box, in beam radii (the dipolar truncation error of the pulse itself ~1e-4)
+MIN_BOX_FACTOR = 20.0
+#: box radius per beam radius per sheet time constant elapsed since the pulse peak
+BOX_FACTOR_PER_SHEET_TIME = 5.0
+
+
+def sheet_time_constant(beam_radius: float, conductivity: float, thickness: float) -> float:
+    """τ_sheet = μ0 σ d r0 / 2 [s]: the decay time of the beam-sized mode k = 1/r0 of the sheet,
+    and the time in which its eddy currents spread by one beam radius."""
+    return MU0 * conductivity * thickness * beam_radius / 2.0
+
+
+def induction_box_radius(beam_radius: float, conductivity: float, thickness: float,
+                         elapsed: float) -> float:
+    """Box radius R [m] that keeps the centre field within 1 % of an unbounded sheet for a time
+    ``elapsed`` [s] after the pulse peak: R = r0 max(20, 5 elapsed/τ_sheet) (SI arguments)."""
+    tau = sheet_time_constant(beam_radius, conductivity, thickness)
+    return beam_radius * max(MIN_BOX_FACTOR, BOX_FACTOR_PER_SHEET_TIME * max(elapsed, 0.0) / tau)
 
 
 class FilmInduction(FilmInductionModule):
@@ -50,6 +89,10 @@ class FilmInduction(FilmInductionModule):
         representation: ``"sheet"`` (default) or ``"resolved"``.
         magnetization_source: include the film magnetization as a source of the field.
         cells_per_radius: film spacing r0/N of the induction mesh (10 gives Δt_peak to ~0.3 fs).
+        box_radius: radius (and half-height) of the induction box: ``"auto"`` (default, from the
+            end time, see the module docstring) or a length such as ``"2 mm"``.
+        end_time: the time up to which the auto box must be accurate, e.g. ``"100 ps"``; default
+            the end time of ``Simulation.run`` (20 r0 if the module runs without one).
         layer: which magnetic layer (default: the first one of the stack).
         joule_heating: feed the eddy-current Joule power σ E_φ² back into the electron
             temperature of the layer (written as ``joule_power_density``, read by the heat module;
@@ -60,7 +103,7 @@ class FilmInduction(FilmInductionModule):
     Attributes:
         joule_energy_delivered: Joule energy handed to the heat module so far [J]
             (∫ dt ∫ 2πr d σE² dr over the probe radii, i.e. within the heat mesh; the induction
-            box extends 20 r0 further).
+            box extends further).
     """
 
     induced_field_description = "B_i,z at the film: IFE + eddy currents (+ M variations)"
@@ -69,7 +112,8 @@ class FilmInduction(FilmInductionModule):
                  ife_coefficient: Any = "1 T/(mJ/cm^2)", conductivity: Any = None,
                  representation: str = "sheet", magnetization_source: bool = False,
                  cells_per_radius: float = 10.0, layer: str | None = None,
-                 joule_heating: bool = False) -> None:
+                 joule_heating: bool = False, box_radius: Any = "auto",
+                 end_time: Any = None) -> None:
         if domain.kind not in ("1d", "rz"):
             raise ValueError(f"FilmInduction: mesh kind '{domain.kind}' is not supported yet; use "
                              f"'1d' (beam centre) or 'rz' (the induction itself is axisymmetric)")
@@ -81,6 +125,15 @@ class FilmInduction(FilmInductionModule):
                          joule_heating=joule_heating, layer=layer)
         self.representation = representation
         self.cells_per_radius = cells_per_radius
+        if isinstance(box_radius, str) and box_radius.strip() == "auto":
+            self.box_radius = None
+        else:
+            self.box_radius = to_si(box_radius, "length", "induction box_radius")
+            if not self.box_radius >= 5 * self.pulse.radius:
+                raise ValueError(f"FilmInduction: box_radius = {box_radius!r} must be at least "
+                                 f"5 beam radii ({5 * self.pulse.radius * 1e6:.4g} um), or 'auto'")
+        self.end_time = None if end_time is None else to_si(end_time, "time", "induction end_time")
+        self._warned_box = False
         if joule_heating:
             import dolfinx.mesh as dmesh
 
@@ -90,29 +143,78 @@ class FilmInduction(FilmInductionModule):
             self._joule_radius = mid[:, 0] if domain.kind == "rz" else np.zeros(len(mid))
             self._joule_dofs = self.joule_power_density.function_space.dofmap.list[cells][:, 0]
 
+    def resolved_box_radius(self) -> float:
+        """The box radius [m] this module builds: the given one, or the auto rule's."""
+        if self.box_radius is not None:
+            return self.box_radius
+        first_peak = self.pulse.arrival
+        elapsed = 0.0 if self.end_time is None else self.end_time - first_peak
+        return induction_box_radius(self.pulse.radius, self.conductivity, self.thickness, elapsed)
+
+    def accurate_until(self) -> float:
+        """The latest time [s] up to which the box keeps the centre field within 1 %."""
+        tau = sheet_time_constant(self.pulse.radius, self.conductivity, self.thickness)
+        factor = self.film_mesh.radius / self.pulse.radius
+        return self.pulse.arrival + factor / BOX_FACTOR_PER_SHEET_TIME * tau
+
     def setup(self, fields: Any) -> None:
         comm = self.domain.mesh.comm
-        pulse = self.pulse
-        self.film_mesh = rz_film_mesh(comm, beam_radius=pulse.radius, thickness=self.thickness,
-                                      representation=self.representation,
-                                      cells_per_radius=self.cells_per_radius)
-        source = GaussianImpressedFlux(peak_field=self.peak_field, beam_radius=pulse.radius,
-                                       pulse_duration=pulse.duration,
-                                       pulse_peak_time=pulse.arrival,
-                                       later_peak_times=self.arrivals[1:])
-        self.solver = AxisymmetricInduction(self.film_mesh, conductivity=self.conductivity,
-                                            source=source, scheme="bdf2", t_start=0.0)
         self._magnetization = self._read_magnetization(fields)
         # radii at which the film field is needed: those of the LLB points (all ranks, sorted)
         radii = np.zeros(1)
         if self._magnetization is not None and self.domain.kind == "rz":
             local = np.unique(np.round(self._magnetization.points[:, 0], 15))
             radii = np.unique(np.concatenate(comm.allgather(local)))
+        self._probe_radii = radii
+        self._build(self.resolved_box_radius(), radii)
+
+    def _build(self, box_radius: float, radii: np.ndarray) -> None:
+        """The induction mesh, source, solver and film probe for a box of ``box_radius`` [m]."""
+        comm = self.domain.mesh.comm
+        pulse = self.pulse
+        if getattr(self, "solver", None) is not None:
+            self.solver.destroy()
+        self.film_mesh = rz_film_mesh(comm, beam_radius=Q(pulse.radius, "m"),
+                                      thickness=Q(self.thickness, "m"),
+                                      box_radius=Q(box_radius, "m"),
+                                      representation=self.representation,
+                                      cells_per_radius=self.cells_per_radius)
+        source = GaussianImpressedFlux.from_si(self.peak_field, pulse.radius, pulse.duration,
+                                               pulse_peak_time=pulse.arrival,
+                                               later_peak_times=self.arrivals[1:])
+        self.solver = AxisymmetricInduction(self.film_mesh, conductivity=Q(self.conductivity,
+                                                                           "S/m"),
+                                            source=source, scheme="bdf2")
         radii = radii[radii < 0.999 * self.film_mesh.radius]
         self.radii = radii
         self.probe = self.solver.film_probe(radii)
         self.field_z = np.zeros(len(radii))
         self._update_field()
+
+    def step(self, t: float, dt: float) -> None:
+        if not self._warned_box and t + dt > self.accurate_until() * (1 + 1e-9):
+            self._warned_box = True
+            if self.domain.mesh.comm.rank == 0:
+                warnings.warn(
+                    f"FilmInduction: the induction box (radius "
+                    f"{self.film_mesh.radius * 1e6:.4g} um) keeps the centre field within 1 % "
+                    f"only up to t = {self.accurate_until() * 1e12:.4g} ps; the eddy currents "
+                    f"spread beyond it later. Give induction={{'end_time': ...}} (or "
+                    f"'box_radius') for a longer run.", stacklevel=2)
+        super().step(t, dt)
+
+    def state(self) -> dict[str, Any]:
+        entries = super().state()
+        entries["box_radius"] = self.film_mesh.radius
+        return entries
+
+    def restore(self, entries: dict[str, Any]) -> None:
+        """Restore; a checkpoint written with another box (an auto box sized for another end
+        time) first rebuilds the induction mesh with the checkpoint's box."""
+        box = float(entries.get("box_radius", self.film_mesh.radius))
+        if abs(box - self.film_mesh.radius) > 1e-9 * box:
+            self._build(box, self._probe_radii)
+        super().restore(entries)
 
     def _update_field(self) -> None:
         values = self.solver.film_fields(self.probe)

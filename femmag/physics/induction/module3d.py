@@ -44,6 +44,7 @@ from femmag.physics.induction.axisymmetric import GaussianImpressedFlux
 from femmag.physics.induction.film import FilmInductionModule
 from femmag.physics.induction.nedelec3d import Induction3D
 from femmag.physics.induction.probes import FieldProbe
+from femmag.units import Q
 
 __all__ = ["FilmInduction3D"]
 
@@ -119,15 +120,15 @@ class FilmInduction3D(FilmInductionModule):
         r0 = pulse.radius
         opts = self.mesh_options
         box = opts["box_factor"] * r0
-        self.disk_mesh = disk_box_mesh(comm, beam_radius=r0, thickness=self.thickness,
-                                       box_radius=box, half_height=box,
+        self.disk_mesh = disk_box_mesh(comm, beam_radius=Q(r0, "m"),
+                                       thickness=Q(self.thickness, "m"),
+                                       box_radius=Q(box, "m"), half_height=Q(box, "m"),
                                        cells_per_radius=opts["cells_per_radius"],
                                        far_cell_factor=opts["far_cell_factor"],
                                        film_layers=opts["film_layers"],
                                        layer_growth=opts["layer_growth"])
-        source = GaussianImpressedFlux(peak_field=self.peak_field, beam_radius=r0,
-                                       pulse_duration=pulse.duration,
-                                       pulse_peak_time=pulse.arrival)
+        source = GaussianImpressedFlux.from_si(self.peak_field, r0, pulse.duration,
+                                               pulse_peak_time=pulse.arrival)
         self.solver = Induction3D(self.disk_mesh, conductivity=self.conductivity, source=source,
                                   scheme=self.scheme,
                                   air_conductivity_ratio=self.air_conductivity_ratio,

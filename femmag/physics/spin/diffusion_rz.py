@@ -43,30 +43,31 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from femmag.physics.spin.dg_theta import DGThetaSpinDiffusion
-from femmag.units import E_CHARGE
+from femmag.units import E_CHARGE, to_si
 
 __all__ = ["SpinDiffusionRZ", "gaussian_lateral_source"]
 
 SourceRZ = Callable[[np.ndarray, float], np.ndarray]
 
 
-def gaussian_lateral_source(beam_radius: float, amplitude: Callable[[float], float]
+def gaussian_lateral_source(beam_radius: Any, amplitude: Callable[[float], float]
                             ) -> SourceRZ:
     """S(r, t) = amplitude(t) exp(−r²/r0²) [J/s]: a Gaussian pump spot times a time trace.
 
     Args:
-        beam_radius: 1/e radius r0 [m].
+        beam_radius: 1/e radius r0, e.g. ``"5 um"``.
         amplitude: S on the axis as a function of time [s] → [J/s], e.g. a
             :class:`~femmag.physics.spin.diffusion.MagnetizationRateSource`.
 
     Returns:
         A callable S(r [m] array, t [s]) → S [J/s] array.
     """
-    if not beam_radius > 0:
-        raise ValueError(f"gaussian_lateral_source: beam_radius must be > 0 m, got {beam_radius}")
+    r0 = to_si(beam_radius, "length", "gaussian_lateral_source beam_radius")
+    if not r0 > 0:
+        raise ValueError(f"gaussian_lateral_source: beam_radius must be > 0, got {beam_radius!r}")
 
     def source(r: np.ndarray, t: float) -> np.ndarray:
-        return amplitude(t) * np.exp(-(np.asarray(r) / beam_radius) ** 2)
+        return amplitude(t) * np.exp(-(np.asarray(r) / r0) ** 2)
 
     return source
 
@@ -142,7 +143,7 @@ class SpinDiffusionRZ(DGThetaSpinDiffusion):
 
     Set up once, step many times::
 
-        sd = SpinDiffusionRZ(domain, {"Co_free": co, "Cu": cu}, {"Co_free|Cu": 6.5e14})
+        sd = SpinDiffusionRZ(domain, {"Co_free": co, "Cu": cu}, {"Co_free|Cu": "6.5e14 S/m^2"})
         sd.set_source("Co_free", gaussian_lateral_source(r0, lambda t: ...))
         for _ in range(n):
             sd.advance(dt)
@@ -155,8 +156,9 @@ class SpinDiffusionRZ(DGThetaSpinDiffusion):
         layers: layer name → layer properties with ``conductivity`` σ [S/m], ``dos`` N
             [1/(J m³)] and ``tau_s`` or ``spin_relaxation_time`` τ_s [s] (e.g.
             :class:`~femmag.physics.spin.diffusion.SpinLayer`). Only these layers carry μ.
-        interface_conductances: ``"A|B"`` (a Domain boundary name) → G_s [S/m²]. Every interface
-            between the regions of two different listed layers must be given.
+        interface_conductances: ``"A|B"`` (a Domain boundary name) → G_s with its unit
+            (``"6.5e14 S/m^2"`` or a pint quantity). Every interface between the regions of two
+            different listed layers must be given.
         regions: layer name → the Domain regions it covers (contiguous; an effective medium,
             e.g. the [Pt/Co]ₙ of one ferromagnet: no interface resistance inside). Default: each
             layer name is one region.
@@ -175,7 +177,7 @@ class SpinDiffusionRZ(DGThetaSpinDiffusion):
     volume_factor = 2 * np.pi  # the diagnostics integrate over the full revolution
 
     def __init__(self, domain: Any, layers: Mapping[str, Any],
-                 interface_conductances: Mapping[str, float], outer: str = "reflecting",
+                 interface_conductances: Mapping[str, Any], outer: str = "reflecting",
                  degree: int = 1, theta: float = 0.5, penalty: float = 10.0,
                  regions: Mapping[str, Sequence[str]] | None = None,
                  lateral_diffusion: bool = True) -> None:
@@ -234,7 +236,10 @@ class SpinDiffusionRZ(DGThetaSpinDiffusion):
                                  f"finite SI number, got {value!r}")
         return numbers
 
-    def _check_interfaces(self, conductances: dict[str, float]) -> dict[str, float]:
+    def _check_interfaces(self, conductances: dict[str, Any]) -> dict[str, float]:
+        conductances = {name: to_si(G, "interface_conductance",
+                                    f"SpinDiffusionRZ.interface_conductances['{name}']")
+                        for name, G in conductances.items()}
         of = self._layer_of_region
         needed = {b for b in self.domain.boundaries if "|" in b and set(b.split("|")) <= set(of)
                   and len({of[r] for r in b.split("|")}) == 2}

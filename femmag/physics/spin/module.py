@@ -125,7 +125,8 @@ class SpinTransport(PhysicsModule):
         spin_layers: diffusive: the transport stack top → bottom; FM entries carry the group
             names (``is_ferromagnet=True``, thickness of the group), the others the names of the
             stack regions between the groups.
-        interface_conductances: diffusive: G_s [S/m²] of the transport-stack interfaces.
+        interface_conductances: diffusive: G_s of the transport-stack interfaces, top first, with
+            units (``["2.2e14 S/m^2", "6.5e14 S/m^2"]`` or pint quantities).
         coupling: diffusive: ``"pointwise"`` (source and μ_s feedback per diffusion cell / point)
             or ``"layer"`` (uniform source, layer-averaged feedback; the lumped model's coupling).
         outer: diffusive: outer faces of the transport stack, ``"reflecting"`` or ``"sink"``

@@ -559,7 +559,7 @@ class DiffusiveRZ(DiffusiveTransport):
         conductances = {}
         for upper, lower, G in zip(self.spin_layers[:-1], self.spin_layers[1:],
                                    self.conductances, strict=True):
-            conductances[f"{regions[upper.name][-1]}|{regions[lower.name][0]}"] = float(G)
+            conductances[f"{regions[upper.name][-1]}|{regions[lower.name][0]}"] = G
         sd = SpinDiffusionRZ(spin.domain, layers, conductances, outer=outer,
                              degree=self.degree, theta=self.theta, regions=regions,
                              lateral_diffusion=self.lateral_diffusion)
