@@ -52,7 +52,6 @@ def _factorize_and_drop() -> None:
     cache = StepSolverCache(build, "communicator_budget", max_size=1)
     for step in (1.0, 0.5):
         cache.get(step).setUp()  # the factorization (MUMPS takes its own communicator)
-    del cache, build, form, dt, u, v, V, msh
 
 
 def test_dropped_solvers_give_their_communicators_back():
