@@ -48,8 +48,7 @@ test-serial: setup
 	$(PY) -m pytest -q -x tests demos
 
 test-mpi: setup
-	$(MPIEXEC) -n $(NP) $(PY) -m mpi4py -m pytest -q -x -p no:cacheprovider tests
-	$(MPIEXEC) -n $(NP) $(PY) -m mpi4py -m pytest -q -x -p no:cacheprovider demos
+	$(MPIEXEC) -n $(NP) $(PY) -m mpi4py -m pytest -q -x -p no:cacheprovider tests demos
 
 bench: setup
 	$(PY) bench/bench_step.py

@@ -4,7 +4,6 @@ Each demo builds meshes, PETSc solvers and MPI communicators; collecting them on
 together after every demo keeps a long test session within MPI's communicator (context id) limit.
 """
 
-import gc
 import os
 
 import pytest
@@ -13,11 +12,13 @@ import femmag  # noqa: F401  (imports dolfinx_solver before dolfinx)
 
 from mpi4py import MPI
 
+from femmag.parallel import collect_garbage
+
 os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
 
 
 @pytest.fixture(autouse=True)
 def _collective_gc():
     yield
-    gc.collect()
+    collect_garbage(MPI.COMM_WORLD)
     MPI.COMM_WORLD.Barrier()

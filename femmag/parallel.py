@@ -36,3 +36,21 @@ def abort_on_uncaught_exception() -> None:
 
     sys.excepthook = hook
     _installed = True
+
+
+def collect_garbage(comm: Any = None) -> None:
+    """Free dropped PETSc objects (collective on ``comm``, default ``COMM_WORLD``).
+
+    petsc4py does not destroy a garbage-collected object of a parallel communicator at once (the
+    destruction may communicate, and the collector runs in a different order on each rank): it
+    stashes it on its communicator. This collects Python garbage, then destroys the objects that
+    every rank of ``comm`` has dropped, in creation order. Call it on all ranks at the same point
+    (a Simulation does at setup; the test suites after every test).
+    """
+    import gc
+
+    from mpi4py import MPI
+    from petsc4py import PETSc
+
+    gc.collect()
+    PETSc.garbage_cleanup(MPI.COMM_WORLD if comm is None else comm)

@@ -281,6 +281,9 @@ class Simulation:
         """Build the domain and modules, check the field wiring, print the summary (rank 0)."""
         if self._setup_done:
             return
+        from femmag.parallel import collect_garbage
+
+        collect_garbage(self.comm)  # the solvers of earlier, dropped simulations (collective)
         t0 = time.perf_counter()
         self.domain = self.build_domain()
         profile = None

@@ -49,13 +49,30 @@ def lu_options(small: bool = False) -> dict:
     }
 
 
+def persistent_comm(comm: Any) -> Any:
+    """``MPI.COMM_WORLD`` where ``comm`` has the same processes, else ``comm`` itself.
+
+    A matrix lives on its mesh's communicator, which DOLFINx duplicates per mesh and frees with
+    it. petsc4py defers the destruction of a dropped parallel object to a collective
+    :func:`femmag.parallel.collect_garbage` on the object's communicator; a solver left on a
+    mesh's communicator could never be reached that way again once the mesh is gone, and kept
+    its MPI communicators (MUMPS duplicates its own) for the rest of the process: a long test
+    session ran out of them. On ``COMM_WORLD`` the collection finds it.
+    """
+    mpi_comm = comm.tompi4py() if isinstance(comm, PETSc.Comm) else comm
+    if mpi_comm.size > 1 and \
+            MPI.Comm.Compare(mpi_comm, MPI.COMM_WORLD) in (MPI.IDENT, MPI.CONGRUENT):
+        return MPI.COMM_WORLD
+    return comm
+
+
 def configured_ksp(A: PETSc.Mat, name: str, options: dict) -> PETSc.KSP:
     """A KSP on ``A`` configured from ``options``.
 
     The options are pushed under a unique prefix and removed from the global database again, so
     solvers built this way never see each other's options.
     """
-    ksp = PETSc.KSP().create(A.getComm())
+    ksp = PETSc.KSP().create(persistent_comm(A.getComm()))
     prefix = unique_prefix(name)
     ksp.setOptionsPrefix(prefix)
     opts = PETSc.Options()

@@ -1,6 +1,5 @@
 """Shared test setup: collective garbage collection after each test, MPI helpers."""
 
-import gc
 import os
 
 import pytest
@@ -9,6 +8,8 @@ import femmag  # noqa: F401  (imports dolfinx_solver before dolfinx)
 
 from mpi4py import MPI
 
+from femmag.parallel import collect_garbage
+
 os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
 os.environ.setdefault("FEMMAG_FAST", "1")
 
@@ -16,8 +17,8 @@ os.environ.setdefault("FEMMAG_FAST", "1")
 @pytest.fixture(autouse=True)
 def _collective_gc():
     yield
-    # PETSc objects are destroyed collectively: collect on all ranks together.
-    gc.collect()
+    # PETSc objects are destroyed collectively: collect (Python, then PETSc) on all ranks together.
+    collect_garbage(MPI.COMM_WORLD)
     MPI.COMM_WORLD.Barrier()
 
 
