@@ -51,7 +51,7 @@ CHECKPOINT = "checkpoint.npz"
 
 
 #: Simulation(accuracy=a): relative step tolerance and Newton tolerance as fractions of a
-ACCURACY_STEP = 0.1
+ACCURACY_STEP = 0.2
 ACCURACY_NEWTON = 1e-3
 
 
