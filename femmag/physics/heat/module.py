@@ -40,7 +40,10 @@ t* = t + γΔt (γ = 2 − √2), then BDF2 through t, t*, t + Δt,
 
 whose coefficients of E sum to zero, so energy is conserved exactly as above. Its local error,
 (3γ² − 4γ + 2)/(12(2 − γ)) Δt³ T‴ = 0.0404 Δt³ T‴, is estimated from the third divided difference
-of T^{n−1}, T^n, T*, T^{n+1} (no extra solve) and drives the error-controlled steps. Each step is a
+of T^{n−1}, T^n, T*, T^{n+1} (no extra solve) and drives the error-controlled steps. Both stages
+are one residual form with the stage's coefficients in a constant (the trapezoidal stage over γΔt
+times 2 has the BDF2 stage's Δt factor γΔt/2 = (1 − γ)Δt/(2 − γ)): one Jacobian form, one
+solver, half the forms to compile. Each stage is a
 Newton solve (:class:`femmag.solvers.NewtonSolver`: C++ assembly, PETSc linear solver, converged
 when the remaining error of the temperatures is below ``newton_tolerance``); forms and the solver
 are built once. Every form is one integral over the thermal cells, with the material parameters
@@ -265,22 +268,19 @@ class TwoTemperatureModel(PhysicsModule):
 
         self._zero = fem.Constant(mesh, 0.0)
         self._build_material_fields()
-        self.F = self._residual(source)
+        if self.scheme == "trbdf2":
+            # both stages are one residual (and one Jacobian, one solver) with the stage's
+            # coefficients in one vector constant (see _residual_trbdf2)
+            self.temperatures_mid = fem.Function(self.V, name="temperatures_stage")
+            self._T_mid = self.temperatures_mid.x.array
+            self.stage = fem.Constant(mesh, np.array([1e-15, 0.0, 0.0, 0.0, 1.0, 1.0]))
+            self._stage = self.stage.value  # a view: the stage is set by writing into it
+            self.F = self._residual_trbdf2(source)
+        else:
+            self.F = self._residual(source)
         self.newton = NewtonSolver(self.F, self.temperatures, bcs, name="two-temperature model",
                                    petsc_options=self._petsc_options,
                                    atol=self.newton_tolerance, max_it=self.newton_max_it)
-        if self.scheme == "trbdf2":
-            # stage 1 is the Crank-Nicolson form above over γΔt (self.dt = γΔt, t_new = t*);
-            # stage 2 (BDF2) solves for the same unknown from T^n and the stage value T*
-            self.temperatures_mid = fem.Function(self.V, name="temperatures_stage")
-            self._T_mid = self.temperatures_mid.x.array
-            self.dt_bdf = fem.Constant(mesh, 1e-15)
-            self.t_end_step = fem.Constant(mesh, 0.0)
-            self.F_bdf = self._residual_bdf2(source)
-            self.newton_bdf = NewtonSolver(self.F_bdf, self.temperatures, bcs,
-                                           name="two-temperature model (TR-BDF2 stage 2)",
-                                           petsc_options=self._petsc_options,
-                                           atol=self.newton_tolerance, max_it=self.newton_max_it)
 
         # Output functions (collapsed components) and energy forms.
         self.electron_temperature = fem.Function(V_e, name="electron_temperature")
@@ -344,10 +344,6 @@ class TwoTemperatureModel(PhysicsModule):
             "relative_error_estimate": np.nan if self.relative_error_estimate is None
             else self.relative_error_estimate,
         }
-        if self.scheme == "trbdf2":
-            entries["newton_bdf_constant"] = (np.nan if self.newton_bdf._newton_constant is None
-                                              else self.newton_bdf._newton_constant)
-            entries["newton_bdf_predicted_solves"] = self.newton_bdf._predicted_solves
         for k in range(len(self._history)):
             entries[f"history_{k}"] = FunctionState(
                 self.temperatures_n, array=lambda k=k: self._history[k][0])
@@ -374,10 +370,6 @@ class TwoTemperatureModel(PhysicsModule):
             self._trial_rise = self._rise.copy()
             relative = float(entries["relative_error_estimate"])
             self.relative_error_estimate = None if np.isnan(relative) else relative
-        if self.scheme == "trbdf2" and "newton_bdf_constant" in entries:
-            constant = float(entries["newton_bdf_constant"])
-            self.newton_bdf._newton_constant = None if np.isnan(constant) else constant
-            self.newton_bdf._predicted_solves = int(entries["newton_bdf_predicted_solves"])
         self.temperatures.x.array[:] = self.temperatures_n.x.array
         self._update_outputs()
 
@@ -561,18 +553,25 @@ class TwoTemperatureModel(PhysicsModule):
     #: TR-BDF2: γ = 2 − √2 (L-stable; the same Newton matrix structure in both stages)
     TRBDF2_GAMMA = 2.0 - np.sqrt(2.0)
 
-    def _residual_bdf2(self, source):
-        """Stage 2 of TR-BDF2: BDF2 through T^n, T* and T^{n+1} in energy form."""
+    def _residual_trbdf2(self, source):
+        """Both TR-BDF2 stages as one residual in energy form,
+
+        (E(T) − c_* E(T*) − c_n E(T^n))/h + 𝓕(T, t_new) + w 𝓕(T^n, t_old),
+
+        with h = γΔt/2 in both stages (= (1 − γ)/(2 − γ) Δt: that is the choice of γ), so the
+        Jacobian is one form: the trapezoidal stage (×2) has c_* = 0, c_n = 1, w = 1, t_new =
+        t + γΔt; the BDF2 stage c_* = 1/(γ(2 − γ)), c_n = −(1 − γ)²/(γ(2 − γ)), w = 0, t_new =
+        t + Δt. The constant ``stage`` holds (h, t_new, t_old, c_*, c_n, w)."""
         T, Tn, Tm = self.temperatures, self.temperatures_n, self.temperatures_mid
         v = ufl.TestFunction(self.V)
         v_e, v_l = v[0], v[1]
-        g = self.TRBDF2_GAMMA
-        a, b = 1.0 / (g * (2 - g)), (1 - g) ** 2 / (g * (2 - g))
+        h, t_new, t_old, c_mid, c_n, w_old = (self.stage[i] for i in range(6))
         gamma = self._parameter_fields["gamma_e"]
         C_l = self._parameter("C_l", T[0], T[1])  # as in the θ-form: C_l at the new state
-        storage = (0.5 * gamma * (T[0] ** 2 - a * Tm[0] ** 2 + b * Tn[0] ** 2) * v_e
-                   + C_l * (T[1] - a * Tm[1] + b * Tn[1]) * v_l) / self.dt_bdf
-        F = storage + self._flux_terms(T, self.t_end_step, v_e, v_l, source)
+        storage = (0.5 * gamma * (T[0] ** 2 - c_mid * Tm[0] ** 2 - c_n * Tn[0] ** 2) * v_e
+                   + C_l * (T[1] - c_mid * Tm[1] - c_n * Tn[1]) * v_l) / h
+        F = (storage + self._flux_terms(T, t_new, v_e, v_l, source)
+             + w_old * self._flux_terms(Tn, t_old, v_e, v_l, source))
         form = F * self.domain.radial_weight * self._dx_thermal
         if self.inert_regions:
             form += self._zero * (T[0] * v_e + T[1] * v_l) * self._dx_inert
@@ -596,8 +595,6 @@ class TwoTemperatureModel(PhysicsModule):
             atol = max(self.newton_relative * float(np.min(self._rise_scale(self._rise))),
                        1e-12)
             self.newton.atol = atol
-            if self.scheme == "trbdf2":
-                self.newton_bdf.atol = atol
         if self.scheme == "trbdf2":
             its, error = self._step_trbdf2(t, dt)
         else:
@@ -652,15 +649,16 @@ class TwoTemperatureModel(PhysicsModule):
 
     def _step_trbdf2(self, t: float, dt: float) -> tuple[int, np.ndarray | None]:
         g = self.TRBDF2_GAMMA
-        T, Tn = self._T, self._Tn
+        T, Tn, stage = self._T, self._Tn, self._stage
         # stage 1: trapezoidal rule to t* = t + γΔt
-        self.t_old.value, self.t_new.value, self.dt.value = t, t + g * dt, g * dt
+        stage[:] = (0.5 * g * dt, t + g * dt, t, 0.0, 1.0, 1.0)
         T[:] = self._extrapolated(g * dt, 2)
         its = self.newton.solve(t + g * dt)
         T_mid = self._T_mid
         T_mid[:] = T
         # stage 2: BDF2 through t, t*, t + Δt; guess: the parabola through T^{n-1}, T^n, T*
-        self.t_end_step.value, self.dt_bdf.value = t + dt, (1 - g) / (2 - g) * dt
+        c_mid = 1.0 / (g * (2 - g))
+        stage[1], stage[3], stage[4], stage[5] = t + dt, c_mid, -(1 - g) ** 2 * c_mid, 0.0
         if self._history:
             T_prev, h_prev = self._history[0]
             x = (-h_prev, 0.0, g * dt)
@@ -671,7 +669,7 @@ class TwoTemperatureModel(PhysicsModule):
         else:
             guess = Tn + (T_mid - Tn) / g
         np.maximum(guess, 0.5 * Tn, out=T)
-        its += self.newton_bdf.solve(t + dt)
+        its += self.newton.solve(t + dt)
         if not self._history:
             return its, None
         # local error 0.0404 Δt³ T‴ with T‴ = 6 × the third divided difference of
@@ -809,9 +807,12 @@ class TwoTemperatureModel(PhysicsModule):
             volume = comm_sum(self.domain.mesh.comm, float(np.sum(w[0::2])))
             self._average_forms[key] = (w[0::2], w[1::2], volume, n_owned)
         w_e, w_l, volume, n_owned = self._average_forms[key]
-        T = self.temperatures.x.array[:n_owned]
+        T = self._T[:n_owned]
+        comm = self.domain.mesh.comm
+        if comm.size == 1:
+            return float(w_e @ T[0::2] / volume), float(w_l @ T[1::2] / volume)
         values = np.array([w_e @ T[0::2], w_l @ T[1::2]])
-        self.domain.mesh.comm.Allreduce(MPI.IN_PLACE, values, op=MPI.SUM)  # buffer, no pickling
+        comm.Allreduce(MPI.IN_PLACE, values, op=MPI.SUM)  # buffer, no pickling
         return float(values[0] / volume), float(values[1] / volume)
 
     def absorbed_power(self, t: float) -> float:
