@@ -55,14 +55,24 @@ OPTICS_OPTIONS = ("method", "from_substrate_side", "angle", "polarization", "bal
 
 
 #: Simulation(accuracy=a): relative step tolerance and Newton tolerance as fractions of a
-ACCURACY_STEP = 0.1
+#: (calibrated on bench/bench_2tm_vs_udkm1dsim.py: a = 0.1 % gives 0.05 % there)
+ACCURACY_STEP = 0.2
 ACCURACY_NEWTON = 1e-3
 
+#: the accuracy a Simulation aims at unless told otherwise, per mesh kind ("accurate by
+#: default"); kinds not listed keep the fixed pulse-window steps (accuracy=None). r-z and 3D:
+#: the graded cells cost ~2× the z nodes and TR-BDF2 two solves per step; measured on the
+#: seed-003 demo runs (bench/README.md) they stay opt-in this round
+DEFAULT_ACCURACY = {"1d": 1e-3}
 
-def _accuracy(value: Any) -> float | None:
-    """``accuracy`` as a fraction: 1e-3, "1e-3" or "0.1 %"; None stays None."""
+
+def _accuracy(value: Any, mesh: Any = None) -> float | None:
+    """``accuracy`` as a fraction: 1e-3, "1e-3" or "0.1 %"; None stays None; "default": the
+    mesh kind's :data:`DEFAULT_ACCURACY` (None for the others and for a ready Domain)."""
     if value is None:
         return None
+    if isinstance(value, str) and value == "default":
+        return DEFAULT_ACCURACY.get(mesh) if isinstance(mesh, str) else None
     text = str(value).strip()
     try:
         fraction = float(text[:-1]) / 100.0 if text.endswith("%") else float(text)
@@ -154,8 +164,11 @@ class Simulation:
             absorption and electron diffusion lengths), TR-BDF2 time steps under a relative
             error tolerance (``TimeStepping(relative_tolerance=...)``) and the Newton tolerance
             tied to it. Explicit ``time_stepping``, ``mesh_options`` (``grading``) and
-            ``heat_options`` (``scheme``, ``theta``) override its parts. ``None``: the fixed
-            pulse-window steps, backward Euler and uniform cells of ``max_cell_size``.
+            ``heat_options`` (``scheme``, ``theta``) override its parts. ``"default"`` (the
+            default): ``"0.1 %"`` on ``mesh="1d"`` (:data:`DEFAULT_ACCURACY`; r-z, 3D, x-z and
+            ready Domains: ``None``). ``None``: the settings before the knob existed, so old
+            results stay reproducible: fixed pulse-window steps (``TimeStepping()``), backward
+            Euler and uniform cells of ``max_cell_size``.
         comm: MPI communicator.
         absorption: a ready source of ``absorbed_power_density`` (a
             :class:`~femmag.physics.base.PhysicsModule` named ``"optics"`` that declares it), or
@@ -174,7 +187,7 @@ class Simulation:
                  kapitza: Any = None, optics: dict | None = None,
                  initial_temperature: Any = "300 K", substrate_bottom: str = "fixed",
                  heat_options: dict | None = None,
-                 time_stepping: TimeStepping | None = None, accuracy: Any = None,
+                 time_stepping: TimeStepping | None = None, accuracy: Any = "default",
                  comm: MPI.Comm = MPI.COMM_WORLD,
                  absorption: Any = None, modules: list | tuple = (),
                  verbose: bool = True) -> None:
@@ -190,7 +203,7 @@ class Simulation:
         self.pulse = pulse
         self.comm = comm
         self.verbose = verbose
-        self.accuracy = _accuracy(accuracy)
+        self.accuracy = _accuracy(accuracy, mesh)
         heat_options = dict(heat_options or {})
         if self.accuracy is not None:
             # TR-BDF2 with a relative step tolerance, Newton one hundredth of it (calibrated on

@@ -162,6 +162,132 @@ class StepSolverCache:
         self._entries.clear()
 
 
+class _LinearSolveFailed(Exception):
+    """The linear solve of a Newton iteration failed (the reason is on the solver)."""
+
+
+class CoefficientPacker:
+    """A form's coefficients packed per cell, as ``dolfinx.fem.pack_coefficients`` packs them,
+    by one precomputed gather per coefficient.
+
+    The packing of Lagrange and DG coefficients without dof transformations copies dof values:
+    probing it once with each coefficient's values set to its dof numbers gives the gather.
+    Where that does not reproduce DOLFINx's packing exactly (transformed elements), every
+    :meth:`pack` calls DOLFINx.
+    """
+
+    def __init__(self, form: Any) -> None:
+        from dolfinx import cpp as _cpp
+
+        self._form = form._cpp_object
+        self._pack_cpp = _cpp.fem.pack_coefficients
+        self.packed = self._pack_cpp(self._form)
+        self._gathers: list | None = None
+        functions = list(self._form.coefficients)
+        saved = [f.x.array.copy() for f in functions]
+        try:
+            for f in functions:
+                f.x.array[:] = -1.0
+            gathers = []
+            covered = {key: np.zeros(arr.size, dtype=bool) for key, arr in self.packed.items()}
+            for f in functions:
+                f.x.array[:] = np.arange(f.x.array.size, dtype=float)
+                for key, arr in self._pack_cpp(self._form).items():
+                    flat = arr.reshape(-1)
+                    positions = np.flatnonzero(flat >= 0)
+                    index = flat[positions].astype(np.int64)
+                    gathers.append((self.packed[key].reshape(-1), positions, f.x.array, index))
+                    covered[key][positions] = True
+                f.x.array[:] = -1.0
+        finally:
+            for f, values in zip(functions, saved):
+                f.x.array[:] = values
+        exact = all(np.all(c) for c in covered.values())
+        if exact:
+            self._gathers = gathers
+            reference = self._pack_cpp(self._form)
+            self.pack()
+            exact = all(np.array_equal(reference[key], arr) for key, arr in self.packed.items())
+        if not exact:
+            self._gathers = None
+
+    def pack(self) -> dict:
+        """The packed coefficients of the current values (the same dict every call)."""
+        if self._gathers is None:
+            self.packed = self._pack_cpp(self._form)
+            return self.packed
+        for target, positions, values, index in self._gathers:
+            target[positions] = values[index]
+        return self.packed
+
+
+class BandedLU:
+    """LAPACK's banded LU (``dgbtrf``/``dgbtrs``) of a matrix that DOLFINx assembles into a CSR
+    matrix on one rank: a 1D mesh's P1 system has a bandwidth of a few unknowns, where this
+    factorizes and solves in microseconds (PETSc's sparse LU: ~0.1 ms, most of a 1D solve).
+
+    Use :meth:`create`, which returns ``None`` where the bandwidth is too large.
+    """
+
+    #: the widest band (sub- or super-diagonals) solved this way
+    MAX_BANDWIDTH = 16
+
+    def __init__(self, csr: Any, lower: int, upper: int, rows: np.ndarray,
+                 cols: np.ndarray) -> None:
+        from scipy.linalg import lapack
+
+        self.csr, self.lower, self.upper = csr, lower, upper
+        n = len(csr.indptr) - 1
+        # band storage of dgbtrf: A[i, j] at ab[lower + upper + i - j, j] (Fortran order)
+        self.band = np.zeros((2 * lower + upper + 1, n), order="F")
+        self._flat = self.band.reshape(-1, order="F")
+        self._positions = (lower + upper + rows - cols) + self.band.shape[0] * cols
+        self._dgbtrf, self._dgbtrs = lapack.dgbtrf, lapack.dgbtrs
+        self._lu = self._pivots = None
+        self.info = 0
+
+    @classmethod
+    def create(cls, jacobian_form: Any) -> "BandedLU | None":
+        from dolfinx import la
+        from dolfinx.fem import create_matrix
+
+        csr = create_matrix(jacobian_form, block_mode=la.BlockMode.expanded)
+        indptr = np.asarray(csr.indptr)
+        n = len(indptr) - 1
+        if n == 0 or csr.index_map(0).num_ghosts:
+            return None
+        rows = np.repeat(np.arange(n), np.diff(indptr))
+        cols = np.asarray(csr.indices, dtype=np.int64)
+        lower = int(np.max(rows - cols, initial=0))
+        upper = int(np.max(cols - rows, initial=0))
+        if max(lower, upper) > cls.MAX_BANDWIDTH or np.any(cols >= n):
+            return None
+        return cls(csr, lower, upper, rows, cols)
+
+    def factorize(self, form: Any, constants: Any, coefficients: Any, bcs: list,
+                  space: Any) -> None:
+        """Assemble the form (identity rows at the Dirichlet dofs) and factorize it."""
+        from dolfinx import cpp as _cpp
+
+        data = self.csr.data
+        data[:] = 0.0
+        _cpp.fem.assemble_matrix(self.csr._cpp_object, form, constants, coefficients, bcs)
+        _cpp.fem.insert_diagonal(self.csr._cpp_object, space, bcs, 1.0)
+        self._flat[:] = 0.0
+        self._flat[self._positions] = data
+        self._lu, self._pivots, self.info = self._dgbtrf(self.band, self.lower, self.upper,
+                                                         overwrite_ab=1)
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        """J⁻¹ rhs with the last factorization."""
+        if self.info != 0:
+            raise _LinearSolveFailed(f"banded LU: info = {self.info} (singular matrix)")
+        x, info = self._dgbtrs(self._lu, self.lower, self.upper, rhs, self._pivots)
+        if info != 0:
+            raise _LinearSolveFailed(f"banded LU solve: info = {info}")
+        return x
+
+
 class NewtonSolver:
     """Newton's method for a residual form F(u; v) = 0, lean enough for thousands of small steps.
 
@@ -211,17 +337,33 @@ class NewtonSolver:
         self.atol, self.max_it = float(atol), int(max_it)
         self.residual_form = fem.form(F)
         self.jacobian_form = fem.form(ufl.derivative(F, u))
-        self.A = fem_petsc.create_matrix(self.jacobian_form)
-        self.b = fem_petsc.create_vector(u.function_space)
-        self.du = self.A.createVecRight()
-        self.ksp = configured_ksp(self.A, name, lu_options() if petsc_options is None
-                                  else petsc_options)
+        options = lu_options() if petsc_options is None else petsc_options
         index_map = u.function_space.dofmap.index_map
         self._n_owned = index_map.size_local * u.function_space.dofmap.index_map_bs
         self._bc_owned = np.unique(np.concatenate(
             [bc.dof_indices()[0][:bc.dof_indices()[1]] for bc in self.bcs]
             or [np.zeros(0, dtype=np.int32)])).astype(np.int32)
-        self._comm = self.A.getComm().tompi4py()
+        self._comm = u.function_space.mesh.comm
+        self._values = u.x.array  # a view, taken once
+        # C++ assembly called directly, with the coefficients packed by precomputed gathers
+        # (DOLFINx's Python wrappers re-derive all of this at every call: most of a 1D solve)
+        self._cpp_bcs = [bc._cpp_object for bc in self.bcs]
+        self._space = self.jacobian_form.function_spaces[0]
+        self._jacobian_coefficients = CoefficientPacker(self.jacobian_form)
+        self._residual_coefficients = CoefficientPacker(self.residual_form)
+        #: a direct solve of a narrow-banded matrix on one rank (a 1D mesh) runs as LAPACK's
+        #: banded LU on a CSR matrix that DOLFINx assembles into; otherwise PETSc (KSP)
+        self._banded = (BandedLU.create(self.jacobian_form)
+                        if self._comm.size == 1 and options.get("pc_type") == "lu" else None)
+        if self._banded is not None:
+            self.A = self.ksp = None
+            self.b = np.zeros(self._n_owned)
+            self.du = None
+        else:
+            self.A = fem_petsc.create_matrix(self.jacobian_form)
+            self.b = fem_petsc.create_vector(u.function_space)
+            self.du = self.A.createVecRight()
+            self.ksp = configured_ksp(self.A, name, options)
         #: iterations, updates ‖δu_k‖∞ and linear-solver reason of the last solve
         self.iterations = 0
         self.updates: list[float] = []
@@ -232,16 +374,43 @@ class NewtonSolver:
         self._predicted_solves = 0
 
     def _assemble(self) -> None:
-        from dolfinx.fem import petsc as fem_petsc
+        from dolfinx import cpp as _cpp
 
+        J, F = self.jacobian_form._cpp_object, self.residual_form._cpp_object
+        J_coefficients = self._jacobian_coefficients.pack()
+        F_coefficients = self._residual_coefficients.pack()
+        if self._banded is not None:
+            self._banded.factorize(J, _cpp.fem.pack_constants(J), J_coefficients,
+                                   self._cpp_bcs, self._space)
+            self.b[:] = 0.0
+            _cpp.fem.assemble_vector(self.b, F, _cpp.fem.pack_constants(F), F_coefficients)
+            self.b[self._bc_owned] = 0.0
+            return
+        # as dolfinx.fem.petsc.assemble_matrix / assemble_vector do, minus their Python
         self.A.zeroEntries()
-        fem_petsc.assemble_matrix(self.A, self.jacobian_form, bcs=self.bcs, diag=1.0)
+        _cpp.fem.petsc.assemble_matrix(self.A, J, _cpp.fem.pack_constants(J), J_coefficients,
+                                       self._cpp_bcs)
+        self.A.assemblyBegin(PETSc.Mat.AssemblyType.FLUSH)
+        self.A.assemblyEnd(PETSc.Mat.AssemblyType.FLUSH)
+        _cpp.fem.petsc.insert_diagonal(self.A, self._space, self._cpp_bcs, 1.0)
         self.A.assemble()
         with self.b.localForm() as local:
             local.set(0.0)
-        fem_petsc.assemble_vector(self.b, self.residual_form)
+            _cpp.fem.assemble_vector(local.array_w, F, _cpp.fem.pack_constants(F),
+                                     F_coefficients)
         self.b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         self.b.array_w[self._bc_owned] = 0.0  # u satisfies the conditions: no increment there
+
+    def _linear_solve(self) -> np.ndarray:
+        """The Newton update δu = J⁻¹F (owned entries)."""
+        if self._banded is not None:
+            return self._banded.solve(self.b)
+        self.ksp.solve(self.b, self.du)
+        ksp_reason = self.ksp.getConvergedReason()
+        if ksp_reason < 0:
+            self.reason = f"linear solver: {_KSP_REASONS.get(ksp_reason, ksp_reason)}"
+            raise _LinearSolveFailed
+        return self.du.array_r
 
     def solve(self, t: float | None = None) -> int:
         """Iterate from the current u; return the iteration count.
@@ -250,22 +419,25 @@ class NewtonSolver:
             SolverDivergedError: no convergence in ``max_it`` iterations, a failed linear solve
                 or a non-finite update; u is left at the last iterate (the caller rejects it).
         """
-        u = self.u
+        u, values = self.u, self._values
         for bc in self.bcs:
-            bc.set(u.x.array)
+            bc.set(values)
         self.updates = []
         previous = None
         for k in range(1, self.max_it + 1):
             self._assemble()
-            self.ksp.solve(self.b, self.du)
-            ksp_reason = self.ksp.getConvergedReason()
-            if ksp_reason < 0:
-                self.reason = f"linear solver: {_KSP_REASONS.get(ksp_reason, ksp_reason)}"
+            try:
+                du = self._linear_solve()
+            except _LinearSolveFailed as err:
+                if str(err):
+                    self.reason = f"linear solver: {err}"
                 self._fail(k, t)
-            du = self.du.array_r
-            u.x.array[:self._n_owned] -= du
-            u.x.scatter_forward()
-            size = self._comm.allreduce(float(np.max(np.abs(du), initial=0.0)), op=MPI.MAX)
+            values[:self._n_owned] -= du
+            if self._comm.size > 1:
+                u.x.scatter_forward()
+            size = float(np.max(np.abs(du), initial=0.0))
+            if self._comm.size > 1:
+                size = self._comm.allreduce(size, op=MPI.MAX)
             self.updates.append(size)
             self.iterations = k
             if not np.isfinite(size):
@@ -309,7 +481,8 @@ class NewtonSolver:
 
     def destroy(self) -> None:
         for obj in (self.ksp, self.A, self.b, self.du):
-            obj.destroy()
+            if hasattr(obj, "destroy"):
+                obj.destroy()
 
     def __del__(self) -> None:
         # petsc4py defers the destruction of garbage-collected objects on parallel communicators

@@ -53,7 +53,8 @@ def uniform_runs():
     pulse = line_focus(w0)
     steps = TimeStepping(dt_pulse="4 fs", dt_max="20 fs")
     planar = Simulation(STACK, pulse, mesh="1d", magnetization=False, time_stepping=steps,
-                        substrate_bottom="adiabatic", verbose=False)
+                        substrate_bottom="adiabatic", verbose=False,
+                        accuracy=None)  # as on the x-z mesh (its default)
     planar.run("1 ps")
     domain = build_patterned(STACK, LateralPattern("uniform", f"{2 * w0} m"),
                              beam_cell_size="100 nm", max_lateral_cell="1 um")
@@ -95,7 +96,7 @@ def test_magnetization_on_the_xz_mesh():
     pulse = Pulse("0.5 mJ/cm^2", "140 fs", "10 um", arrival="0.2 ps")
     steps = TimeStepping(dt_pulse="5 fs", dt_max="20 fs")
     planar = Simulation(STACK, pulse, mesh="1d", magnetization=True, time_stepping=steps,
-                        verbose=False)
+                        verbose=False, accuracy=None)  # as on the x-z mesh (its default)
     planar.run("0.5 ps")
     optics = patterned_optics(STACK, pattern, "800 nm", cells_per_wavelength=8)
     domain = build_patterned(STACK, pattern, max_lateral_cell="100 nm")

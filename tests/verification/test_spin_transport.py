@@ -65,7 +65,7 @@ def simulate(t_end="1 ps", fluence="12 mJ/cm^2", comm=MPI.COMM_WORLD, dt_max="5 
     mesh_options = {"radius": "2 um", "cells_per_beam_radius": 2, "max_cell_size": "4 nm"} \
         if mesh == "rz" else {}
     sim = Simulation(stack(), pulse, mesh=mesh, mesh_options=mesh_options, magnetization=False,
-                     comm=comm,
+                     comm=comm, accuracy=None,  # 1D and r-z alike (r-z's default)
                      initial_temperature=initial_temperature,
                      modules=[spin_transport(**options)], verbose=False,
                      time_stepping=TimeStepping(dt_pulse="5 fs", dt_max=dt_max))
@@ -280,7 +280,8 @@ def simulate_rz(transport, t_end="0.5 ps", comm=MPI.COMM_WORLD, mesh="rz", diame
     opts = {**transport_options(transport), "initial": "AP", **options}
     sim = Simulation(stack(), pulse, mesh=mesh, mesh_options=mesh_options, magnetization=False,
                      comm=comm, modules=[spin_transport(**opts), *extra], verbose=False,
-                     time_stepping=TimeStepping(dt_pulse="5 fs", dt_max="5 fs"))
+                     time_stepping=TimeStepping(dt_pulse="5 fs", dt_max="5 fs"),
+                     accuracy=None)  # 1D and r-z alike (r-z's default)
     traces = sim.run(t_end, progress=False)
     return traces, sim.extra_modules[0]
 
@@ -319,7 +320,8 @@ def test_rz_full_seed000_stack_equals_1d():
                                                    "cells_per_beam_radius": 2})):
         sim = Simulation(full, pulse, mesh=mesh, mesh_options=mesh_options,
                          magnetization=False, modules=[spin_transport(**opts)], verbose=False,
-                         time_stepping=TimeStepping(dt_pulse="10 fs", dt_max="10 fs"))
+                         time_stepping=TimeStepping(dt_pulse="10 fs", dt_max="10 fs"),
+                         accuracy=None)  # 1D and r-z alike (r-z's default)
         traces = sim.run("0.6 ps", progress=False)
         runs[mesh] = np.column_stack([column(traces, name) for name in RZ_COLUMNS])
         sim.extra_modules[0].destroy()

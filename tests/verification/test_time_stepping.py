@@ -7,6 +7,9 @@
   step inside a pulse window);
 - the Newton guess (extrapolated history) leaves the converged answer unchanged;
 - bad input for the tolerance.
+
+These are the θ-scheme's own controls on uniform cells with the tight default Newton tolerance:
+``accuracy=None`` (the accuracy knob, default on 1D meshes, is tested in test_heat_defaults.py).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ def film_run(time_stepping: TimeStepping, t_end: str = "3 ps", theta: float = 0.
     pulse = Pulse("2.6 mJ/cm^2", "140 fs", "10 um", arrival="0.3 ps")
     sim = Simulation(seed003_film(), pulse, mesh="1d", magnetization=False,
                      heat_options={"theta": theta}, time_stepping=time_stepping,
-                     comm=MPI.COMM_WORLD, verbose=False)
+                     accuracy=None, comm=MPI.COMM_WORLD, verbose=False)
     sim.setup()
     sim.traces.add("film_electron_temperature", "K",
                    lambda: sim.heat.average_temperatures(["CoPt"])[0])
@@ -115,7 +118,7 @@ def test_newton_guess_does_not_change_the_answer():
             sim = Simulation(seed003_film(), pulse, mesh="1d", magnetization=False,
                              heat_options={"theta": theta},
                              time_stepping=TimeStepping(dt_pulse="2 fs", dt_max="20 fs"),
-                             comm=MPI.COMM_WORLD, verbose=False)
+                             accuracy=None, comm=MPI.COMM_WORLD, verbose=False)
             sim.setup()
             if wipe:
                 commit = sim.heat.commit

@@ -40,7 +40,10 @@ t* = t + γΔt (γ = 2 − √2), then BDF2 through t, t*, t + Δt,
 
 whose coefficients of E sum to zero, so energy is conserved exactly as above. Its local error,
 (3γ² − 4γ + 2)/(12(2 − γ)) Δt³ T‴ = 0.0404 Δt³ T‴, is estimated from the third divided difference
-of T^{n−1}, T^n, T*, T^{n+1} (no extra solve) and drives the error-controlled steps. Each step is a
+of T^{n−1}, T^n, T*, T^{n+1} (no extra solve) and drives the error-controlled steps. Both stages
+are one residual form with the stage's coefficients in a constant (the trapezoidal stage over γΔt
+times 2 has the BDF2 stage's Δt factor γΔt/2 = (1 − γ)Δt/(2 − γ)): one Jacobian form, one
+solver, half the forms to compile. Each stage is a
 Newton solve (:class:`femmag.solvers.NewtonSolver`: C++ assembly, PETSc linear solver, converged
 when the remaining error of the temperatures is below ``newton_tolerance``); forms and the solver
 are built once. Every form is one integral over the thermal cells, with the material parameters
@@ -265,28 +268,32 @@ class TwoTemperatureModel(PhysicsModule):
 
         self._zero = fem.Constant(mesh, 0.0)
         self._build_material_fields()
-        self.F = self._residual(source)
+        if self.scheme == "trbdf2":
+            # both stages are one residual (and one Jacobian, one solver) with the stage's
+            # coefficients in one vector constant (see _residual_trbdf2)
+            self.temperatures_mid = fem.Function(self.V, name="temperatures_stage")
+            self._T_mid = self.temperatures_mid.x.array
+            self.stage = fem.Constant(mesh, np.array([1e-15, 0.0, 0.0, 0.0, 1.0, 1.0]))
+            self._stage = self.stage.value  # a view: the stage is set by writing into it
+            self.F = self._residual_trbdf2(source)
+        else:
+            self.F = self._residual(source)
         self.newton = NewtonSolver(self.F, self.temperatures, bcs, name="two-temperature model",
                                    petsc_options=self._petsc_options,
                                    atol=self.newton_tolerance, max_it=self.newton_max_it)
-        if self.scheme == "trbdf2":
-            # stage 1 is the Crank-Nicolson form above over γΔt (self.dt = γΔt, t_new = t*);
-            # stage 2 (BDF2) solves for the same unknown from T^n and the stage value T*
-            self.temperatures_mid = fem.Function(self.V, name="temperatures_stage")
-            self.dt_bdf = fem.Constant(mesh, 1e-15)
-            self.t_end_step = fem.Constant(mesh, 0.0)
-            self.F_bdf = self._residual_bdf2(source)
-            self.newton_bdf = NewtonSolver(self.F_bdf, self.temperatures, bcs,
-                                           name="two-temperature model (TR-BDF2 stage 2)",
-                                           petsc_options=self._petsc_options,
-                                           atol=self.newton_tolerance, max_it=self.newton_max_it)
 
         # Output functions (collapsed components) and energy forms.
         self.electron_temperature = fem.Function(V_e, name="electron_temperature")
         self.lattice_temperature = fem.Function(V_l, name="lattice_temperature")
         self._inert_e_local = np.setdiff1d(np.arange(len(self._map_e)),
                                            self._dofs_in_cells(V_e, metal_cells, tdim))
-        self._energy_form = fem.form(self._energy_density(self.temperatures))
+        # views of the vectors' arrays, taken once (the property costs µs at every access)
+        self._T = self.temperatures.x.array
+        self._Tn = self.temperatures_n.x.array
+        self._Te_out = self.electron_temperature.x.array
+        self._Tl_out = self.lattice_temperature.x.array
+        self._n_owned = self.V.dofmap.index_map.size_local * 2
+        self._build_energy()
         # Absorbed power ∫q dV: when q = q̂(x) f(t) is the only heat source, ∫q̂ dV is assembled
         # once and the bookkeeping of every step costs two float evaluations of f.
         self._power_profile: float | None = None
@@ -337,10 +344,6 @@ class TwoTemperatureModel(PhysicsModule):
             "relative_error_estimate": np.nan if self.relative_error_estimate is None
             else self.relative_error_estimate,
         }
-        if self.scheme == "trbdf2":
-            entries["newton_bdf_constant"] = (np.nan if self.newton_bdf._newton_constant is None
-                                              else self.newton_bdf._newton_constant)
-            entries["newton_bdf_predicted_solves"] = self.newton_bdf._predicted_solves
         for k in range(len(self._history)):
             entries[f"history_{k}"] = FunctionState(
                 self.temperatures_n, array=lambda k=k: self._history[k][0])
@@ -367,10 +370,6 @@ class TwoTemperatureModel(PhysicsModule):
             self._trial_rise = self._rise.copy()
             relative = float(entries["relative_error_estimate"])
             self.relative_error_estimate = None if np.isnan(relative) else relative
-        if self.scheme == "trbdf2" and "newton_bdf_constant" in entries:
-            constant = float(entries["newton_bdf_constant"])
-            self.newton_bdf._newton_constant = None if np.isnan(constant) else constant
-            self.newton_bdf._predicted_solves = int(entries["newton_bdf_predicted_solves"])
         self.temperatures.x.array[:] = self.temperatures_n.x.array
         self._update_outputs()
 
@@ -554,18 +553,25 @@ class TwoTemperatureModel(PhysicsModule):
     #: TR-BDF2: γ = 2 − √2 (L-stable; the same Newton matrix structure in both stages)
     TRBDF2_GAMMA = 2.0 - np.sqrt(2.0)
 
-    def _residual_bdf2(self, source):
-        """Stage 2 of TR-BDF2: BDF2 through T^n, T* and T^{n+1} in energy form."""
+    def _residual_trbdf2(self, source):
+        """Both TR-BDF2 stages as one residual in energy form,
+
+        (E(T) − c_* E(T*) − c_n E(T^n))/h + 𝓕(T, t_new) + w 𝓕(T^n, t_old),
+
+        with h = γΔt/2 in both stages (= (1 − γ)/(2 − γ) Δt: that is the choice of γ), so the
+        Jacobian is one form: the trapezoidal stage (×2) has c_* = 0, c_n = 1, w = 1, t_new =
+        t + γΔt; the BDF2 stage c_* = 1/(γ(2 − γ)), c_n = −(1 − γ)²/(γ(2 − γ)), w = 0, t_new =
+        t + Δt. The constant ``stage`` holds (h, t_new, t_old, c_*, c_n, w)."""
         T, Tn, Tm = self.temperatures, self.temperatures_n, self.temperatures_mid
         v = ufl.TestFunction(self.V)
         v_e, v_l = v[0], v[1]
-        g = self.TRBDF2_GAMMA
-        a, b = 1.0 / (g * (2 - g)), (1 - g) ** 2 / (g * (2 - g))
+        h, t_new, t_old, c_mid, c_n, w_old = (self.stage[i] for i in range(6))
         gamma = self._parameter_fields["gamma_e"]
         C_l = self._parameter("C_l", T[0], T[1])  # as in the θ-form: C_l at the new state
-        storage = (0.5 * gamma * (T[0] ** 2 - a * Tm[0] ** 2 + b * Tn[0] ** 2) * v_e
-                   + C_l * (T[1] - a * Tm[1] + b * Tn[1]) * v_l) / self.dt_bdf
-        F = storage + self._flux_terms(T, self.t_end_step, v_e, v_l, source)
+        storage = (0.5 * gamma * (T[0] ** 2 - c_mid * Tm[0] ** 2 - c_n * Tn[0] ** 2) * v_e
+                   + C_l * (T[1] - c_mid * Tm[1] - c_n * Tn[1]) * v_l) / h
+        F = (storage + self._flux_terms(T, t_new, v_e, v_l, source)
+             + w_old * self._flux_terms(Tn, t_old, v_e, v_l, source))
         form = F * self.domain.radial_weight * self._dx_thermal
         if self.inert_regions:
             form += self._zero * (T[0] * v_e + T[1] * v_l) * self._dx_inert
@@ -589,14 +595,12 @@ class TwoTemperatureModel(PhysicsModule):
             atol = max(self.newton_relative * float(np.min(self._rise_scale(self._rise))),
                        1e-12)
             self.newton.atol = atol
-            if self.scheme == "trbdf2":
-                self.newton_bdf.atol = atol
         if self.scheme == "trbdf2":
             its, error = self._step_trbdf2(t, dt)
         else:
             its, error = self._step_theta(t, dt)
         self._set_error_estimates(error)
-        if not np.all(np.isfinite(self.temperatures.x.array)):
+        if not np.isfinite(self._T.sum()):
             from femmag.solvers import SolverDivergedError
 
             raise SolverDivergedError("two-temperature model produced non-finite temperatures at "
@@ -645,35 +649,37 @@ class TwoTemperatureModel(PhysicsModule):
 
     def _step_trbdf2(self, t: float, dt: float) -> tuple[int, np.ndarray | None]:
         g = self.TRBDF2_GAMMA
+        T, Tn, stage = self._T, self._Tn, self._stage
         # stage 1: trapezoidal rule to t* = t + γΔt
-        self.t_old.value, self.t_new.value, self.dt.value = t, t + g * dt, g * dt
-        self.temperatures.x.array[:] = self._extrapolated(g * dt, 2)
+        stage[:] = (0.5 * g * dt, t + g * dt, t, 0.0, 1.0, 1.0)
+        T[:] = self._extrapolated(g * dt, 2)
         its = self.newton.solve(t + g * dt)
-        T_mid = self.temperatures.x.array.copy()
-        self.temperatures_mid.x.array[:] = T_mid
+        T_mid = self._T_mid
+        T_mid[:] = T
         # stage 2: BDF2 through t, t*, t + Δt; guess: the parabola through T^{n-1}, T^n, T*
-        self.t_end_step.value, self.dt_bdf.value = t + dt, (1 - g) / (2 - g) * dt
-        Tn = self.temperatures_n.x.array
+        c_mid = 1.0 / (g * (2 - g))
+        stage[1], stage[3], stage[4], stage[5] = t + dt, c_mid, -(1 - g) ** 2 * c_mid, 0.0
         if self._history:
             T_prev, h_prev = self._history[0]
             x = (-h_prev, 0.0, g * dt)
-            weights = [np.prod([(dt - x[j]) / (x[i] - x[j]) for j in range(3) if j != i])
-                       for i in range(3)]
-            guess = weights[0] * T_prev + weights[1] * Tn + weights[2] * T_mid
+            w = [(dt - x[1]) * (dt - x[2]) / ((x[0] - x[1]) * (x[0] - x[2])),
+                 (dt - x[0]) * (dt - x[2]) / ((x[1] - x[0]) * (x[1] - x[2])),
+                 (dt - x[0]) * (dt - x[1]) / ((x[2] - x[0]) * (x[2] - x[1]))]
+            guess = w[0] * T_prev + w[1] * Tn + w[2] * T_mid
         else:
             guess = Tn + (T_mid - Tn) / g
-        self.temperatures.x.array[:] = np.maximum(guess, 0.5 * Tn)
-        its += self.newton_bdf.solve(t + dt)
+        np.maximum(guess, 0.5 * Tn, out=T)
+        its += self.newton.solve(t + dt)
         if not self._history:
             return its, None
         # local error 0.0404 Δt³ T‴ with T‴ = 6 × the third divided difference of
         # T^{n-1}, T^n, T*, T^{n+1} at -h_prev, 0, γΔt, Δt
         T_prev, h_prev = self._history[0]
-        x = np.array([-h_prev, 0.0, g * dt, dt])
-        y = [T_prev, Tn, T_mid, self.temperatures.x.array]
-        d1 = [(y[i + 1] - y[i]) / (x[i + 1] - x[i]) for i in range(3)]
-        d2 = [(d1[i + 1] - d1[i]) / (x[i + 2] - x[i]) for i in range(2)]
-        d3 = (d2[1] - d2[0]) / (x[3] - x[0])
+        x0, x1, x2, x3 = -h_prev, 0.0, g * dt, dt
+        d1a = (Tn - T_prev) / (x1 - x0)
+        d1b = (T_mid - Tn) / (x2 - x1)
+        d1c = (T - T_mid) / (x3 - x2)
+        d3 = ((d1c - d1b) / (x3 - x1) - (d1b - d1a) / (x2 - x0)) / (x3 - x0)
         constant = (3 * g**2 - 4 * g + 2) / (12 * (2 - g))
         return its, np.abs(constant * dt**3 * 6.0 * d3)
 
@@ -688,14 +694,16 @@ class TwoTemperatureModel(PhysicsModule):
     def _set_error_estimates(self, error: np.ndarray | None) -> None:
         """error_estimate [K] and relative_error_estimate from the local error vector (owned
         dofs; one allreduce)."""
-        n_owned = self.V.dofmap.index_map.size_local * 2
-        T = self.temperatures.x.array[:n_owned]
+        n_owned = self._n_owned
+        T = self._T[:n_owned]
         local = np.zeros(4)
-        local[2] = np.max(T[0::2], initial=self.T0) - self.T0
-        local[3] = np.max(T[1::2], initial=self.T0) - self.T0
-        if error is not None:
-            local[0] = np.max(error[:n_owned][0::2], initial=0.0)
-            local[1] = np.max(error[:n_owned][1::2], initial=0.0)
+        if n_owned:
+            local[2] = T[0::2].max() - self.T0
+            local[3] = T[1::2].max() - self.T0
+            if error is not None:
+                local[0] = error[:n_owned:2].max()
+                local[1] = error[1:n_owned:2].max()
+        local[2:] = np.maximum(local[2:], 0.0)
         comm = self.domain.mesh.comm
         if comm.size > 1:
             comm.Allreduce(MPI.IN_PLACE, local, op=MPI.MAX)
@@ -709,9 +717,12 @@ class TwoTemperatureModel(PhysicsModule):
 
     def commit(self) -> None:
         """Accept the trial temperatures."""
-        self._history = [(self.temperatures_n.x.array.copy(), self._dt_last)] + self._history[:1]
+        # the oldest history array is reused for the newest (no allocation per step)
+        recycled = self._history[1][0] if len(self._history) > 1 else np.empty_like(self._Tn)
+        recycled[:] = self._Tn
+        self._history = [(recycled, self._dt_last)] + self._history[:1]
         self._rise = self._trial_rise.copy()
-        self.temperatures_n.x.array[:] = self.temperatures.x.array
+        self._Tn[:] = self._T
 
     def reject(self) -> None:
         """Discard the trial temperatures (after a failed step of any module)."""
@@ -720,18 +731,54 @@ class TwoTemperatureModel(PhysicsModule):
 
     def _update_outputs(self) -> None:
         arr = self.temperatures.x.array
-        self.electron_temperature.x.array[:] = arr[self._map_e]
-        self.lattice_temperature.x.array[:] = arr[self._map_l]
+        Te, Tl = self.electron_temperature.x.array, self.lattice_temperature.x.array
+        np.take(arr, self._map_e, out=Te)
+        np.take(arr, self._map_l, out=Tl)
         # Electron temperature is undefined outside metals: show the lattice temperature there.
-        self.electron_temperature.x.array[self._inert_e_local] = \
-            self.lattice_temperature.x.array[self._inert_e_local]
+        Te[self._inert_e_local] = Tl[self._inert_e_local]
 
     # -- diagnostics -----------------------------------------------------------------------------
     def _scale(self) -> float:
         return 2 * np.pi if self.domain.kind == "rz" else 1.0
 
+    def _build_energy(self) -> None:
+        """The internal energy as Σ M_ij T_i T_j over the owned rows of one assembled matrix
+        when C_l is constant: M = ∫(γ_e/2 φ_e φ_e + C_l φ_l φ_l), whose lattice rows sum to
+        ∫C_l φ_i (the P1 basis sums to one), so Σ_ij M_ij T_i T_j + Σ_ij M^l_ij T_i is the
+        same integral (exact at the heat quadrature degree) as the energy form: a few vector
+        operations per trace sample instead of an assembly. Otherwise the energy form."""
+        self._energy_entries = None
+        if self._variable_parameters["C_l"]:
+            self._energy_form = fem.form(self._energy_density(self.temperatures))
+            return
+        from dolfinx import la
+
+        u, v = ufl.TrialFunction(self.V), ufl.TestFunction(self.V)
+        form = fem.form((0.5 * self._parameter_fields["gamma_e"] * u[0] * v[0]
+                         + self._parameter_fields["C_l"] * u[1] * v[1])
+                        * self.domain.radial_weight * self._dx_thermal)
+        matrix = fem.assemble_matrix(form, block_mode=la.BlockMode.expanded)
+        matrix.scatter_reverse()
+        owned = matrix.to_scipy(ghosted=False).tocoo()
+        electron = (owned.row % 2 == 0) & (owned.col % 2 == 0)
+        lattice = (owned.row % 2 == 1) & (owned.col % 2 == 1)
+        rows, cols = owned.row[electron], owned.col[electron]
+        weights = np.zeros(self._n_owned)
+        np.add.at(weights, owned.row[lattice], owned.data[lattice])
+        keep = weights != 0.0
+        self._energy_entries = (rows.astype(np.int64), cols.astype(np.int64),
+                                owned.data[electron].copy(), np.flatnonzero(keep),
+                                weights[keep])
+
     def internal_energy(self, committed: bool = False) -> float:
         """Total internal energy ∫(γT_e²/2 + C_l T_l) [J; J/m² in 1D] (all ranks)."""
+        if self._energy_entries is not None:
+            rows, cols, data, lattice, weights = self._energy_entries
+            T = self._Tn if committed else self._T
+            local = float(data @ (T[rows] * T[cols]) + weights @ T[lattice])
+            comm = self.domain.mesh.comm
+            return self._scale() * (comm.allreduce(local, op=MPI.SUM) if comm.size > 1
+                                    else local)
         if committed:
             tmp = self.temperatures.x.array.copy()
             self.temperatures.x.array[:] = self.temperatures_n.x.array
@@ -760,9 +807,12 @@ class TwoTemperatureModel(PhysicsModule):
             volume = comm_sum(self.domain.mesh.comm, float(np.sum(w[0::2])))
             self._average_forms[key] = (w[0::2], w[1::2], volume, n_owned)
         w_e, w_l, volume, n_owned = self._average_forms[key]
-        T = self.temperatures.x.array[:n_owned]
+        T = self._T[:n_owned]
+        comm = self.domain.mesh.comm
+        if comm.size == 1:
+            return float(w_e @ T[0::2] / volume), float(w_l @ T[1::2] / volume)
         values = np.array([w_e @ T[0::2], w_l @ T[1::2]])
-        self.domain.mesh.comm.Allreduce(MPI.IN_PLACE, values, op=MPI.SUM)  # buffer, no pickling
+        comm.Allreduce(MPI.IN_PLACE, values, op=MPI.SUM)  # buffer, no pickling
         return float(values[0] / volume), float(values[1] / volume)
 
     def absorbed_power(self, t: float) -> float:
