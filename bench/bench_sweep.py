@@ -120,32 +120,35 @@ def main() -> None:
         folder = root / label.replace(" ", "_").replace(",", "")
         comm.Barrier()
         before = load()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         if mumps:
             with _Mumps():
                 ds = sweep.run(folder, comm=comm, early_stop=early, quiet=True)
         else:
             ds = sweep.run(folder, comm=comm, early_stop=early, quiet=True)
         wall = time.perf_counter() - t0
+        cpu = comm.allreduce(time.process_time() - c0)  # CPU seconds of all ranks
         if comm.rank == 0:
             rows.append((label, wall, split(folder, len(sweep)), ds["outcome"].values.ravel().tolist(),
-                         f"{before} -> {load()}"))
+                         f"{before} -> {load()}", cpu / len(sweep)))
     if comm.rank == 0:
         print(f"bench_sweep: {sweep} on {comm.size} rank(s) (groups of 1), end {args.end}, "
               f"{args.cells} cells per beam radius; {root}")
-        head = ("", "sweep wall [s]", "s/point/core", "setup", "heat", "LLB", "induction",
+        head = ("", "sweep wall [s]", "s/point/core", "CPU s/point", "setup", "heat", "LLB", "induction",
                 "outcome", "total/pt", "steps", "end [ps]", "load avg (1/5/15 min)")
         print(" | ".join(head))
-        for label, wall, s, _, ld in rows:
+        for label, wall, s, _, ld, cpu in rows:
             print(" | ".join([label, f"{wall:.1f}", f"{wall * comm.size / len(sweep):.2f}",
+                              f"{cpu:.2f}",
                               *(f"{s[k]:.2f}" for k in ("setup", "heat", "magnetization",
                                                         "induction", "outcome", "total")),
                               f"{s['steps']:.0f}", f"{s['end']:.1f}", ld]))
-        for label, _, _, outcomes, _ in rows:
+        for label, _, _, outcomes, _, _ in rows:
             print(f"outcomes ({label}): {outcomes}")
-        label, wall, s, _, _ = rows[0]
+        label, wall, s, _, _, cpu = rows[0]
         per_point = wall * comm.size / len(sweep)
-        print(f"40 x 40 D x F map at {per_point:.1f} s/point/core ({label}): "
+        print(f"40 x 40 D x F map at {per_point:.1f} s/point/core wall ({label}; {cpu:.1f} CPU s "
+              f"= {1600 * cpu / 3600 / 2:.2f} h on 2 idle cores): "
               f"{1600 * per_point / 3600:.2f} core-hours = {1600 * per_point / 3600 / 2:.2f} h on "
               f"2 cores (x2 with the seed's sigma-/sigma+ pair)")
         seconds, points = scalar_cost()
