@@ -1,15 +1,19 @@
 """Sweep speed: a small full-model map (seed-003 film, r-z, IFE + eddy currents) through
 ``femmag.study``: per-point cost split (setup, heat, LLB, induction, outcome), with and without the
-early stop, and the sweep's wall time on this many ranks (run it serially and under
-``mpiexec -n 2`` for the 1 → 2 rank speed-up of the sweep: groups of one rank each).
+early stop and with and without the speed lever (the induction's LU on one rank: PETSc's own
+sequential LU instead of MUMPS), the sweep's wall time on this many ranks (run it serially and
+under ``mpiexec -n 2`` for the 1 → 2 rank speed-up of the sweep: groups of one rank each), the
+scalar beam-centre model's cost per point, and the extrapolation to a 40 × 40 D × F map. The load
+average of the machine is printed beside the figures (the development machine is shared).
 
-    python bench/bench_sweep.py [--fluences 2] [--diameters 2] [--end "30 ps"]
-    mpiexec -n 2 python bench/bench_sweep.py
+    python bench/bench_sweep.py [--fluences 2] [--diameters 2] [--end "30 ps"] [--cells 8]
+    mpiexec -n 2 python bench/bench_sweep.py --only-early
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 import tomllib
@@ -20,9 +24,7 @@ import numpy as np
 from mpi4py import MPI
 
 import femmag  # noqa: F401  (before dolfinx)
-from femmag.study import Sweep, SweepError
-
-INDUCTION = {"ife_coefficient": "1 T/(mJ/cm^2)"}
+from femmag.study import Sweep
 
 
 def case(end: str, cells: int) -> dict:
@@ -33,7 +35,7 @@ def case(end: str, cells: int) -> dict:
         "pulse": {"fluence": "2.6 mJ/cm^2", "duration": "140 fs", "diameter": "10 um",
                   "helicity": "sigma-", "arrival": "0.2 ps"},
         "magnetization": {"initial": "+z"},
-        "induction": dict(INDUCTION),
+        "induction": {"ife_coefficient": "1 T/(mJ/cm^2)"},
         "time": {"end": end, "dt_pulse": "2 fs", "dt_max": "1 ps"},
     }
 
@@ -41,24 +43,45 @@ def case(end: str, cells: int) -> dict:
 def make_sweep(args) -> Sweep:
     axes = {"pulse.fluence": {"from": "2 mJ/cm^2", "to": "3.2 mJ/cm^2", "num": args.fluences},
             "pulse.diameter": {"from": "5 um", "to": "20 um", "num": args.diameters}}
-    data = case(args.end, args.cells)
-    try:
-        return Sweep(data, axes=axes)
-    except SweepError as err:
-        if "[induction]" not in str(err):
-            raise
-    # case files without an [induction] table yet: give every Simulation of this process the
-    # induced field (bench only)
-    from femmag import simulation
+    return Sweep(case(args.end, args.cells), axes=axes)
 
-    original = simulation.Simulation.__init__
 
-    def with_induction(self, *a, induction=None, **k):
-        original(self, *a, induction=induction or INDUCTION, **k)
+class _Mumps:
+    """The induction's LU as before the lever: MUMPS on any rank count (bench only)."""
 
-    simulation.Simulation.__init__ = with_induction
-    data.pop("induction")
-    return Sweep(data, axes=axes)
+    def __enter__(self):
+        from femmag.physics.induction import stepping
+
+        self.stepping, self.original = stepping, stepping.StepSolverCache
+
+        class MumpsCache(self.original):
+            def __init__(self, build, name, max_size=8, small=False):
+                super().__init__(build, name, max_size, small=False)
+
+        stepping.StepSolverCache = MumpsCache
+        return self
+
+    def __exit__(self, *exc):
+        self.stepping.StepSolverCache = self.original
+
+
+def load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def scalar_cost(n: int = 40) -> tuple[float, int]:
+    """Seconds for the scalar model on an n × n D × F map (σ− and σ+ per point, 150 ps)."""
+    from femmag.models.beam_centre import scalar_time_grid
+    from femmag.studies.seed003.scalar_maps import ElectronTemperatureTable, final_states
+
+    t0 = time.perf_counter()
+    times = scalar_time_grid(150e-12)
+    table = ElectronTemperatureTable(150e-12)
+    D, F = np.meshgrid(np.linspace(2, 20, n) * 1e-6, np.linspace(16, 34, n), indexing="ij")
+    for h, b0 in ((-1.0, 1e-4), (1.0, -1e-4)):
+        final_states(F.ravel(), diameter=D.ravel(), ife_coefficient=0.1, helicity=h,
+                     disturbance=b0, times=times, temperature=table)
+    return time.perf_counter() - t0, 2 * n * n
 
 
 def split(out: Path, n: int) -> dict:
@@ -82,35 +105,55 @@ def main() -> None:
     parser.add_argument("--diameters", type=int, default=2)
     parser.add_argument("--end", default="30 ps")
     parser.add_argument("--cells", type=int, default=8, help="cells per beam radius")
-    parser.add_argument("--only-early", action="store_true")
+    parser.add_argument("--only-early", action="store_true",
+                        help="early stop with the lever only (for the rank speed-up)")
     args = parser.parse_args()
     comm = MPI.COMM_WORLD
     sweep = make_sweep(args)
     root = Path(comm.bcast(tempfile.mkdtemp(prefix="bench_sweep_") if comm.rank == 0 else None))
+    variants = [("early stop, lever", True, False), ("early stop, MUMPS", True, True),
+                ("full end, lever", False, False)]
+    if args.only_early:
+        variants = variants[:1]
     rows = []
-    for label, early in (("early stop", True), ("full end time", False)):
-        if args.only_early and not early:
-            continue
+    for label, early, mumps in variants:
+        folder = root / label.replace(" ", "_").replace(",", "")
         comm.Barrier()
-        t0 = time.perf_counter()
-        ds = sweep.run(root / label.replace(" ", "_"), comm=comm, early_stop=early, quiet=True)
+        before = load()
+        t0, c0 = time.perf_counter(), time.process_time()
+        if mumps:
+            with _Mumps():
+                ds = sweep.run(folder, comm=comm, early_stop=early, quiet=True)
+        else:
+            ds = sweep.run(folder, comm=comm, early_stop=early, quiet=True)
         wall = time.perf_counter() - t0
+        cpu = comm.allreduce(time.process_time() - c0)  # CPU seconds of all ranks
         if comm.rank == 0:
-            rows.append((label, wall, split(root / label.replace(" ", "_"), len(sweep)),
-                         ds["outcome"].values.ravel().tolist()))
+            rows.append((label, wall, split(folder, len(sweep)), ds["outcome"].values.ravel().tolist(),
+                         f"{before} -> {load()}", cpu / len(sweep)))
     if comm.rank == 0:
         print(f"bench_sweep: {sweep} on {comm.size} rank(s) (groups of 1), end {args.end}, "
-              f"{args.cells} cells per beam radius; {tempfile.gettempdir()}")
-        head = ("", "sweep wall [s]", "s/point/core", "setup", "heat", "LLB", "induction",
-                "outcome", "total/pt", "steps", "end [ps]")
+              f"{args.cells} cells per beam radius; {root}")
+        head = ("", "sweep wall [s]", "s/point/core", "CPU s/point", "setup", "heat", "LLB", "induction",
+                "outcome", "total/pt", "steps", "end [ps]", "load avg (1/5/15 min)")
         print(" | ".join(head))
-        for label, wall, s, _ in rows:
+        for label, wall, s, _, ld, cpu in rows:
             print(" | ".join([label, f"{wall:.1f}", f"{wall * comm.size / len(sweep):.2f}",
+                              f"{cpu:.2f}",
                               *(f"{s[k]:.2f}" for k in ("setup", "heat", "magnetization",
                                                         "induction", "outcome", "total")),
-                              f"{s['steps']:.0f}", f"{s['end']:.1f}"]))
-        for label, _, _, outcomes in rows:
+                              f"{s['steps']:.0f}", f"{s['end']:.1f}", ld]))
+        for label, _, _, outcomes, _, _ in rows:
             print(f"outcomes ({label}): {outcomes}")
+        label, wall, s, _, _, cpu = rows[0]
+        per_point = wall * comm.size / len(sweep)
+        print(f"40 x 40 D x F map at {per_point:.1f} s/point/core wall ({label}; {cpu:.1f} CPU s "
+              f"= {1600 * cpu / 3600 / 2:.2f} h on 2 idle cores): "
+              f"{1600 * per_point / 3600:.2f} core-hours = {1600 * per_point / 3600 / 2:.2f} h on "
+              f"2 cores (x2 with the seed's sigma-/sigma+ pair)")
+        seconds, points = scalar_cost()
+        print(f"scalar model: {points} runs (40 x 40 D x F, sigma- and sigma+) in {seconds:.1f} s "
+              f"= {1e3 * seconds / points:.2f} ms per run, 1 core (load {load()})")
 
 
 if __name__ == "__main__":

@@ -112,10 +112,20 @@ def show(directory: str) -> str:
 
 
 def plot(directory: str, field: str, time: str | None = None, out: str | None = None,
-         component: str | None = None) -> list:
-    """Pictures of a field of a run directory (pyvista, off screen); returns the files written."""
+         component: str | None = None, axes: list | None = None) -> list:
+    """Pictures of a directory; returns the files written: the phase diagram of a sweep
+    (``results.nc``, matplotlib), or a field of a run directory (pyvista, off screen)."""
     import os
     from pathlib import Path
+
+    path = Path(directory)
+    if (path / "results.nc").is_file() or (path.suffix == ".nc" and path.is_file()):
+        from femmag.study.plotting import plot_sweep
+
+        return plot_sweep(path, out, axes=tuple(axes) if axes else None)
+    if axes:
+        raise ValueError(f"--axes draws the phase diagram of a sweep, but '{directory}' holds no "
+                         f"results.nc")
 
     os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
     from femmag.io import load
@@ -178,8 +188,13 @@ def main(argv: list[str] | None = None) -> int:
     p_resume.add_argument("--quiet", action="store_true")
     p_show = sub.add_parser("show", help="print what a run directory holds and how it ended")
     p_show.add_argument("directory")
-    p_plot = sub.add_parser("plot", help="picture a field of a run directory (fields.vtkhdf)")
-    p_plot.add_argument("directory", help="run directory, or a .vtkhdf file")
+    p_plot = sub.add_parser("plot", help="picture a field of a run directory (fields.vtkhdf), "
+                                         "or the phase diagram of a sweep (results.nc)")
+    p_plot.add_argument("directory", help="run directory or .vtkhdf file; or a sweep directory "
+                                          "(or its results.nc): phase diagram PNG")
+    p_plot.add_argument("--axes", nargs=2, default=None, metavar=("X", "Y"),
+                        help="sweep: the coordinates across and up (default: the first two "
+                             "swept axes; the others get one panel per value)")
     p_plot.add_argument("--field", default="electron_temperature",
                         help="field name (see `femmag show DIR` or femmag.io.load(DIR).fields)")
     p_plot.add_argument("--time", default=None, metavar="TIME",
@@ -187,8 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     p_plot.add_argument("--component", default=None, choices=["x", "y", "z"],
                         help="component of a vector field (default: z)")
     p_plot.add_argument("--out", default=None, metavar="PNG",
-                        help="picture file (default: DIR/plot_<field>_<time>ps.png); on r-z "
-                             "meshes the revolved 3D view goes beside it as <name>_3d.png")
+                        help="picture file (default: DIR/plot_<field>_<time>ps.png, for a sweep "
+                             "DIR/phase_diagram.png); on r-z meshes the revolved 3D view goes "
+                             "beside it as <name>_3d.png")
     p_mesh = sub.add_parser("mesh", help="build the mesh of a case and print its summary")
     p_mesh.add_argument("case")
     p_mesh.add_argument("--write", default=None, help="write the mesh to this XDMF file")
@@ -266,7 +282,8 @@ def _command(args: argparse.Namespace, comm) -> int:
 
     if args.command == "plot":
         if comm.rank == 0:
-            for path in plot(args.directory, args.field, args.time, args.out, args.component):
+            for path in plot(args.directory, args.field, args.time, args.out, args.component,
+                             axes=args.axes):
                 print(f"wrote {path}")
         return 0
 

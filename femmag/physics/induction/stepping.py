@@ -109,6 +109,7 @@ class InductionStepper(ABC):
         scheme: ``"bdf2"``, ``"euler"`` or ``"cn"``.
         t_start: initial time [s] (A = 0 there).
         solver_name: options-prefix stem of the direct solvers.
+        sequential_lu: factorize with PETSc's own LU (one rank, a 2D system) instead of MUMPS.
 
     Attributes:
         vector_potential: the committed A (Function).
@@ -117,7 +118,8 @@ class InductionStepper(ABC):
         solve_count, factorization_count: linear solves and factorizations so far.
     """
 
-    def __init__(self, *, source: Any, scheme: str, t_start: float, solver_name: str) -> None:
+    def __init__(self, *, source: Any, scheme: str, t_start: float, solver_name: str,
+                 sequential_lu: bool = False) -> None:
         if scheme not in SCHEMES:
             raise ValueError(f"{type(self).__name__}: scheme={scheme!r} is unknown; choose one of "
                              f"{SCHEMES}.")
@@ -137,7 +139,8 @@ class InductionStepper(ABC):
         self._trial_energy = (0.0, 0.0, 0.0)
         self.solve_count = 0
         self.factorization_count = 0
-        self._solvers = StepSolverCache(self._count_factorization, solver_name)
+        self._solvers = StepSolverCache(self._count_factorization, solver_name,
+                                        small=sequential_lu)
         # the exact c0 each cached factorization was built with (key → c0, least recently used
         # first, as in the cache): a restored run rebuilds the same matrices
         self._factorized_c0: dict[float, float] = {}
