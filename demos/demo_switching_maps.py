@@ -68,7 +68,6 @@ from femmag.studies.seed003.scalar_maps import (
     ElectronTemperatureTable,
     classify_outcome,
     final_states,
-    fluence_thresholds,
 )
 
 parser = argparse.ArgumentParser(formatter_class=argparse.ArgumentDefaultsHelpFormatter)

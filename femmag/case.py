@@ -113,7 +113,7 @@ SECTIONS = ("stack", "mesh", "pulse", "physics", "heat", "magnetization", "induc
             "spin", "materials", "time", "output", "sweep")
 
 #: keys of a layer table ([stack] layers = [{...}], substrate = {...})
-LAYER_KEYS = {"name", "material", "thickness", "min_cells"}
+LAYER_KEYS = {"name", "material", "thickness", "min_cells", "refractive_index"}
 
 #: units of the SI float fields of SdParameters and SpinLayer (case files give them with units)
 _SD_UNITS = {"curie_temperature": "K", "rho": "J", "tau_s": "s", "tau_sd": "s",

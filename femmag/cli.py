@@ -93,7 +93,7 @@ def show(directory: str) -> str:
              + (f"; checkpoint at {manifest['checkpoint_time_ps']:g} ps"
                 if "checkpoint_time_ps" in manifest else ""),
              f"case        {manifest.get('case_file', {}).get('path', '(from a script)')}",
-             f"stack       " + ", ".join(f"{layer['name']} ({layer['material']}, "
+             "stack       " + ", ".join(f"{layer['name']} ({layer['material']}, "
                                          f"{layer['thickness']})"
                                          for layer in case.get("stack", [])),
              f"pulse       {case.get('pulse', '?')}",

@@ -434,7 +434,7 @@ class Sweep:
             hint = difflib.get_close_matches(prop, PROPERTIES, n=1)
             raise SweepError(f"[sweep] '{axis.key}': unknown material property '{prop}'"
                              + (f"; did you mean '{hint[0]}'?" if hint else "")
-                             + f" (`femmag materials` lists them)")
+                             + " (`femmag materials` lists them)")
         for value in axis.values:
             try:
                 _override(library, material, prop, value)

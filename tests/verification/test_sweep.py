@@ -23,7 +23,7 @@ from mpi4py import MPI
 
 import femmag  # noqa: F401  (before dolfinx)
 from femmag.io.rundir import OutputPathError, read_manifest
-from femmag.study import SettledOutcome, Sweep, SweepError, compute_outcomes
+from femmag.study import SettledOutcome, Sweep, compute_outcomes
 
 WORLD = MPI.COMM_WORLD
 ROOT = Path(__file__).parents[2]
