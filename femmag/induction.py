@@ -29,9 +29,9 @@ pulse, as the thin-sheet modal solution says:
 >>> from femmag.induction import (AxisymmetricInduction, GaussianImpressedFlux,
 ...                               pulse_time_grid, rz_film_mesh, thin_sheet_centre_response)
 >>> r0, d, sigma, tau = 5e-6, 10e-9, 8e6, 140e-15  # m, m, S/m, s
->>> mesh = rz_film_mesh(MPI.COMM_WORLD, beam_radius=r0, thickness=d, cells_per_radius=5)
->>> source = GaussianImpressedFlux(peak_field=1.0, beam_radius=r0, pulse_duration=tau)
->>> solver = AxisymmetricInduction(mesh, conductivity=sigma, source=source, t_start=-2.5 * tau)
+>>> mesh = rz_film_mesh(MPI.COMM_WORLD, beam_radius="5 um", thickness="10 nm", cells_per_radius=5)
+>>> source = GaussianImpressedFlux(peak_field="1 T", beam_radius="5 um", pulse_duration="140 fs")
+>>> solver = AxisymmetricInduction(mesh, conductivity="8e6 S/m", source=source, t_start="-350 fs")
 >>> times = pulse_time_grid(-2.5 * tau, 0.5e-12, pulse_peak_time=0.0, pulse_duration=tau,
 ...                         dt_pulse=10e-15, dt_max=10e-15)
 >>> centre = solver.run(times, radii=[0.0]).induced_field_z[:, 0]  # T
@@ -44,7 +44,8 @@ B_i peaks at 0.498 T, 60 fs after the pulse
 True
 >>> solver.destroy()
 
-The solvers take SI numbers (metres, seconds, S/m, tesla).
+The constructors take quantities with their units (``"5 um"``, ``"8e6 S/m"``); the per-step
+functions (``pulse_time_grid``, ``run`` times, the modal reference) take SI numbers.
 """
 
 from __future__ import annotations

@@ -25,10 +25,12 @@ accumulation jumps at the Co/Cu interface:
 >>> import femmag
 >>> from mpi4py import MPI
 >>> from femmag.spin import SpinDiffusion1D, SpinLayer
->>> co = SpinLayer("Co", 3e-9, conductivity=1e7, dos=1.13e48, spin_diffusion_length=40e-9,
-...                is_ferromagnet=True)
->>> cu = SpinLayer("Cu", 80e-9, conductivity=3.5e7, dos=1.558e47, spin_diffusion_length=350e-9)
->>> diffusion = SpinDiffusion1D([co, cu], [1.96e15], MPI.COMM_WORLD, cells_per_layer=[8, 32])
+>>> co = SpinLayer("Co", "3 nm", conductivity="1e7 S/m", dos="1.13e48 1/(J*m^3)",
+...                spin_diffusion_length="40 nm", is_ferromagnet=True)
+>>> cu = SpinLayer("Cu", "80 nm", conductivity="3.5e7 S/m", dos="1.558e47 1/(J*m^3)",
+...                spin_diffusion_length="350 nm")
+>>> diffusion = SpinDiffusion1D([co, cu], ["1.96e15 S/m^2"], MPI.COMM_WORLD,
+...                             cells_per_layer=[8, 32])
 >>> diffusion.set_layer_source("Co", 1e-10)  # J/s
 >>> diffusion.solve_steady()
 >>> print(f"relaxed / injected = {diffusion.relaxation_rate() / diffusion.source_rate():.8f}")
@@ -39,7 +41,8 @@ relaxed / injected = 1.00000000
 μ_s at the interface: 1.325 meV in Co, 1.310 meV in Cu
 >>> diffusion.destroy()
 
-The solvers take SI numbers (metres, S/m, 1/(J m³), seconds).
+The layers and conductances take quantities with their units; ``SpinLayer.from_si`` takes SI
+numbers, and sources and times in ``step``/``run`` are SI (J/s, seconds).
 """
 
 from __future__ import annotations

@@ -90,8 +90,8 @@ class GaussianImpressedFlux:
 
     Example:
         >>> flux = GaussianImpressedFlux("-2.6 T", "5 um", "140 fs", pulse_peak_time="0.3 ps")
-        >>> flux.beam_radius, flux.pulse_duration
-        (5e-06, 1.4e-13)
+        >>> print(f"{flux.beam_radius:.3g} m, {flux.pulse_duration:.3g} s")
+        5e-06 m, 1.4e-13 s
 
     Args:
         peak_field: B_peak = h κ_IFE F0 at the beam centre and pulse peak, e.g. ``"-2.6 T"``
