@@ -372,6 +372,22 @@ def _with_units(cls: Any, table: Any, units: dict[str, str], where: str) -> Any:
     converted to the SI float of the field; keys are checked against the fields."""
     from femmag.units import to_si
 
+    if hasattr(cls, "from_si"):  # the class parses its own units (e.g. SpinLayer): keys only
+        import inspect
+
+        params = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+        if not isinstance(table, dict):
+            raise CaseError(f"{where} must be a table of {sorted(params)}, got {table!r}")
+        for key in table:
+            if key not in params:
+                hint = difflib.get_close_matches(key, params, n=1)
+                raise CaseError(f"{where}: unknown key '{key}'"
+                                + (f"; did you mean '{hint[0]}'?" if hint else "")
+                                + f" Known keys: {sorted(params)}")
+        try:
+            return cls(**table)
+        except (TypeError, ValueError) as err:
+            raise CaseError(f"{where}: {err}") from None
     fields = {f.name: f for f in dataclasses.fields(cls)}
     if not isinstance(table, dict):
         raise CaseError(f"{where} must be a table of {sorted(fields)}, got {table!r}")
