@@ -368,41 +368,33 @@ class Case:
 
 
 def _with_units(cls: Any, table: Any, units: dict[str, str], where: str) -> Any:
-    """``cls(**table)`` for a dataclass of SI floats: quantities given with units (strings) are
-    converted to the SI float of the field; keys are checked against the fields."""
+    """``cls(**table)`` with the keys checked. A class that parses its own units (it has a
+    ``from_si``, e.g. SpinLayer) gets the values as written; for a dataclass of SI floats,
+    quantities given with units (strings) are converted to the SI float of the field."""
     from femmag.units import to_si
 
-    if hasattr(cls, "from_si"):  # the class parses its own units (e.g. SpinLayer): keys only
+    parses_units = hasattr(cls, "from_si")
+    if parses_units:
         import inspect
 
-        params = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-        if not isinstance(table, dict):
-            raise CaseError(f"{where} must be a table of {sorted(params)}, got {table!r}")
-        for key in table:
-            if key not in params:
-                hint = difflib.get_close_matches(key, params, n=1)
-                raise CaseError(f"{where}: unknown key '{key}'"
-                                + (f"; did you mean '{hint[0]}'?" if hint else "")
-                                + f" Known keys: {sorted(params)}")
-        try:
-            return cls(**table)
-        except (TypeError, ValueError) as err:
-            raise CaseError(f"{where}: {err}") from None
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+        known = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    else:
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        known = list(fields)
     if not isinstance(table, dict):
-        raise CaseError(f"{where} must be a table of {sorted(fields)}, got {table!r}")
+        raise CaseError(f"{where} must be a table of {sorted(known)}, got {table!r}")
     for key in table:
-        if key not in fields:
-            hint = difflib.get_close_matches(key, fields, n=1)
+        if key not in known:
+            hint = difflib.get_close_matches(key, known, n=1)
             raise CaseError(f"{where}: unknown key '{key}'"
                             + (f"; did you mean '{hint[0]}'?" if hint else "")
-                            + f" Known keys: {sorted(fields)}")
-    values = {}
-    for key, value in table.items():
-        takes_float = "float" in str(fields[key].type) and "str" not in str(fields[key].type)
-        if key in units and takes_float and not isinstance(value, bool):
-            value = to_si(value, units[key], f"{where} {key}")
-        values[key] = value
+                            + f" Known keys: {sorted(known)}")
+    values = dict(table)
+    if not parses_units:
+        for key, value in table.items():
+            takes_float = "float" in str(fields[key].type) and "str" not in str(fields[key].type)
+            if key in units and takes_float and not isinstance(value, bool):
+                values[key] = to_si(value, units[key], f"{where} {key}")
     try:
         return cls(**values)
     except (TypeError, ValueError) as err:
