@@ -1,4 +1,15 @@
-"""Opt-in resource probe for long test sessions (``tests`` and ``demos`` alike).
+"""Session-wide test hooks (``tests`` and ``demos`` alike): stop every rank on a failure, and an
+opt-in resource probe for long sessions.
+
+**A failure on one rank stops every rank.** Under ``mpiexec -n 2 python -m mpi4py -m pytest -x``
+a test that fails on one rank only (an assertion on rank-local data) would end that rank's
+session while the other goes on into the next test's collective calls and waits there forever:
+the CI's 2-rank run then hangs until its time limit and prints nothing useful. So on a parallel
+run a failed test prints its report, with the rank, on stderr and calls ``MPI_Abort``: the job
+ends at once, non-zero, and the failure is in the log. ``FEMMAG_TEST_NO_ABORT=1`` turns this off
+(to see every failure of a session that does not hang).
+
+The resource probe:
 
 ``FEMMAG_LEAK_PROBE=<folder> pytest ...`` (serially or under ``mpiexec``) appends one line per
 test to ``<folder>/leak-rank<r>.tsv`` on every rank, after the test's teardown (so after the
@@ -63,6 +74,26 @@ def _rss_mib() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logreport(report):
+    if not report.failed or os.environ.get("FEMMAG_TEST_NO_ABORT"):
+        return
+    from mpi4py import MPI
+
+    world = MPI.COMM_WORLD
+    if world.size == 1:
+        return
+    import sys
+
+    sys.stderr.write(
+        f"\n[rank {world.rank}] FAILED {report.nodeid} ({report.when}); aborting all ranks "
+        f"so that none waits in a collective call for this one:\n{report.longreprtext}\n"
+    )
+    sys.stderr.flush()
+    sys.stdout.flush()
+    world.Abort(1)
 
 
 if _PROBE_DIR:
