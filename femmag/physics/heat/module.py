@@ -748,7 +748,10 @@ class TwoTemperatureModel(PhysicsModule):
         same integral (exact at the heat quadrature degree) as the energy form: a few vector
         operations per trace sample instead of an assembly. Otherwise the energy form."""
         self._energy_entries = None
-        if self._variable_parameters["C_l"]:
+        # On several ranks the assembled matrix's owned rows reach columns that are not in the
+        # temperature vector's ghosts (the sparsity pattern adds off-process columns), so the
+        # shortcut needs an extra scatter; there the energy form is assembled instead.
+        if self._variable_parameters["C_l"] or self.domain.mesh.comm.size > 1:
             self._energy_form = fem.form(self._energy_density(self.temperatures))
             return
         from dolfinx import la
