@@ -41,9 +41,10 @@ runs its points in it) the module looks U up in an :class:`InductionResponseCach
 exactly those; on a miss it solves U once on a fine time grid of its own (Δt = τ_p/100 within
 4 τ_p of each pulse peak, then doubling every 20 steps, up to the end time) and keeps it; the
 field at the point's steps is the cubic spline of U in time. No mesh or solver is built for a hit.
-Measured (tests/study/test_sweep_reuse.py, seed-003 film, 2 fs steps): the reused field differs
-from the field solved at the point's own steps by ≤ 3e-4 of the peak, which is the solved run's own
-BDF2 step error (the fine response agrees with a run at halved steps to ≤ 1e-5 of the peak).
+Measured (seed-003 film, D = 10 µm, 2 fs steps; tests/verification/test_sweep_reuse.py checks
+≤ 1e-3 at 4 fs): the reused field differs from the field solved at the point's own steps by
+1.5e-4 of the peak, the solved run's own BDF2 step error (the fine response itself agrees with one
+at halved steps to 7e-5 of the peak).
 
 The local demagnetizing field −μ0 M of the film itself is not added (it belongs to the effective anisotropy of
 the PMA film, which the longitudinal LLB along z does not carry).
