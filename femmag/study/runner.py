@@ -20,6 +20,14 @@ Directory ``DIR``:
 - ``results.nc``: the labelled dataset (:mod:`femmag.study.results`), written by rank 0 through a
   temporary file and a rename, after every group is done.
 
+Reused induction (``reuse_induction=True``, the default). Every group runs its points inside
+:func:`femmag.physics.induction.module.reuse_induction_responses`: a point whose r-z induction is
+linear (no magnetization source, no Joule heating) scales the unit response its beam, pulse, film,
+box and mesh share with earlier points of the group instead of solving the induction (no induction
+mesh, factorization or solve; the response is solved once per group on a fine grid of its own).
+The record says ``induction = "reused response"`` and puts that solve's time under
+``seconds.induction_response`` of the point that needed it.
+
 Failures. An exception that every rank of a group raises (a run that fails, bad values of a point)
 is recorded as the point's failure and the sweep goes on. An exception raised on some ranks of a
 group only would leave the others waiting inside a collective call of the run, which MPI cannot
