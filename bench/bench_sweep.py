@@ -82,6 +82,9 @@ def split(out: Path, n: int) -> dict:
     result = {k: float(np.mean(v)) for k, v in parts.items()}
     result["responses"] = int(np.sum(np.array(parts["induction_response"]) > 0))
     result["response_sum"] = float(np.sum(parts["induction_response"]))
+    result["response_cpu_sum"] = float(sum(
+        tomllib.loads(p.read_text()).get("seconds", {}).get("induction_response_cpu", 0.0)
+        for p in (out / "points").glob("*.toml")))
     return result
 
 
@@ -144,8 +147,9 @@ def main() -> None:
             per_point = (core_seconds - s["response_sum"]) / len(sweep)
             responses = 40 * groups if s["responses"] else 0
             hours = (1600 * per_point + responses * per_response) / 3600 / comm.size
-            cpu_point = cpu - s["response_sum"] / len(sweep)
-            cpu_hours = (1600 * cpu_point + responses * per_response) / 3600 / 2
+            cpu_response = s["response_cpu_sum"] / max(s["responses"], 1)
+            cpu_point = cpu - s["response_cpu_sum"] / len(sweep)
+            cpu_hours = (1600 * cpu_point + responses * cpu_response) / 3600 / 2
             print(f"40 x 40 D x F map ({label}): {per_point:.2f} s/point/core wall + "
                   f"{responses} response solves of {per_response:.1f} s -> {hours:.2f} h on "
                   f"{comm.size} loaded core(s); from CPU time ({cpu_point:.2f} CPU s/point): "

@@ -264,7 +264,8 @@ def _run_point(sweep: Any, index: int, group: MPI.Comm, directory: _Directory,
     """Run one point on ``group``; return its record (outcomes and timings). ``responses``: the
     group's induction-response cache (None: every point solves its induction)."""
     t0 = time.perf_counter()
-    solved_before = responses.solve_seconds if responses is not None else 0.0
+    before = (responses.solve_seconds, responses.solve_cpu_seconds) if responses is not None \
+        else (0.0, 0.0)
     point = sweep.points[index]
     case = sweep.case(point)
     sim = case.simulation(comm=group, verbose=False)
@@ -285,8 +286,11 @@ def _run_point(sweep: Any, index: int, group: MPI.Comm, directory: _Directory,
     outcomes = compute_outcomes(sim)
     t2 = time.perf_counter()
     # a response solved for this point is set-up work, shared with the points that reuse it
-    response = responses.solve_seconds - solved_before if responses is not None else 0.0
+    response, response_cpu = (responses.solve_seconds - before[0],
+                              responses.solve_cpu_seconds - before[1]) \
+        if responses is not None else (0.0, 0.0)
     seconds = {"setup": sim.setup_time - response, "induction_response": response,
+               "induction_response_cpu": response_cpu,
                **sim.module_seconds, "outcome": t2 - t1, "total": t2 - t0,
                "steps": sim.timings["steps"]}
     outcome = outcomes.pop("outcome")
