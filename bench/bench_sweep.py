@@ -152,7 +152,8 @@ def main() -> None:
             cpu_hours = (1600 * cpu_point + responses * cpu_response) / 3600 / 2
             print(f"40 x 40 D x F map ({label}): {per_point:.2f} s/point/core wall + "
                   f"{responses} response solves of {per_response:.1f} s -> {hours:.2f} h on "
-                  f"{comm.size} loaded core(s); from CPU time ({cpu_point:.2f} CPU s/point): "
+                  f"{comm.size} loaded core(s); from CPU time ({cpu_point:.2f} CPU s/point, "
+                  f"{cpu_response:.1f} CPU s/response): "
                   f"{cpu_hours:.2f} h on 2 idle cores (x2 with the seed's sigma-/sigma+ pair, "
                   f"which shares the responses)")
         seconds, points = scalar_cost()
