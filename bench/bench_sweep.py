@@ -149,7 +149,9 @@ def main() -> None:
             hours = (1600 * per_point + responses * per_response) / 3600 / comm.size
             cpu_response = s["response_cpu_sum"] / max(s["responses"], 1)
             cpu_point = cpu - s["response_cpu_sum"] / len(sweep)
-            cpu_hours = (1600 * cpu_point + responses * cpu_response) / 3600 / 2
+            # two groups of one rank on 2 idle cores: each solves every diameter once
+            cpu_hours = (1600 * cpu_point + (80 if s["responses"] else 0) * cpu_response) \
+                / 3600 / 2
             print(f"40 x 40 D x F map ({label}): {per_point:.2f} s/point/core wall + "
                   f"{responses} response solves of {per_response:.1f} s -> {hours:.2f} h on "
                   f"{comm.size} loaded core(s); from CPU time ({cpu_point:.2f} CPU s/point, "
