@@ -20,6 +20,14 @@ Directory ``DIR``:
 - ``results.nc``: the labelled dataset (:mod:`femmag.study.results`), written by rank 0 through a
   temporary file and a rename, after every group is done.
 
+Reused induction (``reuse_induction=True``, the default). Every group runs its points inside
+:func:`femmag.physics.induction.module.reuse_induction_responses`: a point whose r-z induction is
+linear (no magnetization source, no Joule heating) scales the unit response its beam, pulse, film,
+box and mesh share with earlier points of the group instead of solving the induction (no induction
+mesh, factorization or solve; the response is solved once per group on a fine grid of its own).
+The record says ``induction = "reused response"`` and puts that solve's time under
+``seconds.induction_response`` of the point that needed it.
+
 Failures. An exception that every rank of a group raises (a run that fails, bad values of a point)
 is recorded as the point's failure and the sweep goes on. An exception raised on some ranks of a
 group only would leave the others waiting inside a collective call of the run, which MPI cannot
@@ -32,6 +40,7 @@ recorded for the interrupted point).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import gc
 import os
@@ -251,9 +260,12 @@ def _agree(group: MPI.Comm, failed: bool, timeout: float) -> bool:
 
 
 def _run_point(sweep: Any, index: int, group: MPI.Comm, directory: _Directory,
-               keep_traces: bool, early_stop: Any) -> dict:
-    """Run one point on ``group``; return its record (outcomes and timings)."""
+               keep_traces: bool, early_stop: Any, responses: Any = None) -> dict:
+    """Run one point on ``group``; return its record (outcomes and timings). ``responses``: the
+    group's induction-response cache (None: every point solves its induction)."""
     t0 = time.perf_counter()
+    before = (responses.solve_seconds, responses.solve_cpu_seconds) if responses is not None \
+        else (0.0, 0.0)
     point = sweep.points[index]
     case = sweep.case(point)
     sim = case.simulation(comm=group, verbose=False)
@@ -273,17 +285,27 @@ def _run_point(sweep: Any, index: int, group: MPI.Comm, directory: _Directory,
     t1 = time.perf_counter()
     outcomes = compute_outcomes(sim)
     t2 = time.perf_counter()
-    seconds = {"setup": sim.setup_time, **sim.module_seconds, "outcome": t2 - t1,
-               "total": t2 - t0, "steps": sim.timings["steps"]}
+    # a response solved for this point is set-up work, shared with the points that reuse it
+    response, response_cpu = (responses.solve_seconds - before[0],
+                              responses.solve_cpu_seconds - before[1]) \
+        if responses is not None else (0.0, 0.0)
+    seconds = {"setup": sim.setup_time - response, "induction_response": response,
+               "induction_response_cpu": response_cpu,
+               **sim.module_seconds, "outcome": t2 - t1, "total": t2 - t0,
+               "steps": sim.timings["steps"]}
     outcome = outcomes.pop("outcome")
+    reused = getattr(sim.induction, "response", None) is not None
     return {"outcome": outcome, "outcomes": outcomes, "seconds": seconds,
-            "stop_rule": getattr(rule, "description", "") if rule else ""}
+            "stop_rule": getattr(rule, "description", "") if rule else "",
+            "induction": "reused response" if reused else
+                         "solved" if sim.induction is not None else "none"}
 
 
 def run_sweep(sweep: Any, out: str | Path, *, comm: MPI.Comm | None = None,
               ranks_per_run: int = 1, keep_traces: bool = False, early_stop: Any = True,
               quiet: bool = False, retry_failed: bool = False, max_points: int | None = None,
-              case_file: dict | None = None, agree_timeout: float = 60.0):
+              case_file: dict | None = None, agree_timeout: float = 60.0,
+              reuse_induction: bool = True):
     """Run the points of ``sweep`` not done yet in ``out``; write ``out/results.nc``.
 
     Args:
@@ -299,15 +321,23 @@ def run_sweep(sweep: Any, out: str | Path, *, comm: MPI.Comm | None = None,
         max_points: run at most this many points now (the rest stays for a later resume).
         case_file: ``{"path", "text"}`` for the manifest (the CLI passes it).
         agree_timeout: seconds a failed rank waits for the rest of its group (see above).
+        reuse_induction: points whose r-z induction is linear (no magnetization source, no
+            Joule heating) reuse one unit response per beam radius, pulse, film, box and mesh
+            instead of solving it (see :func:`femmag.physics.induction.module
+            .reuse_induction_responses`; same outcomes, B_i within 1e-3 of its peak).
 
     Returns:
         The dataset (``xarray.Dataset``), on every rank.
     """
     world = comm or MPI.COMM_WORLD
+    divisors = [d for d in range(1, world.size + 1) if world.size % d == 0]
+    if isinstance(ranks_per_run, bool) or not isinstance(ranks_per_run, int | np.integer) or \
+            ranks_per_run not in divisors:
+        raise ValueError(f"ranks_per_run = {ranks_per_run!r}: the {world.size} MPI rank(s) must "
+                         f"split into groups of equal size; use a divisor of {world.size} "
+                         f"({', '.join(map(str, divisors))}), or start mpiexec with a multiple "
+                         f"of {ranks_per_run!r} ranks")
     k = int(ranks_per_run)
-    if k < 1 or world.size % k:
-        raise ValueError(f"ranks_per_run = {ranks_per_run!r}: the {world.size} MPI ranks must "
-                         f"split into groups of equal size (a divisor of {world.size})")
     out = Path(world.bcast(str(out), root=0))
     directory = _Directory(out, sweep)
     if case_file is None and sweep.case_text is not None:
@@ -339,7 +369,13 @@ def run_sweep(sweep: Any, out: str | Path, *, comm: MPI.Comm | None = None,
     counter = _Counter(world)
     progress = _Progress(directory, todo, len(sweep), done_before, quiet) \
         if world.rank == 0 else None
+    scope = contextlib.ExitStack()
     try:
+        responses = None
+        if reuse_induction:  # one response cache per group (its ranks hold the same keys)
+            from femmag.physics.induction.module import reuse_induction_responses
+
+            responses = scope.enter_context(reuse_induction_responses())
         while True:
             slot = counter.add(0) if group.rank == 0 else None
             slot = group.bcast(slot, root=0)
@@ -348,7 +384,8 @@ def run_sweep(sweep: Any, out: str | Path, *, comm: MPI.Comm | None = None,
             index = todo[slot]
             failed_reason = None
             try:
-                record = _run_point(sweep, index, group, directory, keep_traces, early_stop)
+                record = _run_point(sweep, index, group, directory, keep_traces, early_stop,
+                                    responses)
             except KeyboardInterrupt:
                 raise
             except Exception as err:  # noqa: BLE001 - a failed point never stops the sweep
@@ -382,6 +419,7 @@ def run_sweep(sweep: Any, out: str | Path, *, comm: MPI.Comm | None = None,
                 print(flush=True)
         world.Barrier()
     finally:
+        scope.close()
         counter.free()
         group.Free()
 

@@ -414,7 +414,9 @@ class Sweep:
                                  f"[{base_q.units:~}] (unit mismatch)")
         for value in axis.values:
             try:
-                self.case({key: value}).simulation(comm=_self_comm(), verbose=False)
+                point_case = self.case({key: value})
+                point_case.simulation(comm=_self_comm(), verbose=False)
+                _check_magnetization(point_case)
             except SweepError:
                 raise
             except Exception as err:  # noqa: BLE001 - any failure to build is the value's fault
@@ -467,7 +469,7 @@ class Sweep:
     def run(self, out: str | Path, *, comm: Any = None, ranks_per_run: int = 1,
             keep_traces: bool = False, early_stop: Any = True, quiet: bool = False,
             retry_failed: bool = False, max_points: int | None = None,
-            agree_timeout: float = 60.0):
+            agree_timeout: float = 60.0, reuse_induction: bool = True):
         """Run every point not done yet; write ``out/results.nc`` (see
         :mod:`femmag.study.runner`). Returns the dataset (xarray) on every rank."""
         from femmag.study.runner import run_sweep
@@ -475,7 +477,50 @@ class Sweep:
         return run_sweep(self, out, comm=comm, ranks_per_run=ranks_per_run,
                          keep_traces=keep_traces, early_stop=early_stop, quiet=quiet,
                          retry_failed=retry_failed, max_points=max_points,
-                         agree_timeout=agree_timeout)
+                         agree_timeout=agree_timeout, reuse_induction=reuse_induction)
+
+
+class _StackRegions:
+    """The regions and materials of a stack, as a Domain names them, without a mesh: enough for
+    the checks the magnetization module makes when it is built."""
+
+    quadrature_degree = 2
+
+    def __init__(self, stack: Any) -> None:
+        names = list(stack.names) + (["substrate"] if stack.substrate is not None else [])
+        self.regions = {name: i for i, name in enumerate(names)}
+        self.stack = stack
+
+    def material_of(self, region: str) -> str:
+        if region == "substrate":
+            return self.stack.substrate.material
+        return self.stack[region].material
+
+
+def _check_magnetization(case: Any) -> None:
+    """Build the case's magnetization module on its stack (no mesh), so that a bad
+    ``magnetization.*`` value (an unknown option, a direction or field that does not parse, a
+    model without its parameters) is refused before any run instead of failing every point."""
+    options = case.magnetization_options()
+    if options is False:
+        return
+    import inspect
+
+    from femmag.physics.magnetization.module import Magnetization
+
+    options = {} if options is True else dict(options)
+    library = case.library()
+    try:
+        inspect.signature(Magnetization).bind(None, library, **options)
+    except TypeError:
+        allowed = [p for p in inspect.signature(Magnetization).parameters
+                   if p not in ("domain", "library", "initial_temperature")]
+        unknown = sorted(set(options) - set(allowed))
+        raise ValueError(f"[magnetization] has no option {unknown}; the options are "
+                         f"{allowed}") from None
+    initial_temperature = case.data.get("physics", {}).get("initial_temperature", "300 K")
+    Magnetization(_StackRegions(case.stack(library)), library,
+                  initial_temperature=initial_temperature, **options)
 
 
 def _self_comm():

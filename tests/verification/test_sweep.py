@@ -175,13 +175,25 @@ def test_resume_skips_the_points_done(maps):
     assert (foreign / "notes.txt").read_text() == "mine"
 
 
-def test_a_failed_point_is_recorded_and_the_others_finish(maps):
+def test_a_failed_point_is_recorded_and_the_others_finish(maps, monkeypatch):
+    # a run that fails on every rank of its group (the -z start); bad input values are refused
+    # before any run instead (tests/verification/test_sweep_reuse.py)
+    import femmag.study.runner as runner
+
+    original = runner.compute_outcomes
+
+    def failing_for_minus_z(sim):
+        if sim.magnetization.direction[2] < 0:
+            raise ValueError("injected failure of the -z run")
+        return original(sim)
+
+    monkeypatch.setattr(runner, "compute_outcomes", failing_for_minus_z)
     root = maps["root"] / "failing"
     sweep = Sweep(maps["sweep"].path, axes={"pulse.fluence": ["0.5 mJ/cm^2"],
-                                            "magnetization.initial": ["sideways", "+z"]})
+                                            "magnetization.initial": ["-z", "+z"]})
     ds = sweep.run(root, quiet=True, ranks_per_run=WORLD.size)
     assert ds["outcome"].values.ravel().tolist() == ["failed", "not_switched"]
-    assert "sideways" in str(ds["failure_reason"].values[0, 0])
+    assert "injected failure" in str(ds["failure_reason"].values[0, 0])
     assert np.isnan(ds["final_centre_mz"].values[0, 0])
     record = tomllib.loads((root / "points" / "0.toml").read_text())
     assert record["outcome"] == "failed" and "ValueError" in record["reason"]
