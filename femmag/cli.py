@@ -180,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
                               "its outcome is decided)")
     p_sweep.add_argument("--retry-failed", action="store_true",
                          help="run again the points recorded as failed")
+    p_sweep.add_argument("--no-reuse-induction", action="store_true",
+                         help="solve the eddy currents at every point (default: points that "
+                              "differ only in fluence, helicity or IFE coefficient share one "
+                              "induction response, which is linear in them)")
     p_sweep.add_argument("--quiet", action="store_true")
     p_resume = sub.add_parser("resume", help="continue an interrupted run from its checkpoint")
     p_resume.add_argument("directory")
@@ -359,7 +363,8 @@ def _sweep(args: argparse.Namespace, comm) -> int:
     args.out = out  # for the message of an interruption
     dataset = sweep.run(out, comm=comm, ranks_per_run=args.ranks_per_run,
                         keep_traces=args.keep_traces, early_stop=not args.no_early_stop,
-                        quiet=args.quiet, retry_failed=args.retry_failed)
+                        quiet=args.quiet, retry_failed=args.retry_failed,
+                        reuse_induction=not args.no_reuse_induction)
     failed = int((dataset["outcome"].values == "failed").sum())
     if failed:
         if comm.rank == 0:
