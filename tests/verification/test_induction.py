@@ -115,8 +115,8 @@ def _gaussian_run(comm, diameter, *, representation="sheet", cells_per_radius=10
     # the pulse amplitude is 3e-8 of its peak at -2.5 τ_p: start from A = 0 there
     solver = AxisymmetricInduction(fm, conductivity=FILM_SIGMA, source=source, scheme=scheme,
                                    t_start=Q(-2.5 * PULSE, "s"))
-    times = pulse_time_grid(-2.5 * PULSE, t_end, pulse_peak_time=0.0, pulse_duration=PULSE,
-                            dt_pulse=dt, dt_max=dt)
+    times = pulse_time_grid(Q(-2.5 * PULSE, "s"), Q(t_end, "s"), pulse_peak_time="0 s",
+                            pulse_duration=Q(PULSE, "s"), dt_pulse=Q(dt, "s"), dt_max=Q(dt, "s"))
     return solver, solver.run(times, radii=radii)
 
 
@@ -426,7 +426,8 @@ def test_auto_box_keeps_the_centre_field_within_1_percent(comm):
     r0, t0, t_end = 1 * UM, 0.3e-12, 1.3e-12
     box = induction_box_radius(r0, SIGMA, THICKNESS, t_end - t0)
     assert box / r0 == pytest.approx(5 * (t_end - t0) / sheet_time_constant(r0, SIGMA, THICKNESS))
-    times = pulse_time_grid(0.0, t_end, pulse_peak_time=t0, pulse_duration=PULSE, dt_max=20 * FS)
+    times = pulse_time_grid("0 s", Q(t_end, "s"), pulse_peak_time=Q(t0, "s"),
+                            pulse_duration=Q(PULSE, "s"), dt_max="20 fs")
     centre = {}
     for radius in (20 * r0, box, 2 * box):
         fm = rz_film_mesh(comm, beam_radius=Q(r0, "m"), thickness=FILM_D, cells_per_radius=5.0,
