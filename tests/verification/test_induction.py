@@ -22,6 +22,7 @@ from femmag.physics.induction.axisymmetric import (
     BesselImpressedFlux,
     GaussianImpressedFlux,
     pulse_time_grid,
+    pulse_time_grid_si,
 )
 from femmag.models import induction_modal as modal
 from femmag.units import FS, MU0, NM, UM, Q
@@ -320,6 +321,29 @@ def test_solver_rejects_bad_input(comm):
         rz_film_mesh(comm, beam_radius="5 um", thickness=FILM_D, refined_factor=30)
     with pytest.raises(ValueError, match="box_factor=2 is too small"):
         rz_film_mesh(comm, beam_radius="5 um", thickness=FILM_D, box_factor=2)
+
+
+def test_pulse_time_grid_takes_units():
+    """pulse_time_grid takes times with units and gives the SI grid of pulse_time_grid_si;
+    bare numbers are refused, naming the unit."""
+    grid = pulse_time_grid("-0.35 ps", "1 ps", pulse_peak_time=Q(0, "fs"), pulse_duration="140 fs",
+                           dt_max="20 fs")
+    reference = pulse_time_grid_si(-0.35e-12, 1e-12, pulse_peak_time=0.0, pulse_duration=140e-15,
+                                   dt_max=20e-15)
+    assert grid.shape == reference.shape
+    np.testing.assert_allclose(grid, reference, rtol=1e-12, atol=1e-27)
+    with pytest.raises(ValueError, match=r"pulse_time_grid: t_start = -3.5e-13 has no unit.*"
+                                         r"'1 ps'"):
+        pulse_time_grid(-0.35e-12, "1 ps", pulse_peak_time="0 ps", pulse_duration="140 fs")
+    with pytest.raises(ValueError, match=r"pulse_time_grid: pulse_duration = 1.4e-13 has no "
+                                         r"unit.*'140 fs'"):
+        pulse_time_grid("0 ps", "1 ps", pulse_peak_time="0 ps", pulse_duration=140e-15)
+    with pytest.raises(ValueError, match=r"pulse_time_grid: dt_max = 5e-14 has no unit"):
+        pulse_time_grid("0 ps", "1 ps", pulse_peak_time="0 ps", pulse_duration="140 fs",
+                        dt_max=50e-15)
+    with pytest.raises(ValueError, match=r"pulse_time_grid: dt_pulse = '5 nm' has the wrong unit"):
+        pulse_time_grid("0 ps", "1 ps", pulse_peak_time="0 ps", pulse_duration="140 fs",
+                        dt_pulse="5 nm")
 
 
 def test_doors_take_units(comm):

@@ -233,7 +233,7 @@ def test_disk_smaller_than_box_and_bad_input() -> None:
     with pytest.raises(ValueError, match="disk_radius ≤ box_radius"):
         disk_box_mesh(comm, beam_radius=Q(BEAM_RADIUS, "m"), thickness=Q(THICKNESS, "m"),
                       disk_radius=Q(7 * BEAM_RADIUS, "m"), box_radius=Q(6 * BEAM_RADIUS, "m"))
-    with pytest.raises(ValueError, match="conductivity = -1.0 S/m must be positive"):
+    with pytest.raises(ValueError, match=r"conductivity = -1.0 S/m must be positive"):
         Induction3D(disk, conductivity="-1 S/m")
     with pytest.raises(ValueError, match="scheme='rk4' is unknown"):
         Induction3D(disk, conductivity="1e6 S/m", scheme="rk4")
@@ -244,3 +244,34 @@ def test_disk_smaller_than_box_and_bad_input() -> None:
         solver.step(1e-12, 1e-13)
     with pytest.raises(ValueError, match="lie outside the mesh"):
         solver.probe([[0.0, 0.0, 10 * disk.half_height]])
+
+
+def test_doors_take_units(coarse_disk) -> None:
+    """Induction3D and UniformStepField take quantities with their units (strings, pint) and
+    step exactly as their SI ``from_si``; bare numbers are refused, naming the unit."""
+    from femmag.physics.induction.nedelec3d import UniformStepField
+
+    with pytest.raises(ValueError, match=r"Induction3D.conductivity = 2000000.0 has no unit.*"
+                                         r"'8e6 S/m'"):
+        Induction3D(coarse_disk, conductivity=CONDUCTIVITY)
+    with pytest.raises(ValueError, match=r"Induction3D.t_start = -4e-12 has no unit.*'1 ps'"):
+        Induction3D(coarse_disk, conductivity=SIGMA, t_start=-2 * PULSE)
+    with pytest.raises(ValueError, match=r"UniformStepField.peak_field = 1.0 has no unit.*T"):
+        UniformStepField(1.0)
+    with pytest.raises(ValueError, match=r"UniformStepField.switch_on_time = 0 has no unit"):
+        UniformStepField("1 T", 0)
+    assert UniformStepField("10 mT", "1 ps") == UniformStepField.from_si(0.01, 1e-12)
+
+    units = Induction3D(coarse_disk, conductivity="2 MS/m", source=_source(),
+                        t_start=Q(-2 * PULSE, "s"))
+    si = Induction3D.from_si(coarse_disk, conductivity=CONDUCTIVITY, source=_source(),
+                             t_start=-2 * PULSE)
+    assert units.conductivity == pytest.approx(si.conductivity, rel=1e-15)
+    for solver in (units, si):
+        for _ in range(3):
+            solver.step(solver.t, PULSE / 5)
+            solver.commit()
+    np.testing.assert_allclose(units.vector_potential.x.array, si.vector_potential.x.array,
+                               rtol=1e-12, atol=1e-12 * np.abs(si.vector_potential.x.array).max())
+    for solver in (units, si):
+        solver.destroy()

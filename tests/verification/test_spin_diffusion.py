@@ -459,7 +459,7 @@ def test_magnetization_trace_doors_take_units(tmp_path):
     with pytest.raises(ValueError, match=r"MagnetizationRateSource.dos = .* has no unit.*"
                                          r"1/\(J\*m\^3\)"):
         MagnetizationRateSource(Q(t_ps, "ps"), m, "1.4e6 A/m", DOS_CO)
-    with pytest.raises(ValueError, match=r"MagnetizationRateSource.time has the wrong unit: \[nm\]"):
+    with pytest.raises(ValueError, match=r"time has the wrong unit: \[nm\] is not a time"):
         MagnetizationRateSource(Q(t_ps, "nm"), m, "1.4e6 A/m", layer)
     with pytest.raises(ValueError, match="same length"):
         MagnetizationRateSource(Q(t_ps, "ps"), m[:-1], "1.4e6 A/m", layer)

@@ -268,7 +268,8 @@ def build_layered_interval_mesh(comm: MPI.Comm, thicknesses: Sequence[float],
     return LayeredMesh(msh, cell_tags, facet_tags, faces)
 
 
-def read_magnetization_trace(path: str | Path, time_unit: str | None = None) -> tuple[Any, np.ndarray]:
+def read_magnetization_trace(path: str | Path, time_unit: str | None = None
+                             ) -> tuple[Any, np.ndarray]:
     """Read a magnetization trace from CSV: first column time, second column M/M_s.
 
     The time unit comes from the header (``time [ps]``, ``time_fs``, ``t (ps)``) or from
