@@ -271,7 +271,9 @@ def test_doors_take_units(coarse_disk) -> None:
         for _ in range(3):
             solver.step(solver.t, PULSE / 5)
             solver.commit()
+    # the same matrices; MUMPS on several ranks rounds differently between factorizations
+    scale = si.comm.allreduce(np.abs(si.vector_potential.x.array).max(initial=0.0), op=MPI.MAX)
     np.testing.assert_allclose(units.vector_potential.x.array, si.vector_potential.x.array,
-                               rtol=1e-12, atol=1e-12 * np.abs(si.vector_potential.x.array).max())
+                               rtol=1e-9, atol=1e-9 * scale)
     for solver in (units, si):
         solver.destroy()
