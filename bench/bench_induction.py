@@ -58,8 +58,8 @@ def bench_one(comm: MPI.Comm, representation: str, cells_per_radius: float,
     probe = solver.film_probe([0.0])
     comm.Barrier()
     t1 = time.perf_counter()
-    times = pulse_time_grid(-3 * PULSE, 0.5e-12, pulse_peak_time=0.0, pulse_duration=PULSE,
-                            dt_pulse=dt, dt_max=dt)
+    times = pulse_time_grid(Q(-3 * PULSE, "s"), "0.5 ps", pulse_peak_time="0 s",
+                            pulse_duration=Q(PULSE, "s"), dt_pulse=Q(dt, "s"), dt_max=Q(dt, "s"))
     centre = []
     step_times, probe_times = [], []
     for ta, tb in itertools.pairwise(times):
@@ -95,9 +95,9 @@ def bench_3d(comm: MPI.Comm, cells_per_radius: float, scheme: str,
     t0 = time.perf_counter()
     disk = disk_box_mesh(comm, beam_radius=Q(r0, "m"), thickness=Q(THICKNESS, "m"),
                          cells_per_radius=cells_per_radius, film_layers=1)
-    solver = Induction3D(disk, conductivity=SIGMA,
+    solver = Induction3D(disk, conductivity=Q(SIGMA, "S/m"),
                          source=GaussianImpressedFlux.from_si(1.0, r0, PULSE),
-                         scheme=scheme, t_start=-3 * PULSE)
+                         scheme=scheme, t_start=Q(-3 * PULSE, "s"))
     probe = solver.probe([[1e-3 * r0, 2e-3 * r0, -THICKNESS / 2]])
     comm.Barrier()
     t1 = time.perf_counter()

@@ -167,8 +167,8 @@ def bench_pml() -> None:
     rows = []
     for strength in (3.0, 6.0, 12.0, 24.0):
         for thickness in (0.5, 1.0):
-            optics = PatternedFilmOptics2D(film, LAM, 1.0, 1.4533, pattern="uniform",
-                                           pml_strength=strength, pml_wavelengths=thickness)
+            optics = PatternedFilmOptics2D.from_si(film, LAM, 1.0, 1.4533, pattern="uniform",
+                                                   pml_strength=strength, pml_wavelengths=thickness)
             error = np.abs(optics.field(0.0, zeta) - planar.field(zeta)).max()
             rows.append((strength, thickness, abs(optics.R - planar.R), error))
     if MPI.COMM_WORLD.rank == 0:
@@ -188,17 +188,17 @@ def bench_2d_edge(polarization: str = "TE") -> None:
     """
     comm = MPI.COMM_WORLD
     film = [("CoPt", 2.673 + 4.883j, 10e-9)]
-    PatternedFilmOptics2D(film, LAM, 1.0, 1.4533, beam_waist=1e-6, polarization=polarization,
-                          cells_per_wavelength=5)  # JIT, once
+    PatternedFilmOptics2D.from_si(film, LAM, 1.0, 1.4533, beam_waist=1e-6,
+                                  polarization=polarization, cells_per_wavelength=5)  # JIT, once
     rows = []
     for level in (1, 2, 4):
         comm.barrier()
         t0 = time.perf_counter()
-        edge = PatternedFilmOptics2D(film, LAM, 1.0, 1.4533, pattern="edge", edge=0.0,
-                                     beam_waist=1e-6, polarization=polarization,
-                                     cells_per_wavelength=7.5 * level,
-                                     cells_per_skin_depth=2.0 * level,
-                                     edge_cells_per_skin_depth=0.5 * level)
+        edge = PatternedFilmOptics2D.from_si(film, LAM, 1.0, 1.4533, pattern="edge", edge=0.0,
+                                             beam_waist=1e-6, polarization=polarization,
+                                             cells_per_wavelength=7.5 * level,
+                                             cells_per_skin_depth=2.0 * level,
+                                             edge_cells_per_skin_depth=0.5 * level)
         elapsed = comm.allreduce(time.perf_counter() - t0, op=MPI.MAX)
         rows.append((level, edge.num_dofs, elapsed, edge.A, edge.R, edge.energy_balance_error,
                      edge.timings))
@@ -220,15 +220,15 @@ def bench_2d() -> None:
     """2D stripe grating (10 nm CoPt on silica, P = 1.2 µm, fill 0.5) at three resolutions
     (level 2: the default mesh)."""
     film = [("CoPt", 2.673 + 4.883j, 10e-9)]
-    PatternedFilmOptics2D(film, LAM, 1.0, 1.4533, pattern="grating", period=1.2e-6,
-                          stripe_width=0.6e-6)  # JIT, once
+    PatternedFilmOptics2D.from_si(film, LAM, 1.0, 1.4533, pattern="grating", period=1.2e-6,
+                                  stripe_width=0.6e-6)  # JIT, once
     rows = []
     for level in (1, 2, 4):
         t0 = time.perf_counter()
-        grating = PatternedFilmOptics2D(film, LAM, 1.0, 1.4533, pattern="grating",
-                                        period=1.2e-6, stripe_width=0.6e-6,
-                                        cells_per_skin_depth=2.0 * level,
-                                        cells_per_wavelength=7.5 * level)
+        grating = PatternedFilmOptics2D.from_si(film, LAM, 1.0, 1.4533, pattern="grating",
+                                                period=1.2e-6, stripe_width=0.6e-6,
+                                                cells_per_skin_depth=2.0 * level,
+                                                cells_per_wavelength=7.5 * level)
         rows.append((level, grating.num_dofs, time.perf_counter() - t0, grating.R, grating.A,
                      grating.energy_balance_error))
     if MPI.COMM_WORLD.rank == 0:

@@ -154,7 +154,7 @@ def diffusion_fit(fast: bool) -> list[tuple[str, float, str]]:
         for key, (layer, trace) in traces.items():
             sd = SpinDiffusion1D(layers, [Q(factor * G_REF, "S/m^2"), Q(G_REF, "S/m^2")],
                                  MPI.COMM_SELF, cell_size="1 nm", outer="sink")
-            sd.set_layer_source(layer, MagnetizationRateSource(t, trace, 1.4e6, N_CO))
+            sd.set_layer_source(layer, MagnetizationRateSource.from_si(t, trace, 1.4e6, N_CO))
             cu[key] = sd.run(Q(t[-1], "s"), Q(dt, "s"), depths=depths)["probes"]
             sd.destroy()
             n_solves[0] += 1

@@ -68,7 +68,7 @@ if comm.rank == 0:
     import matplotlib.pyplot as plt
 
 wavelength = "800 nm"  # the optics doors take units
-lam = 800e-9  # the same in metres, for the library and the 2D solver
+lam = 800e-9  # the same in metres, for the library's refractive indices
 library = Library.default()
 # -
 
@@ -238,13 +238,13 @@ assert top_side > 10 * bottom_side
 # with the absorptance must be 1.
 
 # +
-film = [("CoPt", library.get("CoPt_S003A").refractive_index(lam), 10e-9)]
+film = [("CoPt", library.get("CoPt_S003A").refractive_index(lam), "10 nm")]
 n_silica = library.get("fused_silica").refractive_index(lam).real
 resolution = dict(cells_per_wavelength=10 if args.fast else 15)
 edges = {}
 for polarization in ("TE", "TM"):
-    edge = PatternedFilmOptics2D(film, lam, 1.0, n_silica, pattern="edge", edge=0.0,
-                                 beam_waist=1e-6, polarization=polarization, **resolution)
+    edge = PatternedFilmOptics2D(film, wavelength, 1.0, n_silica, pattern="edge", edge="0 um",
+                                 beam_waist="1 um", polarization=polarization, **resolution)
     edges[polarization] = edge
     if comm.rank == 0:
         print("\n" + edge.summary())
@@ -305,8 +305,8 @@ grating_resolution = dict(cells_per_wavelength=10) if args.fast else {}
 rta = {"TE": [], "TM": []}
 for polarization in ("TE", "TM"):
     for period in periods:
-        g = PatternedFilmOptics2D(film, lam, 1.0, n_silica, pattern="grating",
-                                  period=period, stripe_width=0.5 * period,
+        g = PatternedFilmOptics2D(film, wavelength, 1.0, n_silica, pattern="grating",
+                                  period=Q(period, "m"), stripe_width=Q(0.5 * period, "m"),
                                   polarization=polarization, **grating_resolution)
         assert g.energy_balance_error < 1e-3
         rta[polarization].append((g.R, g.T, g.A))
@@ -316,8 +316,8 @@ fmm = np.array([[r.R, r.T, r.A] for r in (
                      polarization="TE", orders=81) for p in periods)])
 fmm_error = np.abs(rta["TE"] - fmm).max()
 assert fmm_error < 1e-3, fmm_error
-one = PatternedFilmOptics2D(film, lam, 1.0, n_silica, pattern="grating", period=0.6e-6,
-                            stripe_width=0.3e-6, polarization="TE", **grating_resolution)
+one = PatternedFilmOptics2D(film, wavelength, 1.0, n_silica, pattern="grating", period="0.6 um",
+                            stripe_width="0.3 um", polarization="TE", **grating_resolution)
 xg = np.linspace(-0.3e-6, 0.3e-6, 121 if args.fast else 241)
 zg = np.linspace(-0.25e-6, 0.25e-6, 101 if args.fast else 201)
 XG, ZG = np.meshgrid(xg, zg)

@@ -119,7 +119,9 @@ def diffusion_signals(free_conductance: float, dt: float = 10e-15) -> dict[str, 
     for key, layer in (("free P", "free"), ("free AP", "free"), ("ref", "ref")):
         sd = SpinDiffusion1D(fig2_layers, [Q(free_conductance, "S/m^2"), Q(G_REF, "S/m^2")],
                              MPI.COMM_SELF, cell_size="1 nm", outer="sink")
-        sd.set_layer_source(layer, MagnetizationRateSource(t_trace, traces[key], MS_CO, N_CO))
+        sd.set_layer_source(layer, MagnetizationRateSource(Q(t_trace, "s"), traces[key],
+                                                           Q(MS_CO, "A/m"),
+                                                           Q(N_CO, "1/(J*m^3)")))
         hist = sd.run(Q(t_trace[-1], "s"), Q(dt, "s"), depths=depths)
         sd.destroy()
         runs[key] = hist["probes"]

@@ -32,8 +32,8 @@ pulse, as the thin-sheet modal solution says:
 >>> mesh = rz_film_mesh(MPI.COMM_WORLD, beam_radius="5 um", thickness="10 nm", cells_per_radius=5)
 >>> source = GaussianImpressedFlux(peak_field="1 T", beam_radius="5 um", pulse_duration="140 fs")
 >>> solver = AxisymmetricInduction(mesh, conductivity="8e6 S/m", source=source, t_start="-350 fs")
->>> times = pulse_time_grid(-2.5 * tau, 0.5e-12, pulse_peak_time=0.0, pulse_duration=tau,
-...                         dt_pulse=10e-15, dt_max=10e-15)
+>>> times = pulse_time_grid("-350 fs", "0.5 ps", pulse_peak_time="0 ps", pulse_duration="140 fs",
+...                         dt_pulse="10 fs", dt_max="10 fs")  # s
 >>> centre = solver.run(times, radii=[0.0]).induced_field_z[:, 0]  # T
 >>> peak = np.argmax(centre)
 >>> print(f"B_i peaks at {centre[peak]:.3f} T, {times[peak] * 1e15:.0f} fs after the pulse")
@@ -44,8 +44,11 @@ B_i peaks at 0.498 T, 60 fs after the pulse
 True
 >>> solver.destroy()
 
-The constructors take quantities with their units (``"5 um"``, ``"8e6 S/m"``); the per-step
-functions (``pulse_time_grid``, ``run`` times, the modal reference) take SI numbers.
+The constructors and :func:`pulse_time_grid` take quantities with their units (``"5 um"``,
+``"8e6 S/m"``, ``"140 fs"``); the per-step functions (``run`` and ``step`` times, probes, the
+modal reference) take SI numbers, and ``pulse_time_grid`` returns seconds for them. ``destroy()``
+frees a solver's PETSc objects at once (a dropped solver's go at
+:func:`femmag.parallel.collect_garbage`).
 """
 
 from __future__ import annotations

@@ -156,3 +156,33 @@ def fluence(value: Any) -> float:
 def format_si(value: float, unit: str, to: str, fmt: str = ".4g") -> str:
     """Format an SI value in a display unit, e.g. ``format_si(26.0, "J/m^2", "mJ/cm^2")``."""
     return f"{Q(value, unit).to(to).magnitude:{fmt}} {to}"
+
+
+def to_si_array(value: Any, kind: str, name: str | None = None) -> Any:
+    """:func:`to_si` for arrays: a pint quantity array (``Q(t, "ps")``, ``t * ureg.ps``), a
+    ``(numbers, "unit")`` tuple or a sequence of quantities → a float numpy array in SI.
+
+    A bare array (or list of numbers) is rejected like a bare number: the message names the
+    expected unit and shows how to attach it.
+    """
+    import numpy as np
+
+    target = KINDS.get(kind, kind)
+    label = name or kind
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], str):
+        value = Q(np.asarray(value[0], dtype=float), value[1])
+    if isinstance(value, pint.Quantity):
+        try:
+            return np.asarray(value.to(target).magnitude, dtype=float)
+        except pint.errors.DimensionalityError:
+            raise UnitError(f"{label} has the wrong unit: [{value.units:~}] is not a {kind} "
+                            f"(expected units compatible with {target}).") from None
+    if isinstance(value, str):
+        return np.asarray(to_si(value, kind, label), dtype=float)
+    items = list(np.ravel(np.asarray(value, dtype=object))) if not np.isscalar(value) else [value]
+    if items and all(isinstance(v, str | pint.Quantity) for v in items):
+        return np.array([to_si(v, kind, f"{label}[{k}]") for k, v in enumerate(items)],
+                        dtype=float).reshape(np.shape(np.asarray(value, dtype=object)))
+    raise UnitError(f"{label} has no unit. Give the numbers with their unit, e.g. "
+                    f"{label} = Q(values, '{target}') or (values, '{target}') "
+                    f"(expected a {kind} in units compatible with {target}).")

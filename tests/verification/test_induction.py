@@ -22,6 +22,7 @@ from femmag.physics.induction.axisymmetric import (
     BesselImpressedFlux,
     GaussianImpressedFlux,
     pulse_time_grid,
+    pulse_time_grid_si,
 )
 from femmag.models import induction_modal as modal
 from femmag.units import FS, MU0, NM, UM, Q
@@ -115,8 +116,8 @@ def _gaussian_run(comm, diameter, *, representation="sheet", cells_per_radius=10
     # the pulse amplitude is 3e-8 of its peak at -2.5 τ_p: start from A = 0 there
     solver = AxisymmetricInduction(fm, conductivity=FILM_SIGMA, source=source, scheme=scheme,
                                    t_start=Q(-2.5 * PULSE, "s"))
-    times = pulse_time_grid(-2.5 * PULSE, t_end, pulse_peak_time=0.0, pulse_duration=PULSE,
-                            dt_pulse=dt, dt_max=dt)
+    times = pulse_time_grid(Q(-2.5 * PULSE, "s"), Q(t_end, "s"), pulse_peak_time="0 s",
+                            pulse_duration=Q(PULSE, "s"), dt_pulse=Q(dt, "s"), dt_max=Q(dt, "s"))
     return solver, solver.run(times, radii=radii)
 
 
@@ -322,6 +323,29 @@ def test_solver_rejects_bad_input(comm):
         rz_film_mesh(comm, beam_radius="5 um", thickness=FILM_D, box_factor=2)
 
 
+def test_pulse_time_grid_takes_units():
+    """pulse_time_grid takes times with units and gives the SI grid of pulse_time_grid_si;
+    bare numbers are refused, naming the unit."""
+    grid = pulse_time_grid("-0.35 ps", "1 ps", pulse_peak_time=Q(0, "fs"), pulse_duration="140 fs",
+                           dt_max="20 fs")
+    reference = pulse_time_grid_si(-0.35e-12, 1e-12, pulse_peak_time=0.0, pulse_duration=140e-15,
+                                   dt_max=20e-15)
+    assert grid.shape == reference.shape
+    np.testing.assert_allclose(grid, reference, rtol=1e-12, atol=1e-27)
+    with pytest.raises(ValueError, match=r"pulse_time_grid: t_start = -3.5e-13 has no unit.*"
+                                         r"'1 ps'"):
+        pulse_time_grid(-0.35e-12, "1 ps", pulse_peak_time="0 ps", pulse_duration="140 fs")
+    with pytest.raises(ValueError, match=r"pulse_time_grid: pulse_duration = 1.4e-13 has no "
+                                         r"unit.*'140 fs'"):
+        pulse_time_grid("0 ps", "1 ps", pulse_peak_time="0 ps", pulse_duration=140e-15)
+    with pytest.raises(ValueError, match=r"pulse_time_grid: dt_max = 5e-14 has no unit"):
+        pulse_time_grid("0 ps", "1 ps", pulse_peak_time="0 ps", pulse_duration="140 fs",
+                        dt_max=50e-15)
+    with pytest.raises(ValueError, match=r"pulse_time_grid: dt_pulse = '5 nm' has the wrong unit"):
+        pulse_time_grid("0 ps", "1 ps", pulse_peak_time="0 ps", pulse_duration="140 fs",
+                        dt_pulse="5 nm")
+
+
 def test_doors_take_units(comm):
     """Bare numbers are rejected with the unit expected (GaussianImpressedFlux(1.0, 5, 140) was
     silently a 5 m beam and a 140 s pulse); strings and pint quantities are the same SI values."""
@@ -426,7 +450,8 @@ def test_auto_box_keeps_the_centre_field_within_1_percent(comm):
     r0, t0, t_end = 1 * UM, 0.3e-12, 1.3e-12
     box = induction_box_radius(r0, SIGMA, THICKNESS, t_end - t0)
     assert box / r0 == pytest.approx(5 * (t_end - t0) / sheet_time_constant(r0, SIGMA, THICKNESS))
-    times = pulse_time_grid(0.0, t_end, pulse_peak_time=t0, pulse_duration=PULSE, dt_max=20 * FS)
+    times = pulse_time_grid("0 s", Q(t_end, "s"), pulse_peak_time=Q(t0, "s"),
+                            pulse_duration=Q(PULSE, "s"), dt_max="20 fs")
     centre = {}
     for radius in (20 * r0, box, 2 * box):
         fm = rz_film_mesh(comm, beam_radius=Q(r0, "m"), thickness=FILM_D, cells_per_radius=5.0,

@@ -43,6 +43,7 @@ from femmag.units import Q
 BEAM_RADIUS = 5e-6  # m
 THICKNESS = 0.4e-6  # m
 CONDUCTIVITY = 2e6  # S/m
+SIGMA = Q(CONDUCTIVITY, "S/m")  # with its unit, for the solver's door
 PULSE = 2e-12  # s
 WEIGHT_RADIUS = 0.5 * BEAM_RADIUS  # m
 
@@ -79,8 +80,8 @@ def traces() -> dict:
     disk = disk_box_mesh(comm, beam_radius=Q(BEAM_RADIUS, "m"), thickness=Q(THICKNESS, "m"),
                          cells_per_radius=6,
                          refined_factor=0.75, far_cell_factor=2.5)
-    solver = Induction3D(disk, conductivity=CONDUCTIVITY, source=source, scheme="bdf2",
-                         t_start=times[0])
+    solver = Induction3D(disk, conductivity=SIGMA, source=source, scheme="bdf2",
+                         t_start=Q(times[0], "s"))
     far = 0.5 * disk.half_height
     peak_index = int(np.argmin(np.abs(times - 0.8e-12)))  # near the peak of the response
     trace3d = solver.run(times[:peak_index + 1], [[0.0, 0.0, far]], average_radius=WEIGHT_RADIUS)
@@ -166,8 +167,8 @@ def test_temporal_orders(coarse_disk) -> None:
     for scheme, subdivisions in levels.items():
         values = []
         for n in subdivisions:
-            solver = Induction3D(coarse_disk, conductivity=CONDUCTIVITY, source=source,
-                                 scheme=scheme, t_start=-2 * PULSE)
+            solver = Induction3D(coarse_disk, conductivity=SIGMA, source=source,
+                                 scheme=scheme, t_start=Q(-2 * PULSE, "s"))
             times = np.linspace(-2 * PULSE, PULSE, 3 * n + 1)
             for t0, t1 in itertools.pairwise(times):
                 solver.step(t0, t1 - t0)
@@ -186,8 +187,8 @@ def test_energy_balance_and_joule_output(coarse_disk, scheme: str) -> None:
     impressed EMF, exactly for the θ-schemes (measured 1e-14 relative); the Joule power from the
     forms (∫σ|E|², per-cell DG0 density) equals the matrix bookkeeping; j = σE is azimuthal."""
     comm = MPI.COMM_WORLD
-    solver = Induction3D(coarse_disk, conductivity=CONDUCTIVITY, source=_source(), scheme=scheme,
-                         t_start=-2 * PULSE)
+    solver = Induction3D(coarse_disk, conductivity=SIGMA, source=_source(), scheme=scheme,
+                         t_start=Q(-2 * PULSE, "s"))
     trace = solver.run(np.linspace(-2 * PULSE, 2 * PULSE, 41), [[0.0, 0.0, -THICKNESS / 2]])
     assert np.max(np.abs(trace.energy_imbalance)) < 1e-9  # measured 1e-14
     assert trace.source_work[-1] > 0 and trace.joule_energy[-1] > 0
@@ -232,14 +233,47 @@ def test_disk_smaller_than_box_and_bad_input() -> None:
     with pytest.raises(ValueError, match="disk_radius ≤ box_radius"):
         disk_box_mesh(comm, beam_radius=Q(BEAM_RADIUS, "m"), thickness=Q(THICKNESS, "m"),
                       disk_radius=Q(7 * BEAM_RADIUS, "m"), box_radius=Q(6 * BEAM_RADIUS, "m"))
-    with pytest.raises(ValueError, match="conductivity"):
-        Induction3D(disk, conductivity=-1.0)
+    with pytest.raises(ValueError, match=r"conductivity = -1.0 S/m must be positive"):
+        Induction3D(disk, conductivity="-1 S/m")
     with pytest.raises(ValueError, match="scheme='rk4' is unknown"):
-        Induction3D(disk, conductivity=1e6, scheme="rk4")
+        Induction3D(disk, conductivity="1e6 S/m", scheme="rk4")
     with pytest.raises(ValueError, match="conductor='sphere' is not a cell group"):
-        Induction3D(disk, conductivity=1e6, conductor="sphere")
-    solver = Induction3D(disk, conductivity=1e6)
+        Induction3D(disk, conductivity="1e6 S/m", conductor="sphere")
+    solver = Induction3D(disk, conductivity="1e6 S/m")
     with pytest.raises(ValueError, match="steps must be consecutive"):
         solver.step(1e-12, 1e-13)
     with pytest.raises(ValueError, match="lie outside the mesh"):
         solver.probe([[0.0, 0.0, 10 * disk.half_height]])
+
+
+def test_doors_take_units(coarse_disk) -> None:
+    """Induction3D and UniformStepField take quantities with their units (strings, pint) and
+    step exactly as their SI ``from_si``; bare numbers are refused, naming the unit."""
+    from femmag.physics.induction.nedelec3d import UniformStepField
+
+    with pytest.raises(ValueError, match=r"Induction3D.conductivity = 2000000.0 has no unit.*"
+                                         r"'8e6 S/m'"):
+        Induction3D(coarse_disk, conductivity=CONDUCTIVITY)
+    with pytest.raises(ValueError, match=r"Induction3D.t_start = -4e-12 has no unit.*'1 ps'"):
+        Induction3D(coarse_disk, conductivity=SIGMA, t_start=-2 * PULSE)
+    with pytest.raises(ValueError, match=r"UniformStepField.peak_field = 1.0 has no unit.*T"):
+        UniformStepField(1.0)
+    with pytest.raises(ValueError, match=r"UniformStepField.switch_on_time = 0 has no unit"):
+        UniformStepField("1 T", 0)
+    assert UniformStepField("10 mT", "1 ps") == UniformStepField.from_si(0.01, 1e-12)
+
+    units = Induction3D(coarse_disk, conductivity="2 MS/m", source=_source(),
+                        t_start=Q(-2 * PULSE, "s"))
+    si = Induction3D.from_si(coarse_disk, conductivity=CONDUCTIVITY, source=_source(),
+                             t_start=-2 * PULSE)
+    assert units.conductivity == pytest.approx(si.conductivity, rel=1e-15)
+    for solver in (units, si):
+        for _ in range(3):
+            solver.step(solver.t, PULSE / 5)
+            solver.commit()
+    # the same matrices; MUMPS on several ranks rounds differently between factorizations
+    scale = si.comm.allreduce(np.abs(si.vector_potential.x.array).max(initial=0.0), op=MPI.MAX)
+    np.testing.assert_allclose(units.vector_potential.x.array, si.vector_potential.x.array,
+                               rtol=1e-9, atol=1e-9 * scale)
+    for solver in (units, si):
+        solver.destroy()

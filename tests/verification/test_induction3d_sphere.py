@@ -42,8 +42,9 @@ APPLIED = 1.0  # T
 def response() -> dict:
     mesh = sphere_box_mesh(MPI.COMM_WORLD, sphere_radius=Q(RADIUS, "m"), box_factor=6.0,
                            cells_per_radius=3, far_cell_factor=3.0, geometry_order=2)
-    solver = Induction3D(mesh, conductivity=CONDUCTIVITY, source=UniformStepField(APPLIED),
-                         conductor="sphere", degree=2, scheme="bdf2", t_start=0.0)
+    solver = Induction3D(mesh, conductivity=Q(CONDUCTIVITY, "S/m"),
+                         source=UniformStepField(Q(APPLIED, "T")), conductor="sphere", degree=2,
+                         scheme="bdf2", t_start="0 s")
     tau1 = sphere.decay_time(RADIUS, CONDUCTIVITY)
     times = np.arange(41) * tau1 / 20
     moment = []

@@ -182,7 +182,7 @@ def _disk_solver(comm, scheme: str):
                          half_height=Q(5 * r0, "m"), cells_per_radius=2, film_layers=1)
     source = GaussianImpressedFlux.from_si(peak_field=-2.6, beam_radius=r0, pulse_duration=140e-15,
                                    pulse_peak_time=0.1e-12)
-    solver = Induction3D(disk, conductivity=8e6, source=source, scheme=scheme)
+    solver = Induction3D(disk, conductivity="8e6 S/m", source=source, scheme=scheme)
     # a fixed magnetization source (part of the state: the Crank–Nicolson load b_M^n)
     solver.magnetization.interpolate(lambda x: np.vstack(
         [np.zeros_like(x[0]), np.zeros_like(x[0]), 1e6 * np.exp(-(x[0]**2 + x[1]**2) / r0**2)]))

@@ -22,8 +22,8 @@ RCWA_FILM = [(N_COPT, 10e-9, True)]
 
 
 def grating(period, width, polarization="TE", **options):
-    return PatternedFilmOptics2D(FILM, LAM, 1.0, N_SIO2, pattern="grating", period=period,
-                                 stripe_width=width, polarization=polarization, **options)
+    return PatternedFilmOptics2D.from_si(FILM, LAM, 1.0, N_SIO2, pattern="grating", period=period,
+                                         stripe_width=width, polarization=polarization, **options)
 
 
 @pytest.mark.parametrize("polarization", ["TE", "TM"])
@@ -119,7 +119,7 @@ def test_rcwa_limits():
 
 def test_grating_bad_input_messages():
     with pytest.raises(ValueError, match="needs period"):
-        PatternedFilmOptics2D(FILM, LAM, pattern="grating", stripe_width=1e-7)
+        PatternedFilmOptics2D.from_si(FILM, LAM, pattern="grating", stripe_width=1e-7)
     with pytest.raises(ValueError, match="stripe_width ≤"):
         grating(400e-9, 500e-9)
     with pytest.raises(ValueError, match="plane wave"):

@@ -348,8 +348,8 @@ def grating_2d(period, fill, n_substrate=N["SiO2"], **options):
     """The lamellar grating of the 2D optics: lines of width fill·period, one centred at x = 0."""
     from femmag.physics.optics.patterned import PatternedFilmOptics2D
 
-    return PatternedFilmOptics2D(SEED003, LAM, 1.0, n_substrate, pattern="grating", period=period,
-                                 stripe_width=fill * period, **options)
+    return PatternedFilmOptics2D.from_si(SEED003, LAM, 1.0, n_substrate, pattern="grating",
+                                         period=period, stripe_width=fill * period, **options)
 
 
 def test_2d_uniform_stack_reproduces_1d():

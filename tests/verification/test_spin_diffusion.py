@@ -265,7 +265,7 @@ def test_pap_decomposition(tmp_path):
     t_free, m_free = _trace_csv(free_csv, 0.8, 0.1)
     _trace_csv(ref_csv, 0.18, 0.15)
     t_read, m_read = read_magnetization_trace(free_csv)
-    np.testing.assert_allclose(t_read, t_free, rtol=1e-12)
+    np.testing.assert_allclose(t_read.m_as("s"), t_free, rtol=1e-12)
     np.testing.assert_allclose(m_read, m_free, rtol=1e-12)
 
     layers = [co("Co_free", 3.2 * NM), cu(), co("Co_ref", 7 * NM)]
@@ -273,7 +273,8 @@ def test_pap_decomposition(tmp_path):
 
     def source(csv_path, polarity=1):
         t, m = read_magnetization_trace(csv_path)
-        return MagnetizationRateSource(t, m, ms, DOS_CO, efficiency=eta, polarity=polarity)
+        return MagnetizationRateSource(t, m, Q(ms, "A/m"), Q(DOS_CO, "1/(J*m^3)"),
+                                       efficiency=eta, polarity=polarity)
 
     # S = −η (2/(N μ_B)) M_s dm/dt: check the prefactor on the free trace at 0.05 ps
     s_free = source(free_csv)
@@ -323,7 +324,7 @@ def test_input_errors(tmp_path):
     with pytest.raises(ValueError, match="cannot read the time unit"):
         read_magnetization_trace(bad)
     with pytest.raises(ValueError, match="polarity must be"):
-        MagnetizationRateSource(np.arange(3.0), np.ones(3), 1e6, DOS_CO, polarity=0)
+        MagnetizationRateSource.from_si(np.arange(3.0), np.ones(3), 1e6, DOS_CO, polarity=0)
     with pytest.raises(ValueError, match="same shape"):
         pap_decompose(np.zeros(3), np.zeros(4))
 
@@ -433,6 +434,49 @@ def test_solver_doors_take_units():
         sd.run(1e-12, "10 fs")
     history = sd.run("20 fs", "10 fs")
     assert history["time"][-1] == pytest.approx(20e-15, rel=1e-12)
+
+
+def test_magnetization_trace_doors_take_units(tmp_path):
+    """MagnetizationRateSource takes the trace time, M_s and N with units (strings, pint
+    quantities, a (numbers, unit) tuple, the layer's SpinLayer for N) and refuses bare numbers
+    naming the unit; read_magnetization_trace returns the time as a quantity and reads any time
+    unit in the header."""
+    t_ps = np.linspace(0.0, 2.0, 201)
+    m = 1.0 - 0.5 * (1.0 - np.exp(-t_ps / 0.2))
+    reference = MagnetizationRateSource.from_si(t_ps * PS, m, 1.4e6, DOS_CO, efficiency=0.1)
+    layer = co("Co", 3 * NM)
+    for time, ms, dos in ((Q(t_ps, "ps"), "1.4e6 A/m", Q(DOS_CO, "1/(J*m^3)")),
+                          ((t_ps * 1e3, "fs"), Q(1.4, "MA/m"), layer),
+                          ([f"{t} ps" for t in t_ps], "1400 kA/m", f"{DOS_CO} 1/(J*m^3)")):
+        source = MagnetizationRateSource(time, m, ms, dos, efficiency=0.1)
+        assert source(0.3 * PS) == pytest.approx(reference(0.3 * PS), rel=1e-12)
+    with pytest.raises(ValueError, match=r"MagnetizationRateSource.time has no unit.*Q\(values, "
+                                         r"'s'\)"):
+        MagnetizationRateSource(t_ps * PS, m, "1.4e6 A/m", layer)
+    with pytest.raises(ValueError, match=r"MagnetizationRateSource.saturation_magnetization = "
+                                         r"1400000.0 has no unit.*A/m"):
+        MagnetizationRateSource(Q(t_ps, "ps"), m, 1.4e6, layer)
+    with pytest.raises(ValueError, match=r"MagnetizationRateSource.dos = .* has no unit.*"
+                                         r"1/\(J\*m\^3\)"):
+        MagnetizationRateSource(Q(t_ps, "ps"), m, "1.4e6 A/m", DOS_CO)
+    with pytest.raises(ValueError, match=r"time has the wrong unit: \[nm\] is not a time"):
+        MagnetizationRateSource(Q(t_ps, "nm"), m, "1.4e6 A/m", layer)
+    with pytest.raises(ValueError, match="same length"):
+        MagnetizationRateSource(Q(t_ps, "ps"), m[:-1], "1.4e6 A/m", layer)
+
+    rank = MPI.COMM_WORLD.rank
+    for header, scale in (("t (fs)", 1e-15), ("time_us", 1e-6), ("time [picosecond]", 1e-12)):
+        path = tmp_path / f"trace_{rank}_{scale:g}.csv"
+        path.write_text(f"{header},M/M_s\n0,1\n1,0.9\n2,0.7\n")
+        time, m_read = read_magnetization_trace(path)
+        np.testing.assert_allclose(time.m_as("s"), np.array([0.0, 1.0, 2.0]) * scale, rtol=1e-14)
+        np.testing.assert_allclose(m_read, [1.0, 0.9, 0.7])
+    time, _ = read_magnetization_trace(path, time_unit="ns")
+    np.testing.assert_allclose(time.m_as("ns"), [0.0, 1.0, 2.0], rtol=1e-14)
+    bad = tmp_path / f"length_{rank}.csv"
+    bad.write_text("time [nm],M/M_s\n0,1\n1,0.9\n")
+    with pytest.raises(ValueError, match=r"time unit 'nm' is not a unit of time"):
+        read_magnetization_trace(bad)
 
 
 def spin_valve_layers(d_free_nm, tau_fm_ps):

@@ -67,7 +67,12 @@ from dolfinx.fem import petsc as fem_petsc
 
 from femmag.geometry.induction_meshes import RZFilmMesh
 from femmag.physics.induction.probes import FieldProbe
-from femmag.physics.induction.stepping import InductionStepper, InductionTrace
+from femmag.physics.induction.stepping import (
+    InductionStepper,
+    InductionTrace,
+    persistent_matrix,
+    persistent_vector,
+)
 from femmag.units import MU0, to_si
 
 if TYPE_CHECKING:
@@ -78,6 +83,7 @@ __all__ = [
     "BesselImpressedFlux",
     "GaussianImpressedFlux",
     "pulse_time_grid",
+    "pulse_time_grid_si",
 ]
 
 
@@ -211,26 +217,51 @@ class BesselImpressedFlux:
         return self.peak_field * special.j1(self.wavenumber * np.asarray(r)) / self.wavenumber
 
 
-def pulse_time_grid(t_start: float, t_end: float, *, pulse_peak_time: float,
-                    pulse_duration: float, dt_pulse: float | None = None,
-                    dt_max: float = 50e-15, pulse_window: float = 3.0,
+def pulse_time_grid(t_start: Any, t_end: Any, *, pulse_peak_time: Any, pulse_duration: Any,
+                    dt_pulse: Any = None, dt_max: Any = "50 fs", pulse_window: float = 3.0,
                     steps_per_level: int = 10) -> np.ndarray:
     """Time instants with Δt ≤ τ_p/20 during the pulse, then doubling every ``steps_per_level``.
 
     Piecewise-constant steps keep the number of distinct Δt (hence of factorizations) small.
 
+    Example:
+        >>> times = pulse_time_grid("-0.4 ps", "2 ps", pulse_peak_time="0 ps",
+        ...                         pulse_duration="140 fs", dt_max="50 fs")
+        >>> steps = np.diff(times) * 1e15  # fs
+        >>> print(f"{len(times)} instants, steps from {steps.min():.0f} to {steps.max():.0f} fs")
+        172 instants, steps from 7 to 50 fs
+
     Args:
-        t_start, t_end: window [s].
-        pulse_peak_time: t0 [s].
-        pulse_duration: τ_p (FWHM) [s].
-        dt_pulse: step inside t0 ± pulse_window·τ_p (default τ_p/20) [s].
-        dt_max: largest step [s].
+        t_start, t_end: the window, e.g. ``"-0.4 ps"``, ``"1 ps"``.
+        pulse_peak_time: t0, e.g. ``"0 ps"``.
+        pulse_duration: τ_p (FWHM), e.g. ``"140 fs"``.
+        dt_pulse: step inside t0 ± pulse_window·τ_p, e.g. ``"5 fs"`` (default τ_p/20).
+        dt_max: largest step, e.g. ``"50 fs"`` (the default).
         pulse_window: half-width of the fine zone in units of τ_p.
         steps_per_level: steps before each doubling after the pulse.
 
+    Every time carries its unit (a string or a pint quantity); a bare number is an error.
+    :func:`pulse_time_grid_si` takes SI seconds (internal callers).
+
     Returns:
-        Increasing array of times starting at t_start and ending at t_end [s].
+        Increasing array of times starting at t_start and ending at t_end, in seconds (the
+        solvers' :meth:`~AxisymmetricInduction.run` takes SI times).
     """
+    who = "pulse_time_grid"
+    return pulse_time_grid_si(
+        to_si(t_start, "time", f"{who}: t_start"), to_si(t_end, "time", f"{who}: t_end"),
+        pulse_peak_time=to_si(pulse_peak_time, "time", f"{who}: pulse_peak_time"),
+        pulse_duration=to_si(pulse_duration, "duration", f"{who}: pulse_duration"),
+        dt_pulse=None if dt_pulse is None else to_si(dt_pulse, "duration", f"{who}: dt_pulse"),
+        dt_max=to_si(dt_max, "duration", f"{who}: dt_max"), pulse_window=pulse_window,
+        steps_per_level=steps_per_level)
+
+
+def pulse_time_grid_si(t_start: float, t_end: float, *, pulse_peak_time: float,
+                       pulse_duration: float, dt_pulse: float | None = None,
+                       dt_max: float = 50e-15, pulse_window: float = 3.0,
+                       steps_per_level: int = 10) -> np.ndarray:
+    """:func:`pulse_time_grid` from SI seconds (internal callers; no unit parsing)."""
     dt_pulse = pulse_duration / 20 if dt_pulse is None else dt_pulse
     if not (t_end > t_start and dt_pulse > 0 and dt_max >= dt_pulse):
         raise ValueError(f"pulse_time_grid: need t_end > t_start and 0 < dt_pulse ≤ dt_max "
@@ -329,8 +360,8 @@ class AxisymmetricInduction(InductionStepper):
         t_start: initial time, e.g. ``"0 ps"`` (A = 0 there; the impressed amplitude is taken at
             t_start); default 0.
 
-    The stepping methods (:meth:`step`, :meth:`run`, :func:`pulse_time_grid`) take SI seconds
-    and metres: they are called per step by the coupled modules.
+    The stepping methods (:meth:`step`, :meth:`run`) take SI seconds and metres: they are
+    called per step by the coupled modules (:func:`pulse_time_grid` returns such times).
 
     Attributes:
         vector_potential: the committed A_φ [T m] (dolfinx Function).
@@ -397,11 +428,15 @@ class AxisymmetricInduction(InductionStepper):
         self.bc = fem.dirichletbc(PETSc.ScalarType(0.0), bdofs, V)
         self._bc_dofs = bdofs
 
-        # matrices without bcs (energy, power, right-hand sides)
+        # matrices without bcs (energy, power, right-hand sides); they and the vectors below
+        # live on COMM_WORLD, where a dropped solver's objects can be collected
+        # (stepping.persistent_vector)
         self.M_sigma = fem_petsc.assemble_matrix(fem.form(sigma_mass))
         self.M_sigma.assemble()
+        self.M_sigma = persistent_matrix(self.M_sigma)
         self.K = fem_petsc.assemble_matrix(fem.form(stiffness))
         self.K.assemble()
+        self.K = persistent_matrix(self.K)
 
         # state: committed A^n, A^{n-1}; trial A^{n+1}; E; impressed profile a_h
         self._init_state(V)
@@ -410,18 +445,21 @@ class AxisymmetricInduction(InductionStepper):
         self.impressed_profile = fem.Function(V, name="impressed_vector_potential")
         if source is not None:
             self.impressed_profile.interpolate(lambda xx: source.vector_potential(xx[0]))
-        self._b_m = fem_petsc.create_vector(V)
-        self._b_m.set(0.0)
-        self._b_m_trial = self._b_m.duplicate()
-        self._b_m_trial.set(0.0)
+        self._b_m = persistent_vector(V)
+        self._b_m_trial = persistent_vector(V)
         self._magnetization_changed = False
-        self._rhs = fem_petsc.create_vector(V)
-        self._work = self._rhs.duplicate()
+        self._rhs = persistent_vector(V)
+        self._work = persistent_vector(V)
         self._profile_mass = self.M_sigma.createVecLeft()
         self._scratch_mass = self.M_sigma.createVecLeft()
         self._scratch_stiffness = self.K.createVecLeft()
-        self._scratch_increment = self._rhs.duplicate()
+        self._scratch_increment = persistent_vector(V)
         self.M_sigma.mult(self.impressed_profile.x.petsc_vec, self._profile_mass)
+
+    def _petsc_objects(self) -> list[Any]:
+        return [self.M_sigma, self.K, self._b_m, self._b_m_trial, self._rhs, self._work,
+                self._profile_mass, self._scratch_mass, self._scratch_stiffness,
+                self._scratch_increment]
 
     # --- FieldRegistry protocol -------------------------------------------------------------
     def setup(self, fields: FieldRegistry) -> None:
@@ -536,14 +574,14 @@ class AxisymmetricInduction(InductionStepper):
     def magnetic_energy(self) -> float:
         """W = ∫ |∇×A|²/(2μ0) dV = π Aᵀ K A [J] (collective)."""
         A = self.vector_potential.x.petsc_vec
-        KA = self.K.createVecLeft()
+        KA = self._scratch_stiffness  # a scratch of the step: no vector per call
         self.K.mult(A, KA)
         return float(np.pi * A.dot(KA))
 
     def joule_power(self) -> float:
         """P = ∫ σ|E|² dV [W] with the committed E (collective)."""
         E = self.electric_field.x.petsc_vec
-        ME = self.M_sigma.createVecLeft()
+        ME = self._scratch_mass  # a scratch of the step: no vector per call
         self.M_sigma.mult(E, ME)
         return float(2 * np.pi * E.dot(ME))
 

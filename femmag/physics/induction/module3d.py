@@ -129,10 +129,10 @@ class FilmInduction3D(FilmInductionModule):
                                        layer_growth=opts["layer_growth"])
         source = GaussianImpressedFlux.from_si(self.peak_field, r0, pulse.duration,
                                                pulse_peak_time=pulse.arrival)
-        self.solver = Induction3D(self.disk_mesh, conductivity=self.conductivity, source=source,
-                                  scheme=self.scheme,
-                                  air_conductivity_ratio=self.air_conductivity_ratio,
-                                  t_start=0.0)
+        self.solver = Induction3D.from_si(self.disk_mesh, conductivity=self.conductivity,
+                                          source=source, scheme=self.scheme,
+                                          air_conductivity_ratio=self.air_conductivity_ratio,
+                                          t_start=0.0)
         self._magnetization = self._read_magnetization(fields)
         # B at the LLB points (gathered, located once); the beam centre slightly off the axis
         # (inside one cell: a partition-independent point value)

@@ -77,26 +77,61 @@ from dolfinx import fem
 from dolfinx.fem import petsc as fem_petsc
 
 from femmag.physics.induction.probes import FieldProbe
-from femmag.physics.induction.stepping import InductionStepper, InductionTrace
-from femmag.units import MU0
+from femmag.physics.induction.stepping import (
+    InductionStepper,
+    InductionTrace,
+    persistent_matrix,
+    persistent_vector,
+)
+from femmag.units import MU0, to_si
 
 __all__ = ["Induction3D", "UniformStepField"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class UniformStepField:
     """A uniform impressed field B0 ẑ switched on as a step just after ``switch_on_time``.
 
     A_imp = (B0 ρ/2) φ̂ (so ∇×A_imp = B0 ẑ). With the solvers' discrete time derivative the step
     is an impulse of the impressed EMF over the first step after t_on (no Dirac source needed).
 
-    Attributes:
-        peak_field: B0 [T].
-        switch_on_time: t_on [s]; the amplitude is 0 for t ≤ t_on and 1 after.
+    Example:
+        >>> field = UniformStepField("10 mT", switch_on_time="0 ps")
+        >>> field.peak_field, field.amplitude(1e-15)
+        (0.01, 1.0)
+
+    Args:
+        peak_field: B0, e.g. ``"10 mT"``.
+        switch_on_time: t_on, e.g. ``"0 ps"`` (default 0); the amplitude is 0 for t ≤ t_on and
+            1 after.
+
+    Every quantity carries its unit (a string or a pint quantity); a bare number is an error.
+    :meth:`from_si` takes SI floats.
+
+    Attributes (SI): peak_field [T], switch_on_time [s].
     """
 
     peak_field: float
-    switch_on_time: float = 0.0
+    switch_on_time: float
+
+    def __init__(self, peak_field: Any, switch_on_time: Any = None) -> None:
+        self._set(to_si(peak_field, "field", "UniformStepField.peak_field"),
+                  0.0 if switch_on_time is None else
+                  to_si(switch_on_time, "time", "UniformStepField.switch_on_time"))
+
+    @classmethod
+    def from_si(cls, peak_field: float, switch_on_time: float = 0.0) -> UniformStepField:
+        """The same from SI floats (T, s): the internal path, no unit parsing."""
+        field = cls.__new__(cls)
+        field._set(float(peak_field), float(switch_on_time))
+        return field
+
+    def _set(self, peak_field: float, switch_on_time: float) -> None:
+        if not (np.isfinite(peak_field) and np.isfinite(switch_on_time)):
+            raise ValueError(f"UniformStepField: peak_field = {peak_field!r} T and "
+                             f"switch_on_time = {switch_on_time!r} s must be finite.")
+        object.__setattr__(self, "peak_field", peak_field)
+        object.__setattr__(self, "switch_on_time", switch_on_time)
 
     def amplitude(self, t: float) -> float:
         """Heaviside step (1 for t > t_on)."""
@@ -118,7 +153,7 @@ class Induction3D(InductionStepper):
         disk_mesh: a :class:`~femmag.geometry.induction_meshes.DiskBoxMesh`,
             :class:`~femmag.geometry.induction_meshes.SphereBoxMesh` or any object with ``mesh``,
             ``cell_tags`` and ``markers[conductor]``.
-        conductivity: conductor conductivity σ [S/m].
+        conductivity: conductor conductivity σ, e.g. ``"8e6 S/m"`` (or a pint quantity).
         source: impressed flux with ``amplitude(t)``, ``vector_potential(ρ)`` [T m] and
             ``flux_density(ρ)`` [T] (e.g.
             :class:`~femmag.physics.induction.axisymmetric.GaussianImpressedFlux` or
@@ -132,7 +167,25 @@ class Induction3D(InductionStepper):
         conductor: the cell-tag name of the conducting region (``"film"``, ``"sphere"``).
         quadrature_degree: of the volume forms (default: exact for affine cells; 2·degree + 2 on
             curved, quadratic-geometry cells).
-        t_start: initial time [s] (A = 0 there).
+        t_start: initial time, e.g. ``"-0.3 ps"`` (A = 0 there); default 0.
+
+    The quantities carry their units (a bare number is an error naming the unit);
+    :meth:`from_si` takes SI floats (internal callers). The stepping and output methods
+    (:meth:`step`, :meth:`run`, :meth:`film_average_field_z`, probes) take SI seconds and
+    metres: they are called per step. :meth:`destroy` frees the PETSc objects at once
+    (collective); a dropped solver's are freed by :func:`femmag.parallel.collect_garbage`.
+
+    Example (a 400 nm film across a 5 r0 box, driven by a 2 ps impressed flux; coarse mesh):
+        >>> from mpi4py import MPI
+        >>> from femmag.induction import GaussianImpressedFlux, disk_box_mesh
+        >>> disk = disk_box_mesh(MPI.COMM_WORLD, beam_radius="5 um", thickness="400 nm",
+        ...                      cells_per_radius=2, far_cell_factor=4.0)
+        >>> flux = GaussianImpressedFlux("1 T", "5 um", "2 ps")
+        >>> solver = Induction3D(disk, conductivity="2e6 S/m", source=flux, t_start="-3 ps")
+        >>> trace = solver.run([-3e-12, -2e-12, -1e-12, 0.0], points=[[0, 0, -2e-7]])
+        >>> print(f"B_z at the centre, pulse peak: {trace.field[-1, 0, 2]:.2f} T")  # 1 T impressed
+        B_z at the centre, pulse peak: 0.75 T
+        >>> solver.destroy()
 
     Attributes:
         vector_potential: the committed A [T m] (N1curl Function).
@@ -145,14 +198,33 @@ class Induction3D(InductionStepper):
 
     name = "induction3d"
 
-    def __init__(self, disk_mesh: Any, *, conductivity: float, source: Any = None,
+    def __init__(self, disk_mesh: Any, *, conductivity: Any, source: Any = None,
                  air_conductivity_ratio: float = 1e-6, degree: int = 1, scheme: str = "bdf2",
                  conductor: str = "film", quadrature_degree: int | None = None,
-                 t_start: float = 0.0) -> None:
+                 t_start: Any = None) -> None:
+        self._build(disk_mesh, to_si(conductivity, "conductivity", "Induction3D.conductivity"),
+                    source=source, air_conductivity_ratio=air_conductivity_ratio, degree=degree,
+                    scheme=scheme, conductor=conductor, quadrature_degree=quadrature_degree,
+                    t_start=0.0 if t_start is None else
+                    to_si(t_start, "time", "Induction3D.t_start"))
+
+    @classmethod
+    def from_si(cls, disk_mesh: Any, *, conductivity: float, t_start: float = 0.0,
+                **options: Any) -> Induction3D:
+        """The same from SI floats (conductivity [S/m], t_start [s]): the internal path, no unit
+        parsing; ``options`` are the constructor's other keywords."""
+        solver = cls.__new__(cls)
+        solver._build(disk_mesh, float(conductivity), t_start=float(t_start), **options)
+        return solver
+
+    def _build(self, disk_mesh: Any, conductivity: float, *, source: Any = None,
+               air_conductivity_ratio: float = 1e-6, degree: int = 1, scheme: str = "bdf2",
+               conductor: str = "film", quadrature_degree: int | None = None,
+               t_start: float = 0.0) -> None:
         super().__init__(source=source, scheme=scheme, t_start=t_start, solver_name="induction3d")
         if not (np.isfinite(conductivity) and conductivity > 0):
-            raise ValueError(f"Induction3D: conductivity={conductivity!r} must be a positive "
-                             f"number in S/m (e.g. 8e6).")
+            raise ValueError(f"Induction3D: conductivity = {conductivity!r} S/m must be positive, "
+                             f"e.g. '8e6 S/m'.")
         if not 0 < air_conductivity_ratio < 1e-2:
             raise ValueError(f"Induction3D: air_conductivity_ratio={air_conductivity_ratio!r} "
                              f"must lie in (0, 1e-2) (1e-6…1e-8 recommended, spec §3.4).")
@@ -195,7 +267,8 @@ class Induction3D(InductionStepper):
         def matrix(form: Any) -> PETSc.Mat:
             A = fem_petsc.assemble_matrix(fem.form(form))
             A.assemble()
-            return A
+            # on COMM_WORLD, where a dropped solver's objects are collected (persistent_vector)
+            return persistent_matrix(A)
 
         # assembled once; the system matrices c0 M_σ + θ K are combined from them (no reassembly)
         self.M_sigma = matrix(sigma * ufl.inner(u, v) * dx)  # σ and σ_air: the eddy-current mass
@@ -231,13 +304,12 @@ class Induction3D(InductionStepper):
             self.impressed_profile.interpolate(azimuthal)
         self._profile_film = self.M_film.createVecLeft()
         self.M_film.mult(self.impressed_profile.x.petsc_vec, self._profile_film)
-        self._rhs = fem_petsc.create_vector(V)
-        self._work = self._rhs.duplicate()
-        self._scratch = self._rhs.duplicate()
-        self._b_m = self._rhs.duplicate()  # ∫ M·∇×v of the committed state
-        self._b_m.set(0.0)
-        self._b_m_trial = self._rhs.duplicate()
-        self._b_m_trial.set(0.0)
+        self._rhs = persistent_vector(V)
+        self._work = persistent_vector(V)
+        self._scratch = persistent_vector(V)
+        self._scratch_product = persistent_vector(V)
+        self._b_m = persistent_vector(V)  # ∫ M·∇×v of the committed state
+        self._b_m_trial = persistent_vector(V)
         self.curl = fem.Function(self.W, name="curl_vector_potential")
         self._curl_expr = fem.Expression(ufl.curl(self.vector_potential),
                                          self.W.element.interpolation_points)
@@ -260,7 +332,8 @@ class Induction3D(InductionStepper):
         self._joule_form = fem.form(joule * dx)
         w0 = ufl.TestFunction(Q0)
         self._joule_cell_form = fem.form(joule * w0 * dx)
-        self._cell_volume = fem_petsc.assemble_vector(fem.form(w0 * dx))
+        self._cell_volume = persistent_vector(Q0)
+        fem_petsc.assemble_vector(self._cell_volume, fem.form(w0 * dx))
         self._cell_volume.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         self.joule_power_density = fem.Function(Q0, name="joule_power_density")
         self.current_density = fem.Function(
@@ -271,6 +344,11 @@ class Induction3D(InductionStepper):
         x = ufl.SpatialCoordinate(mesh)
         moment = 0.5 * ufl.cross(x, self._current_density)
         self._moment_forms = [fem.form(moment[i] * self._dx_film) for i in range(3)]
+
+    def _petsc_objects(self) -> list[Any]:
+        return [self.M_sigma, self.M_film, self.M_air, self.K, self._profile_film, self._rhs,
+                self._work, self._scratch, self._scratch_product, self._b_m, self._b_m_trial,
+                self._cell_volume]
 
     def summary(self) -> str:
         """Sizes and parameters (collective)."""
@@ -333,7 +411,7 @@ class Induction3D(InductionStepper):
         rate.copy(field)
         field.axpy(dg, self.impressed_profile.x.petsc_vec)
         field.scale(-1.0)
-        scratch = self._trial.x.petsc_vec.duplicate()
+        scratch = self._scratch_product
         self.M_film.mult(field, scratch)
         joule_power = field.dot(scratch)
         source_power = -dg * self.impressed_profile.x.petsc_vec.dot(scratch)
@@ -350,7 +428,6 @@ class Induction3D(InductionStepper):
             field.axpy(-1.0, A_n)
             self.K.mult(field, scratch)
             dissipation = (theta - 0.5) * field.dot(scratch)
-        scratch.destroy()
         self._end_step(t, dt, g_new, dg, two_step=two_step, joule_power=joule_power,
                        source_power=source_power, dissipation=dissipation)
 

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from mpi4py import MPI
 from petsc4py import PETSc
 
 from femmag.physics.base import StepFailure
-from femmag.solvers import SolverDivergedError, StepSolverCache, check_ksp
+from femmag.solvers import SolverDivergedError, StepSolverCache, check_ksp, persistent_comm
 
 __all__ = ["SCHEMES", "InductionSolveFailure", "InductionStepper", "InductionTrace",
            "time_derivative_weights"]
@@ -40,6 +41,38 @@ def time_derivative_weights(scheme: str, dt: float, dt_prev: float | None
         w = dt / dt_prev
         return theta, ((1 + 2 * w) / ((1 + w) * dt), -(1 + w) / dt, w * w / ((1 + w) * dt))
     return theta, (1.0 / dt, -1.0 / dt, 0.0)
+
+
+def persistent_vector(V: Any) -> PETSc.Vec:
+    """A ghosted PETSc vector of the space ``V`` (as ``dolfinx.fem.petsc.create_vector``) on
+    :func:`~femmag.solvers.persistent_comm` of the mesh's communicator.
+
+    A vector on the mesh's communicator that is dropped without ``destroy()`` can never be
+    cleaned up once DOLFINx has freed that communicator with the mesh: it strands it (measured:
+    one communicator per mesh). On ``COMM_WORLD``, :func:`femmag.parallel.collect_garbage`
+    frees it. PETSc accepts it with the mesh's matrices and vectors (congruent communicators).
+    """
+    index_map, bs = V.dofmap.index_map, V.dofmap.index_map_bs
+    ghosts = np.asarray(index_map.ghosts, dtype=PETSc.IntType)
+    if bs > 1:
+        ghosts = (bs * ghosts[:, None] + np.arange(bs, dtype=PETSc.IntType)).ravel()
+    comm = persistent_comm(V.mesh.comm)
+    vec = PETSc.Vec().createGhost(ghosts, size=(bs * index_map.size_local,
+                                                bs * index_map.size_global), bsize=bs, comm=comm)
+    vec.set(0.0)
+    return vec
+
+
+def persistent_matrix(A: PETSc.Mat) -> PETSc.Mat:
+    """``A`` (assembled, AIJ) copied onto :func:`~femmag.solvers.persistent_comm` of its
+    communicator; ``A`` is destroyed. See :func:`persistent_vector` for why."""
+    comm = persistent_comm(A.getComm())
+    if comm is not MPI.COMM_WORLD:  # one rank (freed at once) or a sub-communicator
+        return A
+    copy = PETSc.Mat().createAIJ(size=A.getSizes(), csr=A.getValuesCSR(), comm=comm)
+    copy.assemble()
+    A.destroy()
+    return copy
 
 
 class InductionSolveFailure(StepFailure):
@@ -319,9 +352,17 @@ class InductionStepper(ABC):
         self.factorization_count = int(entries["factorization_count"])
         self._restored()
 
+    def _petsc_objects(self) -> list[Any]:
+        """The PETSc matrices and vectors this solver owns (freed by :meth:`destroy`)."""
+        return []
+
     def destroy(self) -> None:
-        """Free the factorizations (collective)."""
+        """Free the factorizations, matrices and vectors now (collective; the solver is unusable
+        afterwards). A solver dropped without it is freed by
+        :func:`femmag.parallel.collect_garbage` (its PETSc objects live on ``COMM_WORLD``)."""
         self._solvers.destroy()
+        for obj in self._petsc_objects():
+            obj.destroy()
 
     def _check_times(self, times: Any) -> np.ndarray:
         times = np.asarray(times, dtype=float)

@@ -101,7 +101,7 @@ from femmag.geometry.patterned import LateralPattern
 from femmag.geometry.stack import Stack
 from femmag.materials import Library
 from femmag.physics.optics.planar import PlanarOptics, _skin_depth
-from femmag.units import to_si
+from femmag.units import to_si, to_si_array
 
 __all__ = ["LayeredBackground", "PatternedFilmOptics2D", "patterned_optics"]
 
@@ -115,6 +115,18 @@ def _polarization(value: Any) -> str:
         raise ValueError(f"unknown polarization {value!r}: use 'TE' (E_y, 's') or 'TM' "
                          f"(H_y, 'p').")
     return _POLARIZATIONS[key]
+
+
+#: The keywords of :class:`PatternedFilmOptics2D` that are lengths (given with their unit).
+LENGTH_OPTIONS = ("edge", "stripe_width", "stripe_centre", "period", "beam_waist", "half_width")
+
+
+def _lengths_to_si(options: dict[str, Any], who: str) -> dict[str, Any]:
+    """``options`` with the values of :data:`LENGTH_OPTIONS` keys converted to metres (None
+    kept); other keys unchanged."""
+    return {key: to_si(value, "length", f"{who}.{key}")
+            if key in LENGTH_OPTIONS and value is not None else value
+            for key, value in options.items()}
 
 
 def _kz(eps: np.ndarray, k0: float, kx: np.ndarray) -> np.ndarray:
@@ -131,19 +143,55 @@ class LayeredBackground:
     a, b from the characteristic-matrix recursion (continuity of E and ∂ζE for TE, of H and
     ε⁻¹∂ζH for TM). The components are weighted by ``amplitudes``.
 
+    Example (a 10 nm CoPt film on silica under one normally incident plane wave):
+        >>> film = LayeredBackground([(2.673 + 4.883j) ** 2], ["10 nm"], 1.0, 1.4533, "800 nm",
+        ...                          "TE")
+        >>> print(f"R = {abs(film.r[0]) ** 2:.4f}")
+        R = 0.3745
+
     Args:
-        permittivities: ε of the layers, top to bottom.
-        thicknesses: layer thicknesses [m].
+        permittivities: ε of the layers, top to bottom (dimensionless).
+        thicknesses: layer thicknesses with their unit, e.g. ``["10 nm"]`` (or pint quantities).
         n_incident, n_substrate: real index above, (complex) index below.
-        wavelength: vacuum wavelength [m].
+        wavelength: vacuum wavelength, e.g. ``"800 nm"``.
         polarization: ``"TE"`` or ``"TM"``.
-        kx: lateral wave numbers [1/m] (|kx| < k0 n_incident).
-        amplitudes: complex weights c_k (E_inc(x, 0) = Σ c_k e^{i kx_k x}).
+        kx: lateral wave numbers with their unit (|kx| < k0 n_incident): a pint quantity array
+            (``Q(kx, "1/um")``) or a ``(numbers, "1/m")`` tuple; default: one normally incident
+            plane wave (kx = 0).
+        amplitudes: complex weights c_k (E_inc(x, 0) = Σ c_k e^{i kx_k x}); default 1.
+
+    Every length carries its unit (a bare number is an error naming the unit); :meth:`from_si`
+    takes SI values (internal callers). The field methods take positions in metres.
     """
 
-    def __init__(self, permittivities: Sequence[complex], thicknesses: Sequence[float],
-                 n_incident: float, n_substrate: complex, wavelength: float, polarization: str,
-                 kx: npt.ArrayLike, amplitudes: npt.ArrayLike) -> None:
+    def __init__(self, permittivities: Sequence[complex], thicknesses: Sequence[Any],
+                 n_incident: float, n_substrate: complex, wavelength: Any, polarization: str,
+                 kx: Any = None, amplitudes: npt.ArrayLike | None = None) -> None:
+        who = "LayeredBackground"
+        if (kx is None) != (amplitudes is None):
+            raise ValueError(f"{who}: give both kx and amplitudes (an angular spectrum), or "
+                             f"neither (one normally incident plane wave).")
+        self._setup(permittivities,
+                    [to_si(d, "thickness", f"{who}.thicknesses[{k}]")
+                     for k, d in enumerate(thicknesses)],
+                    n_incident, n_substrate, to_si(wavelength, "wavelength", f"{who}.wavelength"),
+                    _polarization(polarization),
+                    [0.0] if kx is None else to_si_array(kx, "1/m", f"{who}.kx"),
+                    [1.0] if amplitudes is None else amplitudes)
+
+    @classmethod
+    def from_si(cls, permittivities: Sequence[complex], thicknesses: Sequence[float],
+                n_incident: float, n_substrate: complex, wavelength: float, polarization: str,
+                kx: npt.ArrayLike, amplitudes: npt.ArrayLike) -> LayeredBackground:
+        """The same from SI values (thicknesses and wavelength [m], kx [1/m]): no unit parsing."""
+        background = cls.__new__(cls)
+        background._setup(permittivities, thicknesses, n_incident, n_substrate, wavelength,
+                          polarization, kx, amplitudes)
+        return background
+
+    def _setup(self, permittivities: Sequence[complex], thicknesses: Sequence[float],
+               n_incident: float, n_substrate: complex, wavelength: float, polarization: str,
+               kx: npt.ArrayLike, amplitudes: npt.ArrayLike) -> None:
         self.k0 = 2 * math.pi / wavelength
         self.kx = np.asarray(kx, dtype=float)
         self.c = np.asarray(amplitudes, dtype=complex)
@@ -229,24 +277,35 @@ class PatternedFilmOptics2D:
     r"""2D TE/TM optics of a film with an edge, a stripe or a uniform film, under a plane wave
     or a Gaussian beam at normal incidence (see the module docstring for the model).
 
+    Example (a 10 nm CoPt film ending at x = 0 under a 1 µm Gaussian beam; coarse mesh):
+        >>> optics = PatternedFilmOptics2D([("CoPt", 2.673 + 4.883j, "10 nm")], "800 nm", 1.0,
+        ...                                1.4533, pattern="edge", edge="0 um", beam_waist="1 um",
+        ...                                half_width="2.5 um", cells_per_wavelength=6)
+        >>> print(f"A = {optics.A:.2f} of the beam, |R+T+A+lateral-1| < 1e-3: "
+        ...       f"{optics.energy_balance_error < 1e-3}")
+        A = 0.19 of the beam, |R+T+A+lateral-1| < 1e-3: True
+
     Args:
-        layers: ``(name, n + ik, thickness_m)`` tuples, top to bottom.
-        wavelength: vacuum wavelength [m].
+        layers: ``(name, n + ik, thickness)`` tuples, top to bottom, the thickness with its unit
+            (``("CoPt", 2.673+4.883j, "10 nm")``).
+        wavelength: vacuum wavelength, e.g. ``"800 nm"``.
         n_incident: real index of the medium above.
         n_substrate: real index of the substrate (transparent, so that T is a flux).
         pattern: ``"edge"`` (layers for x < ``edge``), ``"stripe"`` (|x − ``stripe_centre``| <
             ``stripe_width``/2), ``"grating"`` (lines of width ``stripe_width`` with ``period``,
             one centred at ``stripe_centre``; plane wave only) or ``"uniform"``.
-        edge: x position of the film edge [m].
-        stripe_width, stripe_centre: the stripe, or a grating line [m].
-        period: grating period [m] (``pattern="grating"``; 0 ≤ stripe_width ≤ period).
+        edge: x position of the film edge, e.g. ``"0 um"`` (the default).
+        stripe_width, stripe_centre: the stripe, or a grating line, e.g. ``"0.6 um"``, ``"0 um"``
+            (the default centre).
+        period: grating period, e.g. ``"1.2 um"`` (``pattern="grating"``; 0 ≤ stripe_width ≤
+            period).
         patterned: names or indices of the patterned layers (default: all).
         polarization: ``"TE"`` (E_y) or ``"TM"`` (H_y).
-        beam_waist: 1/e field radius w0 of a Gaussian beam [m] (≥ λ/n_incident), or ``None`` for a
-            plane wave.
-        half_width: half-width L of the physical window |x| < L [m] (default: 3 w0 for a beam,
-            1.5 λ for a plane wave, enlarged to hold the pattern with λ/2 to spare). A grating
-            sets it to period/2 (the meshed half period) and refuses a given value.
+        beam_waist: 1/e field radius w0 of a Gaussian beam, e.g. ``"1 um"`` (≥ λ/n_incident), or
+            ``None`` for a plane wave.
+        half_width: half-width L of the physical window |x| < L, e.g. ``"2.5 um"`` (default: 3 w0
+            for a beam, 1.5 λ for a plane wave, enlarged to hold the pattern with λ/2 to spare).
+            A grating sets it to period/2 (the meshed half period) and refuses a given value.
         degree: Lagrange degree of the field.
         cells_per_wavelength: cells per λ/|n| in the dielectrics (both directions).
         cells_per_skin_depth: cells per skin depth across the absorbing layers.
@@ -256,6 +315,9 @@ class PatternedFilmOptics2D:
         pml_strength: σ_max of the quadratic PML profile σ = σ_max (d/d_pml)².
         comm: communicator the mesh is distributed on (default ``MPI.COMM_WORLD``).
 
+    Every length carries its unit (a string or a pint quantity; a bare number is an error naming
+    the unit); :meth:`from_si` takes SI metres (internal callers). The attributes and the
+    evaluation methods (:meth:`field`, :meth:`absorbed_power_density`, ...) are in SI metres.
     The attributes below are set by the constructor and are identical on every rank.
 
     Attributes:
@@ -276,6 +338,64 @@ class PatternedFilmOptics2D:
     """
 
     def __init__(
+        self,
+        layers: Sequence[tuple[str, complex, Any]],
+        wavelength: Any,
+        n_incident: float = 1.0,
+        n_substrate: float = 1.5,
+        *,
+        pattern: str = "edge",
+        edge: Any = None,
+        stripe_width: Any = None,
+        stripe_centre: Any = None,
+        period: Any = None,
+        patterned: Sequence[str] | Sequence[int] | None = None,
+        polarization: str = "TE",
+        beam_waist: Any = None,
+        half_width: Any = None,
+        degree: int = 2,
+        cells_per_wavelength: float = 15.0,
+        cells_per_skin_depth: float = 4.0,
+        edge_cells_per_skin_depth: float = 1.0,
+        pml_wavelengths: float = 1.0,
+        pml_strength: float = 6.0,
+        comm: MPI.Comm | None = None,
+    ) -> None:
+        who = "PatternedFilmOptics2D"
+        parsed = []
+        for i, item in enumerate(layers):
+            try:
+                name, n, d = item
+            except (TypeError, ValueError):
+                raise ValueError(f"{who}: layer {i} = {item!r} is not a (name, n + ik, "
+                                 f"thickness) tuple, e.g. ('CoPt', 2.673+4.883j, '10 nm').") \
+                    from None
+            parsed.append((name, n, to_si(d, "thickness", f"{who}: layer {i} ('{name}') "
+                                                           f"thickness")))
+        lengths = _lengths_to_si({"edge": edge, "stripe_width": stripe_width,
+                                  "stripe_centre": stripe_centre, "period": period,
+                                  "beam_waist": beam_waist, "half_width": half_width}, who)
+        self._setup(parsed, to_si(wavelength, "wavelength", f"{who}.wavelength"), n_incident,
+                    n_substrate, pattern=pattern, patterned=patterned,
+                    polarization=polarization, degree=degree,
+                    cells_per_wavelength=cells_per_wavelength,
+                    cells_per_skin_depth=cells_per_skin_depth,
+                    edge_cells_per_skin_depth=edge_cells_per_skin_depth,
+                    pml_wavelengths=pml_wavelengths, pml_strength=pml_strength, comm=comm,
+                    **{k: v for k, v in lengths.items() if v is not None})
+
+    @classmethod
+    def from_si(cls, layers: Sequence[tuple[str, complex, float]], wavelength: float,
+                n_incident: float = 1.0, n_substrate: float = 1.5,
+                **options: Any) -> PatternedFilmOptics2D:
+        """The same from SI values (thicknesses, wavelength and the lengths among ``options`` in
+        metres): the internal path, no unit parsing; ``options`` are the constructor's other
+        keywords."""
+        optics = cls.__new__(cls)
+        optics._setup(list(layers), float(wavelength), n_incident, n_substrate, **options)
+        return optics
+
+    def _setup(
         self,
         layers: Sequence[tuple[str, complex, float]],
         wavelength: float,
@@ -430,8 +550,8 @@ class PatternedFilmOptics2D:
             c = dk * w0 / (2 * math.sqrt(math.pi)) * np.exp(-(kx * w0) ** 2 / 4)
             kz0 = np.sqrt((k0 * n0) ** 2 - kx**2)
             self._beam_power = float(period * np.sum(np.abs(c) ** 2 * kz0 / (k0 * n0)))
-        self.background = LayeredBackground(eps_b, [lay.thickness for lay in self.layers],
-                                            n0, self.n_sub, lam, self.polarization, kx, c)
+        self.background = LayeredBackground.from_si(eps_b, [lay.thickness for lay in self.layers],
+                                                    n0, self.n_sub, lam, self.polarization, kx, c)
 
     @property
     def incident_power(self) -> float:
@@ -828,19 +948,32 @@ def patterned_optics(stack: Stack, pattern: LateralPattern, wavelength: Any, *,
         stack: layers (refractive indices from the library at ``wavelength``), substrate
             (transparent) and ambient (the incident medium; vacuum if None).
         pattern: the footprint and window; ``pattern.half_width`` is the optics' physical window.
-        wavelength: vacuum wavelength, with unit (``"800 nm"``) or in metres as a float.
+        wavelength: vacuum wavelength with its unit, e.g. ``"800 nm"``.
         library: materials library (default: the packaged one).
         beam_waist: 1/e *field* radius w0 of the Gaussian line focus (|E|² ∝ exp(−2x²/w0²)), with
-            unit or in metres; None: a plane wave (the only choice for a grating). A
+            its unit (``"2 um"``); None: a plane wave (the only choice for a grating). A
             :class:`~femmag.pulse.Pulse` of 1/e-intensity radius r0 has w0 = √2 r0.
         polarization: ``"TE"`` (E along y, the lines) or ``"TM"`` (E along x, across the edge).
         comm: MPI communicator.
         **options: further keywords of :class:`PatternedFilmOptics2D` (``cells_per_wavelength``,
-            ``degree``, ...).
+            ``degree``, ...; lengths with their unit).
 
     Returns:
         A solved :class:`PatternedFilmOptics2D`.
     """
+    who = "patterned_optics"
+    lam = to_si(wavelength, "wavelength", f"{who}: wavelength")
+    w0 = None if beam_waist is None else to_si(beam_waist, "length", f"{who}: beam_waist")
+    return _patterned_optics_si(stack, pattern, lam, library=library, beam_waist=w0,
+                                polarization=polarization, comm=comm,
+                                **_lengths_to_si(options, who))
+
+
+def _patterned_optics_si(stack: Stack, pattern: LateralPattern, wavelength: float, *,
+                         library: Any = None, beam_waist: float | None = None,
+                         polarization: str = "TE", comm: Any = None,
+                         **options: Any) -> PatternedFilmOptics2D:
+    """:func:`patterned_optics` from SI values (wavelength, beam waist and lengths in metres)."""
     if not isinstance(stack, Stack):
         raise TypeError(f"patterned_optics: expected a femmag.geometry.Stack, got "
                         f"{type(stack).__name__}; build one with Stack([...]) or "
@@ -849,10 +982,7 @@ def patterned_optics(stack: Stack, pattern: LateralPattern, wavelength: Any, *,
         raise ValueError("patterned_optics: the stack needs a substrate (the medium below)")
     if library is None:
         library = Library.default()
-    lam = float(wavelength) if isinstance(wavelength, float) else \
-        to_si(wavelength, "wavelength", "wavelength")
-    w0 = beam_waist if beam_waist is None or isinstance(beam_waist, float) else \
-        to_si(beam_waist, "length", "beam_waist")
+    lam = float(wavelength)
     layers = [(layer.name, complex(library.get(layer.material).refractive_index(lam)),
                layer.thickness) for layer in stack.layers]
     n_sub = complex(library.get(stack.substrate.material).refractive_index(lam))
@@ -863,5 +993,6 @@ def patterned_optics(stack: Stack, pattern: LateralPattern, wavelength: Any, *,
                              f"optics needs a transparent {label}")
     pattern.patterned_mask(stack)
     kwargs = {**pattern.optics_options(), **options}
-    return PatternedFilmOptics2D(layers, lam, n_inc.real, n_sub.real, beam_waist=w0,
-                                 polarization=polarization, comm=comm, **kwargs)
+    return PatternedFilmOptics2D.from_si(layers, lam, n_inc.real, n_sub.real,
+                                         beam_waist=beam_waist, polarization=polarization,
+                                         comm=comm, **kwargs)

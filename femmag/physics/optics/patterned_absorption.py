@@ -128,14 +128,15 @@ class PatternedAbsorption(PhysicsModule):
                     "PatternedAbsorption: the Domain carries no LateralPattern to build the optics "
                     "from; build the mesh with build_patterned(stack, pattern) or pass a solved "
                     "PatternedFilmOptics2D as optics=")
-            from femmag.physics.optics.patterned import patterned_optics
+            from femmag.physics.optics.patterned import _lengths_to_si, _patterned_optics_si
 
-            options = dict(optics or {})
+            # the user's options carry units (lengths); the pulse's values are SI already
+            options = _lengths_to_si(dict(optics or {}), "PatternedAbsorption optics")
             self._check_beam(w0_pulse, pattern.half_width, beam_tolerance)
             grating = pattern.kind == "grating"
-            optics = patterned_optics(domain.stack, pattern, base.wavelength, library=library,
-                                      beam_waist=None if grating else w0_pulse,
-                                      comm=domain.mesh.comm, **options)
+            optics = _patterned_optics_si(domain.stack, pattern, base.wavelength, library=library,
+                                          beam_waist=None if grating else w0_pulse,
+                                          comm=domain.mesh.comm, **options)
         self.optics = optics
         self._check_optics(w0_pulse, beam_tolerance)
 

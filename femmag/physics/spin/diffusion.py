@@ -55,7 +55,7 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from femmag.physics.spin.dg_theta import DGThetaSpinDiffusion
-from femmag.units import E_CHARGE, MU_B, Q, to_si
+from femmag.units import E_CHARGE, MU_B, Q, to_si, to_si_array
 
 __all__ = [
     "LayeredMesh",
@@ -268,25 +268,39 @@ def build_layered_interval_mesh(comm: MPI.Comm, thicknesses: Sequence[float],
     return LayeredMesh(msh, cell_tags, facet_tags, faces)
 
 
-_TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9, "ps": 1e-12, "fs": 1e-15}
-
-
 def read_magnetization_trace(path: str | Path, time_unit: str | None = None
-                             ) -> tuple[np.ndarray, np.ndarray]:
+                             ) -> tuple[Any, np.ndarray]:
     """Read a magnetization trace from CSV: first column time, second column M/M_s.
 
     The time unit comes from the header (``time [ps]``, ``time_fs``, ``t (ps)``) or from
-    ``time_unit``.
+    ``time_unit``; any time unit of :mod:`femmag.units` is understood (``fs``, ``ps``, ``ns``,
+    ``us``, ``s``, ...).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> path = Path(tempfile.mkdtemp()) / "free_layer.csv"
+        >>> _ = path.write_text("time [ps],M/M_s\\n0,1\\n0.1,0.8\\n0.2,0.7\\n")
+        >>> time, m = read_magnetization_trace(path)
+        >>> print(time.m_as("fs"), m)  # fs, M/M_s
+        [  0. 100. 200.] [1.  0.8 0.7]
+        >>> source = MagnetizationRateSource(time, m, "1.4e6 A/m", "1.13e48 1/(J*m^3)",
+        ...                                  efficiency=0.1)
+        >>> print(f"S(50 fs) = {source(50e-15):.3e} J/s")
+        S(50 fs) = 4.676e-08 J/s
 
     Args:
         path: CSV file with a header row.
-        time_unit: one of s, ms, us, ns, ps, fs; overrides the header.
+        time_unit: the unit of the first column, e.g. ``"ps"``; overrides the header.
 
     Returns:
-        (time [s], reduced magnetization M/M_s), sorted by time.
+        (time as a pint quantity in seconds, reduced magnetization M/M_s as an array), sorted by
+        time: the time carries its unit into :class:`MagnetizationRateSource`
+        (``time.m_as("ps")`` gives plain numbers).
 
     Raises:
-        ValueError: if the unit cannot be found, the file has fewer than 2 rows or times repeat.
+        ValueError: if the unit cannot be found or is not a time, the file has fewer than 2
+            rows or times repeat.
     """
     path = Path(path)
     with path.open(newline="") as fh:
@@ -296,18 +310,21 @@ def read_magnetization_trace(path: str | Path, time_unit: str | None = None
     header, data = rows[0], np.array([[float(v) for v in r[:2]] for r in rows[1:]])
     unit = time_unit
     if unit is None:
-        match = re.search(r"[\[\(_ ](s|ms|us|ns|ps|fs)[\]\)]?\s*$", header[0].strip())
+        match = re.search(r"[\[\(_ ]([A-Za-zµμ]+)[\]\)]?\s*$", header[0].strip())
         if match is None:
             raise ValueError(f"{path}: cannot read the time unit from the header {header[0]!r}; "
                              f"write it as 'time [ps]' or pass time_unit='ps'")
         unit = match.group(1)
-    if unit not in _TIME_UNITS:
-        raise ValueError(f"{path}: unknown time unit {unit!r}; use one of {sorted(_TIME_UNITS)}")
+    try:
+        scale = to_si(f"1 {unit}", "time", f"{path}: time unit")
+    except ValueError as err:
+        raise ValueError(f"{path}: the time unit {unit!r} is not a unit of time ({err}); write "
+                         f"the header as 'time [ps]' or pass time_unit='ps'") from None
     order = np.argsort(data[:, 0])
-    t = data[order, 0] * _TIME_UNITS[unit]
+    t = data[order, 0] * scale
     if np.any(np.diff(t) <= 0):
         raise ValueError(f"{path}: repeated time values; the trace must be a function of time")
-    return t, data[order, 1]
+    return Q(t, "s"), data[order, 1]
 
 
 def spin_source_from_rate(reduced_rate: np.ndarray | float, saturation_magnetization: float,
@@ -337,26 +354,64 @@ class MagnetizationRateSource:
     (physics-spec §7.1; one electron spin flip changes M by 2μ_B.) dm/dt is the centred finite
     difference of the trace, interpolated linearly in time and zero outside the trace.
 
+    Example:
+        >>> from femmag.units import Q
+        >>> t = Q([0.0, 0.1, 0.2], "ps")
+        >>> source = MagnetizationRateSource(t, [1.0, 0.8, 0.7], "1.4e6 A/m",
+        ...                                  "1.13e48 1/(J*m^3)", efficiency=0.1)
+        >>> print(f"S(0.1 ps) = {source(0.1e-12):.3e} J/s")  # the source is called with SI times
+        S(0.1 ps) = 4.008e-08 J/s
+
     Args:
-        time: trace times [s] (increasing).
-        reduced_magnetization: M/M_s at those times.
-        saturation_magnetization: M_s [A/m].
-        dos: N of the layer [1/(J m³)].
+        time: trace times with their unit, increasing: a pint quantity array (``Q(t, "ps")``),
+            a ``(numbers, "ps")`` tuple, or the time :func:`read_magnetization_trace` returns.
+        reduced_magnetization: M/M_s at those times (dimensionless).
+        saturation_magnetization: M_s, e.g. ``"1.4e6 A/m"``.
+        dos: N of the layer, e.g. ``"1.13e48 1/(J*m^3)"``, or the layer's :class:`SpinLayer`
+            (its N).
         efficiency: η_s (fraction of lost angular momentum going into itinerant spins).
         polarity: +1, or −1 for a reversed layer (the ref layer in the AP state, seen from the
             free layer's frame).
+
+    Every quantity carries its unit (a bare number or array is an error naming the unit);
+    :meth:`from_si` takes SI arrays and floats (internal callers). The source is called per
+    step with t in seconds and returns S [J/s].
     """
 
-    def __init__(self, time: np.ndarray, reduced_magnetization: np.ndarray,
-                 saturation_magnetization: float, dos: float, efficiency: float = 1.0,
-                 polarity: int = 1) -> None:
+    def __init__(self, time: Any, reduced_magnetization: Any, saturation_magnetization: Any,
+                 dos: Any, efficiency: float = 1.0, polarity: int = 1) -> None:
+        who = "MagnetizationRateSource"
+        self._set(to_si_array(time, "time", f"{who}.time"), reduced_magnetization,
+                  to_si(saturation_magnetization, "A/m", f"{who}.saturation_magnetization"),
+                  dos.dos if isinstance(dos, SpinLayer) else
+                  to_si(dos, "density_of_states", f"{who}.dos"), efficiency, polarity)
+
+    @classmethod
+    def from_si(cls, time: np.ndarray, reduced_magnetization: np.ndarray,
+                saturation_magnetization: float, dos: float, efficiency: float = 1.0,
+                polarity: int = 1) -> MagnetizationRateSource:
+        """The same from SI values (time [s], M_s [A/m], N [1/(J m³)]): no unit parsing."""
+        source = cls.__new__(cls)
+        source._set(time, reduced_magnetization, saturation_magnetization, dos, efficiency,
+                    polarity)
+        return source
+
+    def _set(self, time: Any, reduced_magnetization: Any, saturation_magnetization: float,
+             dos: float, efficiency: float, polarity: int) -> None:
         self.time = np.asarray(time, dtype=float)
-        self.rate = np.gradient(np.asarray(reduced_magnetization, dtype=float), self.time)
+        m = np.asarray(reduced_magnetization, dtype=float)
+        if self.time.ndim != 1 or m.shape != self.time.shape or self.time.size < 2:
+            raise ValueError(f"MagnetizationRateSource: time and reduced_magnetization must be "
+                             f"1D arrays of the same length ≥ 2 (got shapes {self.time.shape} "
+                             f"and {m.shape})")
+        if np.any(np.diff(self.time) <= 0):
+            raise ValueError("MagnetizationRateSource: the trace times must increase")
+        self.rate = np.gradient(m, self.time)
         self.prefactor = spin_source_from_rate(1.0, saturation_magnetization, dos, efficiency,
                                                polarity)
 
     def __call__(self, t: float) -> float:
-        """S(t) [J/s]."""
+        """S(t) [J/s] at t [s]."""
         return float(self.prefactor * np.interp(t, self.time, self.rate, left=0.0, right=0.0))
 
 
