@@ -70,7 +70,7 @@ from mpi4py import MPI
 
 from femmag.geometry.induction_meshes import rz_film_mesh
 from femmag.physics.induction.axisymmetric import (AxisymmetricInduction, GaussianImpressedFlux,
-                                                   pulse_time_grid)
+                                                   pulse_time_grid_si)
 from femmag.physics.induction.film import FilmInductionModule
 from femmag.units import MU0, Q, to_si
 
@@ -218,10 +218,10 @@ def response_time_grid(end: float, arrivals: tuple[float, ...], duration: float)
     for i, start in enumerate(starts):
         stop = starts[i + 1] if i + 1 < len(starts) else end
         peak = max((a for a in arrivals if a <= stop), default=arrivals[0])
-        pieces.append(pulse_time_grid(start, stop, pulse_peak_time=peak, pulse_duration=duration,
-                                      dt_pulse=dt_fine, dt_max=dt_max,
-                                      pulse_window=RESPONSE_PULSE_WINDOW,
-                                      steps_per_level=RESPONSE_STEPS_PER_LEVEL)[(1 if i else 0):])
+        pieces.append(pulse_time_grid_si(start, stop, pulse_peak_time=peak,
+                                         pulse_duration=duration, dt_pulse=dt_fine,
+                                         dt_max=dt_max, pulse_window=RESPONSE_PULSE_WINDOW,
+                                         steps_per_level=RESPONSE_STEPS_PER_LEVEL)[(1 if i else 0):])
     return np.concatenate(pieces)
 
 
