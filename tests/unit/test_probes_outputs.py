@@ -104,7 +104,9 @@ def rz_probe_traces(comm):
     probes = {"centre": {"field": "electron_temperature", "at": ["0 um", "0 nm"]},
               "edge": {"field": "electron_temperature", "at": ["15 um", "-3 nm"]},
               "ring_mz": {"field": "magnetization", "component": "z", "at": ["4 um", "-5 nm"]},
-              "deep": {"field": "lattice_temperature", "at": ["2 um", "-40 nm"]}}
+              "deep": {"field": "lattice_temperature", "at": ["2 um", "-40 nm"]},
+              "bottom": {"field": "lattice_temperature", "at": ["0 um", "-4.5 um"]},
+              "far": {"field": "electron_temperature", "at": ["19.5 um", "0 nm"]}}
     sim = Simulation(film(), pulse, mesh="rz", comm=comm, probes=probes, verbose=False,
                      mesh_options={"radius": "20 um", "cells_per_beam_radius": 6,
                                    "max_cell_size": "2.5 nm"},
@@ -175,6 +177,11 @@ def test_field_times_given_twice_are_refused():
         sim.run("0.3 ps", field_times=["0.1 ps"])
 
 
+def shared(tmp_path):
+    """Rank 0's temporary directory on every rank (a run directory is collective)."""
+    return Path(MPI.COMM_WORLD.bcast(str(tmp_path), root=0))
+
+
 def read_fields(directory):
     from femmag.io import load
 
@@ -184,7 +191,7 @@ def read_fields(directory):
 def test_selected_fields_every_and_the_fields_at_an_early_stop(tmp_path):
     """outputs: only T_e, every 0.25 ps; the run stops early at 0.6 ps: the fields at 0.6 ps are
     written too, equal the final state, and run.toml says so."""
-    out = tmp_path / "run"
+    out = shared(tmp_path) / "run"
 
     def past_half_a_picosecond(sim):
         return sim.t >= 0.6e-12 * (1 - 1e-9)
@@ -265,6 +272,7 @@ CASE = {
 
 
 def test_case_with_probes_outputs_and_a_train_equals_the_script(tmp_path):
+    tmp_path = shared(tmp_path)
     case = case_from_dict(CASE, ROOT / "cases" / "test.toml")
     from_case = case.simulation(verbose=False)
     assert repr(from_case.pulse) == repr(train())
