@@ -559,7 +559,8 @@ class Simulation:
             out: output directory (None: keep results in memory only): a new or empty directory,
                 or one holding a previous femmag run (replaced only with ``overwrite=True``); see
                 :mod:`femmag.io.rundir`. It is checked before the mesh is built.
-            field_times: times at which fields are written (XDMF) and pictured (PNG).
+            field_times: times at which fields are written (VTKHDF, XDMF) and pictured (PNG);
+                or give them once as ``Simulation(outputs={"times" | "every": ...})``.
             progress: show a progress line on rank 0 (default: ``verbose``).
             overwrite: replace the files of a previous femmag run in ``out``.
             checkpoint_every: e.g. ``"10 ps"``: after the first step past each multiple of it,
@@ -572,7 +573,9 @@ class Simulation:
                 rank after each committed step; the run ends before ``t_end`` once every rank
                 says True (e.g. :class:`femmag.study.outcomes.SettledOutcome`: the outcome is
                 decided). ``run.toml`` records the rule (its ``description``) and
-                ``stopped_early``; ``self.stopped_early`` says whether it fired.
+                ``stopped_early``; ``self.stopped_early`` says whether it fired. A run that
+                writes fields writes them at the stop time too (``fields_at_stop_time`` and
+                ``field_times_written`` in ``run.toml``).
 
         Returns:
             The :class:`~femmag.io.traces.TraceRecorder` with all time traces.
