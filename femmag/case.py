@@ -12,7 +12,10 @@ the option names of the object it configures, so that a script and a case file r
                        ``pattern = {kind, half_width, edge, ...}`` (a
                        :class:`~femmag.geometry.patterned.LateralPattern`)
 ``[pulse]``            :class:`~femmag.pulse.Pulse` options; ``count`` and ``period`` make a
-                       :class:`~femmag.pulse.PulseTrain`
+                       :class:`~femmag.pulse.PulseTrain`, and so do ``arrivals = ["0.3 ps",
+                       "2 ps"]`` with optional ``fluences = [...]`` and ``helicities = [...]``
+                       (one per pulse); or ``[[pulse]]``, an array of pulse tables (one per
+                       pulse, same duration, diameter and wavelength)
 ``[physics]``          ``magnetization = true | false``, ``initial_temperature``,
                        ``substrate_bottom``, ``kapitza = true | "1e9 W/(m^2 K)"``
 ``[heat]``             options of :class:`~femmag.physics.heat.module.TwoTemperatureModel`
@@ -39,6 +42,12 @@ the option names of the object it configures, so that a script and a case file r
 ``[time]``             ``end``, ``checkpoint_every`` and the :class:`~femmag.timestepping.
                        TimeStepping` options (``dt_pulse``, ``dt_max``, ``growth``, ...)
 ``[output]``           ``field_times``
+``[outputs]``          ``Simulation(outputs=...)``: ``fields = ["electron_temperature"]``,
+                       ``times = ["1 ps", ...]`` or ``every = "10 ps"``
+                       (:data:`femmag.simulation.OUTPUT_OPTIONS`)
+``[probes]``           ``Simulation(probes=...)``: one table per probe, ``[probes.centre]
+                       field = "electron_temperature"``, ``at = ["0 um", "0 nm"]``,
+                       ``component`` (:data:`femmag.io.probes.PROBE_OPTIONS`)
 ``[sweep]``            parameter sweeps, read by :mod:`femmag.study`
 =====================  =========================================================================
 
@@ -100,7 +109,7 @@ from typing import Any
 _FIXED_KEYS: dict[str, set[str] | None] = {
     "stack": {"layers", "substrate", "ambient"},
     "pulse": {"fluence", "duration", "diameter", "wavelength", "helicity", "arrival", "count",
-              "period"},
+              "period", "arrivals", "fluences", "helicities"},
     "physics": {"magnetization", "substrate_bottom", "initial_temperature", "theta", "kapitza"},
     "materials": {"file", "override"},
     "output": {"field_times"},
@@ -110,7 +119,10 @@ _FIXED_KEYS: dict[str, set[str] | None] = {
 
 #: every section of a case file
 SECTIONS = ("stack", "mesh", "pulse", "physics", "heat", "magnetization", "induction", "optics",
-            "spin", "materials", "time", "output", "sweep")
+            "spin", "materials", "time", "output", "outputs", "probes", "sweep")
+
+#: keys of one table of a ``[[pulse]]`` array (one pulse each)
+PULSE_TABLE_KEYS = {"fluence", "duration", "diameter", "wavelength", "helicity", "arrival"}
 
 #: keys of a layer table ([stack] layers = [{...}], substrate = {...})
 LAYER_KEYS = {"name", "material", "thickness", "min_cells", "refractive_index"}
@@ -178,6 +190,12 @@ def section_keys(section: str) -> set[str] | None:
         from femmag.simulation import OPTICS_OPTIONS
 
         return set(OPTICS_OPTIONS)
+    if section == "outputs":
+        from femmag.simulation import OUTPUT_OPTIONS
+
+        return set(OUTPUT_OPTIONS)
+    if section == "probes":  # keys are probe names; each table is checked by _check_probes
+        return None
     if section == "spin":
         from femmag.physics.spin.module import SpinTransport
 
@@ -245,10 +263,44 @@ class Case:
                      material_check=lib.get)
 
     def pulse(self):
+        """``[pulse]`` as a Pulse or a PulseTrain (``count``/``period``, ``arrivals``, or a
+        ``[[pulse]]`` array of tables)."""
         from femmag.pulse import Pulse, PulseTrain
 
+        if isinstance(self.data["pulse"], list):  # [[pulse]]: one table per pulse
+            tables = self.data["pulse"]
+            shape = {k: tables[0].get(k) for k in ("duration", "diameter", "wavelength")}
+            for i, table in enumerate(tables[1:], start=1):
+                for key, value in shape.items():
+                    if table.get(key, value) != value:
+                        raise CaseError(f"{self.path}: [[pulse]] {i}: {key} = "
+                                        f"{table[key]!r} differs from the first pulse's "
+                                        f"{value!r}; the pulses of a train share duration, "
+                                        f"diameter and wavelength (leave them out after the "
+                                        f"first)")
+            for i, table in enumerate(tables):
+                if "arrival" not in table and len(tables) > 1:
+                    raise CaseError(f"{self.path}: [[pulse]] {i} needs arrival = \"... ps\" "
+                                    f"(each pulse of a train its own)")
+            first = Pulse(**tables[0])
+            if len(tables) == 1:
+                return first
+            return PulseTrain(first, arrivals=[t["arrival"] for t in tables],
+                              fluences=[t.get("fluence", tables[0]["fluence"]) for t in tables],
+                              helicities=[t.get("helicity", tables[0].get("helicity", 0))
+                                          for t in tables])
         p = dict(self.data["pulse"])
         count, period = p.pop("count", 1), p.pop("period", None)
+        per_pulse = {k: p.pop(k) for k in ("arrivals", "fluences", "helicities") if k in p}
+        if per_pulse:
+            if "arrivals" not in per_pulse:
+                raise CaseError(f"{self.path}: [pulse] fluences/helicities need arrivals = "
+                                f"[\"0.3 ps\", ...] (one time per pulse)")
+            if count != 1 or period is not None:
+                raise CaseError(f"{self.path}: [pulse] give arrivals or count and period, "
+                                f"not both")
+            p.setdefault("arrival", per_pulse["arrivals"][0])
+            return PulseTrain(Pulse(**p), **per_pulse)
         pulse = Pulse(**p)
         if count > 1:
             if period is None:
@@ -364,6 +416,7 @@ class Case:
                           substrate_bottom=phys.get("substrate_bottom", "fixed"),
                           heat_options=heat_opts, time_stepping=ts,
                           modules=[spin] if spin is not None else [], comm=comm,
+                          probes=self.data.get("probes"), outputs=self.data.get("outputs"),
                           verbose=verbose)
 
 
@@ -426,7 +479,14 @@ def case_from_dict(data: dict, path: str | Path = "<case>") -> Case:
         known = section_keys(section)
         if known is None:  # checked by the section's owner
             continue
+        if section == "pulse" and isinstance(body, list):  # [[pulse]]: a table per pulse
+            for i, table in enumerate(body):
+                _check_keys(path, f"[[pulse]] {i}", table, PULSE_TABLE_KEYS)
+            if not body:
+                raise CaseError(f"{path}: [[pulse]] holds no pulse")
+            continue
         _check_keys(path, f"[{section}]", body, known)
+    _check_probes(path, data.get("probes", {}))
     for required in ("stack", "pulse", "time"):
         if required not in data:
             raise CaseError(f"{path}: missing section [{required}]")
@@ -434,6 +494,10 @@ def case_from_dict(data: dict, path: str | Path = "<case>") -> Case:
         raise CaseError(f"{path}: [time] needs end = \"100 ps\" (the end time, with its unit)")
     _check_layer_tables(path, data["stack"])
     _check_per_kind(path, data)
+    if data.get("output", {}).get("field_times") and (
+            "times" in data.get("outputs", {}) or "every" in data.get("outputs", {})):
+        raise CaseError(f"{path}: field times given twice, in [output] field_times and in "
+                        f"[outputs] times/every; keep one")
     run_options = {"t_end": data["time"]["end"],
                    "field_times": data.get("output", {}).get("field_times", []),
                    "checkpoint_every": data["time"].get("checkpoint_every")}
@@ -472,6 +536,22 @@ def _check_per_kind(path: Path, data: dict) -> None:
         raise CaseError(f"{path}: [materials] override must be a table of tables, e.g. "
                         f"override = {{ Co = {{ electron_phonon_coupling = "
                         f"\"4e18 W/(m^3 K)\" }} }}")
+
+
+def _check_probes(path: Path, probes: Any) -> None:
+    """``[probes]``: one table per probe with the keys of
+    :data:`femmag.io.probes.PROBE_OPTIONS` (the values are checked by the Simulation)."""
+    from femmag.io.probes import PROBE_OPTIONS
+
+    if not isinstance(probes, dict):
+        raise CaseError(f"{path}: [probes] must be a table of probes, e.g. [probes.centre] "
+                        f"field = \"electron_temperature\", at = [\"0 um\", \"0 nm\"]")
+    for name, table in probes.items():
+        if not isinstance(table, dict):
+            raise CaseError(f"{path}: [probes] {name} must be a table {{ field = "
+                            f"\"electron_temperature\", at = [\"0 um\", \"0 nm\"] }}, got "
+                            f"{table!r}")
+        _check_keys(path, f"[probes.{name}]", table, set(PROBE_OPTIONS))
 
 
 def _check_layer_tables(path: Path, stack: dict) -> None:

@@ -201,45 +201,142 @@ class Pulse:
                 f"arrival='{format_si(self.arrival, 's', 'ps')}')")
 
 
+def _pulse_si(fluence: float, shape: Pulse, helicity: int, arrival: float) -> Pulse:
+    """A pulse of ``shape``'s duration, diameter and wavelength with SI fluence and arrival."""
+    return Pulse(f"{float(fluence)!r} J/m^2", f"{float(shape.duration)!r} s",
+                 f"{float(shape.diameter)!r} m", f"{float(shape.wavelength)!r} m",
+                 helicity=int(helicity), arrival=f"{float(arrival)!r} s")
+
+
 @dataclass(frozen=True, init=False)
 class PulseTrain:
-    """``count`` copies of one pulse, the k-th arriving at t0 + k·period (k = 0..count-1).
+    """Several pulses of one shape (duration, diameter, wavelength): ``count`` copies every
+    ``period``, or pulses at explicit ``arrivals``, each with its own fluence and helicity.
 
     Args:
-        pulse: the first pulse (its arrival is the first arrival).
-        count: number of pulses (>= 1).
-        period: time between pulses, with unit (e.g. ``"200 us"`` for 5 kHz) or SI seconds via
-            a pint quantity.
+        pulse: the first pulse; its duration, diameter and wavelength are every pulse's, its
+            fluence and helicity the default of each pulse.
+        count: number of pulses (>= 1), the k-th arriving at t0 + k·period (k = 0..count-1).
+        period: time between pulses, with unit (e.g. ``"200 us"`` for 5 kHz).
+        arrivals: instead of ``count`` and ``period``: the arrival (peak) time of every pulse,
+            increasing, with units (e.g. ``["0.3 ps", "2 ps", "2.5 ps"]``); the first replaces
+            the pulse's own arrival and is checked like :class:`Pulse` ``arrival``.
+        fluences: peak fluence of each pulse (default: the pulse's), e.g.
+            ``["2 mJ/cm^2", "1 mJ/cm^2", "1 mJ/cm^2"]``.
+        helicities: helicity of each pulse (default: the pulse's), e.g.
+            ``["sigma+", "sigma-", "sigma+"]``.
 
-    The envelopes sum the pulses; ``intensity`` uses the first pulse's I_pk and beam.
+    Attributes:
+        pulse: the first pulse (its arrival, fluence and helicity are the first pulse's).
+        count: number of pulses; period: the period [s] of a regular train, else None.
+        fluences [J/m²] and helicities: per pulse (arrays).
+
+    The envelopes sum the pulses weighted by their fluence relative to the first
+    (:attr:`fluence_weights`); ``intensity`` uses the first pulse's I_pk and beam.
+
+    Example:
+        >>> first = Pulse("2 mJ/cm^2", "100 fs", "10 um", arrival="0.3 ps")
+        >>> train = PulseTrain(first, arrivals=["0.3 ps", "1.5 ps"],
+        ...                    fluences=["2 mJ/cm^2", "1 mJ/cm^2"])
+        >>> train.fluence_weights.tolist()
+        [1.0, 0.5]
     """
 
     pulse: Pulse
     count: int
-    period: float
+    period: float | None
 
-    def __init__(self, pulse: Pulse, count: int, period: Any) -> None:
+    def __init__(self, pulse: Pulse, count: int | None = None, period: Any = None, *,
+                 arrivals: Any = None, fluences: Any = None, helicities: Any = None) -> None:
         if not isinstance(pulse, Pulse):
             raise TypeError(f"PulseTrain.pulse must be a Pulse, got {type(pulse).__name__}.")
-        if isinstance(count, bool) or not isinstance(count, int | np.integer) or count < 1:
-            raise ValueError(f"PulseTrain.count must be an integer >= 1, got {count!r}.")
-        period_si = to_si(period, "time", "PulseTrain.period")
-        if not period_si > 0:
-            raise ValueError(f"PulseTrain.period must be > 0, got {period!r}.")
+        if arrivals is None:
+            if count is None or period is None:
+                raise ValueError("PulseTrain: give count and period (a regular train, e.g. "
+                                 "count=3, period='1 ns') or arrivals=['0.3 ps', '2 ps', ...].")
+            if isinstance(count, bool) or not isinstance(count, int | np.integer) or count < 1:
+                raise ValueError(f"PulseTrain.count must be an integer >= 1, got {count!r}.")
+            period_si = to_si(period, "time", "PulseTrain.period")
+            if not period_si > 0:
+                raise ValueError(f"PulseTrain.period must be > 0, got {period!r}.")
+            times = pulse.arrival + period_si * np.arange(int(count))
+        else:
+            if count is not None or period is not None:
+                raise ValueError("PulseTrain: give either arrivals or count and period, not "
+                                 "both.")
+            if isinstance(arrivals, str) or not len(arrivals):
+                raise ValueError(f"PulseTrain.arrivals must be a non-empty list of times, e.g. "
+                                 f"['0.3 ps', '2 ps'], got {arrivals!r}.")
+            times = np.array([to_si(t, "time", f"PulseTrain.arrivals[{i}]")
+                              for i, t in enumerate(arrivals)])
+            if not np.all(np.isfinite(times)) or np.any(np.diff(times) <= 0):
+                raise ValueError(f"PulseTrain.arrivals = {list(arrivals)!r} must be finite and "
+                                 f"increasing (one time per pulse, in the order they arrive).")
+            period_si = None
+        n = len(times)
+        per_pulse = {}
+        for name, values, parse in (("fluences", fluences, None),
+                                    ("helicities", helicities, parse_helicity)):
+            if values is None:
+                continue
+            if isinstance(values, str) or len(values) != n:
+                raise ValueError(f"PulseTrain.{name} = {values!r}: give one value per pulse "
+                                 f"({n}).")
+            if parse is None:
+                per_pulse[name] = np.array([to_si(f, "fluence", f"PulseTrain.fluences[{i}]")
+                                            for i, f in enumerate(values)])
+                if not np.all(np.isfinite(per_pulse[name])) or np.any(per_pulse[name] <= 0):
+                    raise ValueError(f"PulseTrain.fluences = {list(values)!r} must be finite "
+                                     f"and > 0.")
+            else:
+                per_pulse[name] = np.array([parse(h) for h in values], dtype=int)
+        first_fluence = per_pulse["fluences"][0] if "fluences" in per_pulse else pulse.fluence
+        first_helicity = (int(per_pulse["helicities"][0]) if "helicities" in per_pulse
+                          else pulse.helicity)
+        if (times[0], first_fluence, first_helicity) != (pulse.arrival, pulse.fluence,
+                                                         pulse.helicity):
+            # the first pulse as given: its arrival is checked like any Pulse's
+            try:
+                pulse = _pulse_si(first_fluence, pulse, first_helicity, times[0])
+            except ValueError as err:
+                first = arrivals[0] if arrivals is not None else pulse.arrival
+                raise ValueError(f"PulseTrain, first pulse (arrival {first!r}): {err}") from None
         object.__setattr__(self, "pulse", pulse)
-        object.__setattr__(self, "count", int(count))
+        object.__setattr__(self, "count", n)
         object.__setattr__(self, "period", period_si)
+        object.__setattr__(self, "_arrivals", np.asarray(times, dtype=float))
+        object.__setattr__(self, "fluences", per_pulse.get("fluences",
+                                                           np.full(n, pulse.fluence)))
+        object.__setattr__(self, "helicities", per_pulse.get("helicities",
+                                                             np.full(n, pulse.helicity)))
 
     @property
     def arrivals(self) -> NDArray[np.float64]:
         """Arrival times of the pulse peaks [s]."""
-        return self.pulse.arrival + self.period * np.arange(self.count)
+        return self._arrivals.copy()
+
+    @property
+    def fluence_weights(self) -> NDArray[np.float64]:
+        """Fluence of each pulse relative to the first (the envelope weights)."""
+        return self.fluences / self.pulse.fluence
+
+    @property
+    def uniform(self) -> bool:
+        """Every pulse has the first one's fluence and helicity."""
+        return bool(np.all(self.fluences == self.pulse.fluence)
+                    and np.all(self.helicities == self.pulse.helicity))
+
+    @property
+    def pulses(self) -> list[Pulse]:
+        """Every pulse of the train as a :class:`Pulse`."""
+        return [_pulse_si(f, self.pulse, h, t) for t, f, h in zip(self._arrivals, self.fluences, self.helicities, strict=True)]
 
     def temporal(self, t: ArrayLike) -> NDArray[np.float64]:
-        """Sum of the temporal envelopes (peak ≈ 1 each if pulses do not overlap)."""
+        """Sum of the temporal envelopes weighted by :attr:`fluence_weights` (peak ≈ the
+        weight of each pulse if pulses do not overlap)."""
         t = np.asarray(t, dtype=float)
-        shifted = (t[..., None] - self.arrivals) / self.pulse.duration
-        return np.sum(np.exp(-_FOUR_LN2 * shifted**2), axis=-1)
+        shifted = (t[..., None] - self._arrivals) / self.pulse.duration
+        return np.sum(self.fluence_weights * np.exp(-_FOUR_LN2 * shifted**2), axis=-1)
 
     def intensity(self, r: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
         """Incident intensity of the train I(r, t) [W/m²]."""
@@ -253,10 +350,16 @@ class PulseTrain:
 
     @property
     def total_energy(self) -> float:
-        """count × pulse energy [J]."""
-        return self.count * self.pulse.energy
+        """Sum of the pulse energies [J] (count × pulse energy for equal pulses)."""
+        return float(np.sum(self.fluence_weights)) * self.pulse.energy
 
     def __repr__(self) -> str:
-        return (f"PulseTrain({self.pulse!r}, count={self.count}, "
-                f"period='{format_si(self.period, 's', 'ps')}')")
+        if self.period is not None and self.uniform:
+            return (f"PulseTrain({self.pulse!r}, count={self.count}, "
+                    f"period='{format_si(self.period, 's', 'ps')}')")
+        names = {1: "sigma+", -1: "sigma-", 0: "linear"}
+        return (f"PulseTrain({self.pulse!r}, "
+                f"arrivals={[format_si(t, 's', 'ps') for t in self._arrivals]}, "
+                f"fluences={[format_si(f, 'J/m^2', 'mJ/cm^2') for f in self.fluences]}, "
+                f"helicities={[names[int(h)] for h in self.helicities]})")
 

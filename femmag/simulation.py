@@ -30,7 +30,7 @@ import numpy as np
 from mpi4py import MPI
 
 from femmag.fields import FieldRegistry
-from femmag.io.probes import PointProbe
+from femmag.io.probes import PointProbe, attach_probes, locate_probes, parse_probes
 from femmag.io.traces import TraceRecorder
 from femmag.physics.base import PhysicsModule, check_module
 from femmag.physics.heat.module import TwoTemperatureModel
@@ -52,6 +52,9 @@ CHECKPOINT = "checkpoint.npz"
 #: the keys of ``Simulation(optics={...})`` (also the keys of a case file's ``[optics]`` table)
 OPTICS_OPTIONS = ("method", "from_substrate_side", "angle", "polarization", "ballistic_range",
                   "ballistic_fraction")
+
+#: the keys of ``Simulation(outputs={...})`` (also the keys of a case file's ``[outputs]`` table)
+OUTPUT_OPTIONS = ("fields", "times", "every")
 
 
 #: Simulation(accuracy=a): relative step tolerance and Newton tolerance as fractions of a
@@ -178,6 +181,23 @@ class Simulation:
             :mod:`femmag.step`): :class:`~femmag.physics.base.PhysicsModule` objects, or
             factories ``(simulation) -> module`` called at setup, after the built-in modules
             exist. Modules exchange data only through the field registry ``simulation.fields``.
+        probes: named point probes recorded as trace columns (``traces.csv``, with units):
+            ``{"centre_surface": {"field": "electron_temperature", "at": ["0 um", "0 nm"]}}``.
+            ``field``: a field of the run with point values (``electron_temperature``,
+            ``lattice_temperature``, ``magnetization``, ``d_magnetization`` of the s-d model, a
+            field provider such as ``induced_field`` on 1d/r-z meshes, or the names of
+            ``fields=``); ``component``: ``"x"``/``"r"``, ``"y"``, ``"z"`` (default for vectors)
+            or ``"norm"``, or as a suffix (``"magnetization_z"``). ``at``: the point in the
+            mesh's coordinates with units, z = 0 at the top surface and negative into the stack
+            (``["-5 nm"]`` on 1d, ``[r, z]`` on r-z and x-z, ``[x, y, z]`` on 3D). The value is
+            the field in the cell that holds the point (the magnetization: its cell average),
+            the same on any number of ranks. Names, keys, units and coordinates are checked in
+            the constructor, the fields and the mesh extent at setup, before any step.
+        outputs: which fields are written and when (keys :data:`OUTPUT_OPTIONS`):
+            ``{"fields": ["electron_temperature", "magnetization"], "times": ["1 ps", "10 ps"]}``
+            or ``{"every": "10 ps"}`` (t = 0, every, 2 every, ... up to the end time). Default:
+            every output field, at ``run(field_times=...)``. A run stopped early by
+            ``run(stop_when=...)`` also writes the fields at its stop time.
         verbose: print the setup summary and a progress bar (rank 0).
     """
 
@@ -190,6 +210,7 @@ class Simulation:
                  time_stepping: TimeStepping | None = None, accuracy: Any = "default",
                  comm: MPI.Comm = MPI.COMM_WORLD,
                  absorption: Any = None, modules: list | tuple = (),
+                 probes: dict | None = None, outputs: dict | None = None,
                  verbose: bool = True) -> None:
         from femmag.materials import Library
 
@@ -246,6 +267,11 @@ class Simulation:
             to_si(self._optics_options["angle"], "angle", "optics['angle']")
         self._heat_options = heat_options
         self._heat_options.setdefault("substrate_bottom", substrate_bottom)
+        self._check_pulse_train()
+        kind = mesh if isinstance(mesh, str) else getattr(mesh, "kind", None)
+        self.probe_specs = parse_probes(probes, kind)
+        self._check_probe_fields(kind)
+        self.output_options = self._checked_outputs(outputs)
         self.t = 0.0
         #: the end time of the run being set up [s] (sizes the r-z induction box), or None
         self.end_time: float | None = None
@@ -254,6 +280,94 @@ class Simulation:
         self._setup_done = False
         self._resumed = False
         self._dt_prev = self.time_stepping.dt_pulse_s
+
+    def _check_pulse_train(self) -> None:
+        """A train whose pulses differ in fluence or helicity drives the induction with each
+        pulse's own IFE flux, which the induction modules do not take yet."""
+        uniform = getattr(self.pulse, "uniform", True)
+        if self._induction_options is not None and not uniform:
+            raise ValueError("induction with a PulseTrain whose pulses differ in fluence or "
+                             "helicity is not supported yet (the IFE flux of every pulse is the "
+                             "first one's); give the pulses the same fluence and helicity, or "
+                             "run without induction")
+
+    def _known_fields(self, kind: str | None) -> set[str] | None:
+        """The fields a probe or an output can name, known before setup (None: further modules
+        may add fields, checked at setup)."""
+        known = {"electron_temperature", "lattice_temperature", *self._extra_fields}
+        if self._magnetization_options is not None:
+            known.add("magnetization")
+        if self._induction_options is not None and kind != "3d":
+            known.add("induced_field")
+        return None if self._extra_module_specs else known
+
+    def _check_probe_fields(self, kind: str | None) -> None:
+        known = self._known_fields(kind)
+        for spec in self.probe_specs:
+            if spec.field == "induced_field" and kind == "3d" and \
+                    self._induction_options is not None:
+                raise ValueError(f"probe '{spec.name}': the 3D induction gives the induced field "
+                                 f"at the magnetization's points only; use the trace column "
+                                 f"induced_field_centre")
+            if known is not None and spec.field not in known:
+                raise ValueError(f"probe '{spec.name}': no field '{spec.field}' in this run; "
+                                 f"fields with point values: {sorted(known)}")
+
+    def _checked_outputs(self, outputs: dict | None) -> dict:
+        """``outputs`` with its times in SI (``times`` sorted, ``every`` > 0), checked."""
+        if outputs is None:
+            return {}
+        if not isinstance(outputs, dict):
+            raise ValueError(f"outputs must be a dict with keys {list(OUTPUT_OPTIONS)}, e.g. "
+                             f"{{'fields': ['electron_temperature'], 'every': '10 ps'}}, got "
+                             f"{outputs!r}")
+        unknown = set(outputs) - set(OUTPUT_OPTIONS)
+        if unknown:
+            raise ValueError(f"outputs options {sorted(unknown)} unknown; use "
+                             f"{list(OUTPUT_OPTIONS)}")
+        checked: dict[str, Any] = {}
+        if "times" in outputs and "every" in outputs:
+            raise ValueError("outputs: give 'times' or 'every', not both")
+        if "fields" in outputs:
+            names = outputs["fields"]
+            if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+                raise ValueError(f"outputs['fields'] must be a list of field names, e.g. "
+                                 f"['electron_temperature', 'magnetization'], got {names!r}")
+            kind = self._mesh_spec if isinstance(self._mesh_spec, str) else None
+            known = self._known_fields(kind)
+            if known is not None:
+                known = known - {"induced_field", *self._extra_fields}  # providers: no fields
+                bad = [n for n in names if n not in known]
+                if bad:
+                    raise ValueError(f"outputs['fields']: {bad} not written by this run; its "
+                                     f"field outputs: {sorted(known)}")
+            checked["fields"] = list(names)
+        if "times" in outputs:
+            times = outputs["times"]
+            times = [times] if isinstance(times, str) else list(times)
+            checked["times"] = sorted(to_si(t, "time", "outputs['times']") for t in times)
+            if any(t < 0 for t in checked["times"]):
+                raise ValueError(f"outputs['times'] = {outputs['times']!r}: times must be >= 0")
+        if "every" in outputs:
+            checked["every"] = to_si(outputs["every"], "time", "outputs['every']")
+            if not checked["every"] > 0:
+                raise ValueError(f"outputs['every'] = {outputs['every']!r} must be > 0")
+        checked["given"] = dict(outputs)
+        return checked
+
+    def _field_times(self, field_times: Any, t_end: float) -> list[float]:
+        """The field times of a run [s]: ``run(field_times=...)`` or ``outputs`` times/every."""
+        given = sorted(to_si(t, "time", "field_times") for t in field_times)
+        opts = self.output_options
+        if given and ("times" in opts or "every" in opts):
+            raise ValueError("field times given twice: in run(field_times=...) and in "
+                             "Simulation(outputs={'times' | 'every': ...}); give them once")
+        if "times" in opts:
+            return list(opts["times"])
+        if "every" in opts:
+            n = int(np.floor(t_end / opts["every"] * (1 + 1e-12)))
+            return [k * opts["every"] for k in range(n + 1)]
+        return given
 
     # -- setup -----------------------------------------------------------------------------------
     def build_domain(self):
@@ -299,6 +413,10 @@ class Simulation:
         collect_garbage(self.comm)  # the solvers of earlier, dropped simulations (collective)
         t0 = time.perf_counter()
         self.domain = self.build_domain()
+        # probe points are located before any physics is built: a point outside the mesh costs
+        # only the mesh (collective)
+        self._located_probes = locate_probes(self.probe_specs, self.domain.mesh,
+                                             self.domain.kind)
         profile = None
         self.ballistic_profile = None
         if self._optics_options:
@@ -366,6 +484,12 @@ class Simulation:
         for module in self.modules:
             module.setup(self.fields)
         self.fields.check()
+        if "fields" in self.output_options:  # again, with the fields of further modules
+            names = [o.name for o in self.fields.outputs()]
+            bad = [n for n in self.output_options["fields"] if n not in names]
+            if bad:
+                raise ValueError(f"outputs['fields']: {bad} not written by this run; its field "
+                                 f"outputs: {names}")
         base = getattr(self.pulse, "pulse", self.pulse)
         self.controller = StepController(
             self.time_stepping, list(getattr(self.pulse, "arrivals", [base.arrival])),
@@ -403,6 +527,8 @@ class Simulation:
         for module in self.modules:
             if module is not self.optics and module is not self.heat:
                 module.add_traces(self.traces)
+        attach_probes(self.probe_specs, self._located_probes, self.fields, self.traces,
+                      lambda: self.t, self.comm)
         self._absorbed = 0.0
         self._E0 = self.heat.internal_energy()
 
@@ -433,7 +559,8 @@ class Simulation:
             out: output directory (None: keep results in memory only): a new or empty directory,
                 or one holding a previous femmag run (replaced only with ``overwrite=True``); see
                 :mod:`femmag.io.rundir`. It is checked before the mesh is built.
-            field_times: times at which fields are written (XDMF) and pictured (PNG).
+            field_times: times at which fields are written (VTKHDF, XDMF) and pictured (PNG);
+                or give them once as ``Simulation(outputs={"times" | "every": ...})``.
             progress: show a progress line on rank 0 (default: ``verbose``).
             overwrite: replace the files of a previous femmag run in ``out``.
             checkpoint_every: e.g. ``"10 ps"``: after the first step past each multiple of it,
@@ -446,7 +573,9 @@ class Simulation:
                 rank after each committed step; the run ends before ``t_end`` once every rank
                 says True (e.g. :class:`femmag.study.outcomes.SettledOutcome`: the outcome is
                 decided). ``run.toml`` records the rule (its ``description``) and
-                ``stopped_early``; ``self.stopped_early`` says whether it fired.
+                ``stopped_early``; ``self.stopped_early`` says whether it fired. A run that
+                writes fields writes them at the stop time too (``fields_at_stop_time`` and
+                ``field_times_written`` in ``run.toml``).
 
         Returns:
             The :class:`~femmag.io.traces.TraceRecorder` with all time traces.
@@ -460,7 +589,7 @@ class Simulation:
         if not t_end_s > self.t:
             raise ValueError(f"t_end = {t_end!r} must be later than the current time "
                              f"{self.t * 1e12:g} ps")
-        stops = sorted(to_si(t, "time", "field_times") for t in field_times)
+        stops = self._field_times(field_times, t_end_s)
         every = None if checkpoint_every is None else \
             to_si(checkpoint_every, "time", "checkpoint_every")
         if every is not None and not every > 0:
@@ -496,7 +625,8 @@ class Simulation:
                 from femmag.io.writers import FieldWriter
 
                 fields_file = f"fields_from_{self.t * 1e12:g}ps.xdmf" if resume else "fields.xdmf"
-                writer = FieldWriter(rundir.path, self, filename=fields_file)
+                writer = FieldWriter(rundir.path, self, filename=fields_file,
+                                     names=self.output_options.get("fields"))
                 rundir.files = writer.files  # the writer lists what it writes, as it goes
                 self.traces.open_stream(rundir.path / "traces.csv", self.comm,
                                         comment="femmag time traces; case, parameters, versions "
@@ -516,7 +646,11 @@ class Simulation:
                                   last_time_ps=self.t * 1e12, steps=self.timings["steps"],
                                   rejected_steps=self.timings["rejected"],
                                   wall_seconds=self.timings["wall"],
-                                  stopped_early=self.stopped_early if stop_when else None)
+                                  stopped_early=self.stopped_early if stop_when else None,
+                                  field_times_written=[f"{t * 1e12:.6g} ps"
+                                                       for t in writer.times],
+                                  fields_at_stop_time=(f"{self.t * 1e12:.6g} ps"
+                                                       if self.fields_at_stop else None))
                 self.comm.Barrier()
         except BaseException as err:
             # rank-local clean-up only: another rank may be inside a collective call
@@ -584,6 +718,12 @@ class Simulation:
             "accuracy": "none" if self.accuracy is None else f"{self.accuracy:g}",
             "fields": sorted(self._extra_fields),
         }
+        if self.probe_specs:
+            case["probes"] = {p.name: p.describe() for p in self.probe_specs}
+        if self.output_options:
+            case["outputs"] = {k: v if k == "fields" else [str(x) for x in v]
+                               if isinstance(v, list) else str(v)
+                               for k, v in self.output_options["given"].items()}
         if t_end is not None:
             case["t_end"] = f"{t_end * 1e12:.6g} ps"
             case["field_times"] = [f"{t * 1e12:.6g} ps" for t in field_times]
@@ -658,6 +798,7 @@ class Simulation:
             self.controller.reset()
         every, rundir = checkpoint if checkpoint is not None else (None, None)
         next_checkpoint = None if every is None else (np.floor(self.t / every) + 1) * every
+        self.fields_at_stop = False
         if not self.traces.rows:
             self.traces.sample(self.t)
             if writer is not None and stops and stops[0] <= self.t:
@@ -723,6 +864,13 @@ class Simulation:
                     sys.stdout.flush()
             if stop_when is not None and self._rule_says_stop(stop_when):
                 self.stopped_early = True
+                # the state the run ends in, unless it was just written (only when the run
+                # writes fields at all: sweeps without field times stay lean)
+                if writer is not None and stops and not (
+                        writer.times and abs(writer.times[-1] - self.t) <= _TIME_EPSILON):
+                    self.traces.flush(force=True)
+                    writer.write(self.t)
+                    self.fields_at_stop = True
                 break
         self.timings["wall"] = time.perf_counter() - wall0
         if progress and self.comm.rank == 0:

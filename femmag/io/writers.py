@@ -48,14 +48,16 @@ def _vtk_topology(mesh: Any) -> tuple[np.ndarray, np.ndarray, int]:
 
 
 class FieldWriter:
-    """Writes the registered output fields of a simulation at chosen times.
+    """Writes the registered output fields of a simulation (or those in ``names``) at chosen
+    times.
 
     Attributes:
         files: names (relative to ``folder``) of the files written so far.
         times: the field times written [s].
     """
 
-    def __init__(self, folder: Path, sim: Any, filename: str = "fields.xdmf") -> None:
+    def __init__(self, folder: Path, sim: Any, filename: str = "fields.xdmf",
+                 names: list[str] | None = None) -> None:
         from dolfinx import fem
 
         self.folder = Path(folder)
@@ -69,7 +71,8 @@ class FieldWriter:
         self.vtkhdf = Path(filename).with_suffix(".vtkhdf").name
         self.files = [filename, Path(filename).with_suffix(".h5").name]
         # fields on other meshes (e.g. a module's own 1D transport mesh) are not written here
-        self.outputs = [o for o in sim.fields.outputs() if o.function.function_space.mesh is mesh]
+        self.outputs = [o for o in sim.fields.outputs() if o.function.function_space.mesh is mesh
+                        and (names is None or o.name in names)]  # Simulation(outputs={fields})
         self.functions = [o.function for o in self.outputs]
         # P1 and DG0 fields are written as they are; other elements through a P1 copy
         self._as_p1: dict[str, Any] = {}

@@ -58,9 +58,11 @@ def stack_optics(stack: Any, wavelength: float, library: Any, *, angle: float = 
 
 def pulse_envelope_ufl(pulse: Any, t: Any):
     """Temporal envelope exp(-4 ln2 (t-t0)²/τ²) of a Pulse (or the sum over a PulseTrain) in UFL."""
-    if hasattr(pulse, "arrivals"):
+    if hasattr(pulse, "arrivals"):  # each pulse weighted by its fluence relative to the first
         base = pulse.pulse
-        return sum(ufl.exp(-FOUR_LN2 * ((t - t0) / base.duration) ** 2) for t0 in pulse.arrivals)
+        weights = getattr(pulse, "fluence_weights", np.ones(len(pulse.arrivals)))
+        return sum(float(w) * ufl.exp(-FOUR_LN2 * ((t - t0) / base.duration) ** 2)
+                   for t0, w in zip(pulse.arrivals, weights, strict=True) if w != 0.0)
     return ufl.exp(-FOUR_LN2 * ((t - pulse.arrival) / pulse.duration) ** 2)
 
 
@@ -68,7 +70,9 @@ def pulse_envelope(pulse: Any, t: float) -> float:
     """The numpy twin of :func:`pulse_envelope_ufl` (a float at time ``t`` [s])."""
     if hasattr(pulse, "arrivals"):
         arrivals = np.asarray(pulse.arrivals, dtype=float)
-        return float(np.sum(np.exp(-FOUR_LN2 * ((t - arrivals) / pulse.pulse.duration) ** 2)))
+        weights = getattr(pulse, "fluence_weights", np.ones(len(arrivals)))
+        return float(np.sum(weights * np.exp(-FOUR_LN2 * ((t - arrivals)
+                                                          / pulse.pulse.duration) ** 2)))
     return float(np.exp(-FOUR_LN2 * ((t - pulse.arrival) / pulse.duration) ** 2))
 
 

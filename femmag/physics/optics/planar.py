@@ -1121,11 +1121,18 @@ class IFEField:
                                      "ife_coefficient", "IFEField.coefficient")
         self.optics, self.layers, self.kind = depth_weight, layers, kind
         self._arrivals = np.atleast_1d(getattr(pulse, "arrivals", base.arrival))
+        # a train's pulses may differ in fluence and helicity: weight h_k F_k/(h_0 F_0)
+        helicities = np.atleast_1d(getattr(pulse, "helicities", [base.helicity]))
+        self._weights = np.asarray(getattr(pulse, "fluence_weights", np.ones(1)), dtype=float)
+        if self.helicity == 0:  # no first-pulse IFE: take the first non-zero helicity's sign
+            self.helicity = int(next((h for h in helicities if h != 0), 0))
+        self._weights = self._weights * (helicities * self.helicity if self.helicity else 0)
 
     def temporal(self, t: float) -> float:
-        """Envelope g(t): sum over the pulse arrivals of exp(−4 ln2 (t − t_k)²/τ²)."""
-        return float(sum(_ife.temporal_envelope(t, t0, self.base.duration)
-                         for t0 in self._arrivals))
+        """Envelope g(t): sum over the pulse arrivals of w_k exp(−4 ln2 (t − t_k)²/τ²), w_k the
+        k-th pulse's fluence × helicity relative to the first (1 for equal pulses)."""
+        return float(sum(w * _ife.temporal_envelope(t, t0, self.base.duration)
+                         for t0, w in zip(self._arrivals, self._weights, strict=True)))
 
     def __call__(self, points: npt.ArrayLike, t: float) -> np.ndarray:
         """B [T], shape (n, 3), at ``points`` (n, ≥ gdim) [m] and time ``t`` [s]."""
