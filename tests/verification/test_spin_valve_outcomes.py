@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -67,6 +68,13 @@ def test_spin_valve_figures_of_synthetic_traces():
     assert np.isnan(spin_valve_figures(t, 1 + 0 * t, ref)["free_crossing_time"])
     with pytest.raises(ValueError, match="same length"):
         spin_valve_figures(t, free[:-1], ref)
+    lumped = SimpleNamespace(time=t * PS, names=["top", "bottom"],
+                             m_d=np.column_stack([free, ref]))  # a SpinValveResult's fields
+    assert spin_valve_outcomes(lumped, pulse_peak="0.1 ps") == pytest.approx(f, nan_ok=True)
+    with pytest.raises(ValueError, match="not a ferromagnetic group"):
+        spin_valve_outcomes(lumped, free="free")
+    with pytest.raises(ValueError, match="two ferromagnetic groups"):
+        spin_valve_outcomes(SimpleNamespace(time=t, names=["fm"], m_d=free[:, None]))
     assert set(SPIN_VALVE_VARIABLES) <= set(VARIABLES)
     for unit, description in SPIN_VALVE_VARIABLES.values():
         assert unit in ("1", "ps") and description.startswith("spin valve:")
