@@ -209,6 +209,15 @@ if not args.fast:  # the same bracket at the case file's resolution (8 cells per
 # -
 
 # ## Table and figure
+#
+# Measured (full mode, κ = 1, D = 10 µm; F in mJ/cm²): the full model's lower threshold lies in
+# (2.270, 2.295] at 1 G and (2.280, 2.305] at 10 G (scalar 2.295, 2.305); its upper threshold in
+# (2.685, 2.710], (2.605, 2.630], (2.515, 2.540] at 0.1, 1, 10 G (scalar 2.685, 2.605, 2.515). So
+# the full model's switching window is the scalar one widened by at most 0.025 on each side, and
+# it moves down with B0 in the same steps. Exactly at a scalar threshold the full centre is split
+# through the thickness about half and half (reversed fraction 0.45-0.55, |m_z| ≤ 0.04): the
+# scalar threshold sits in the middle of the full model's depth band. The bracket at 1 G, upper,
+# holds at the case file's resolution too (8 cells per r0, 2 fs).
 
 # +
 if comm.rank == 0:
