@@ -14,6 +14,16 @@ The beam centre is the traces' centre: the quadrature points within ``traces.cen
 - ``switched``: at least 90% of the centre volume has m_z reversed;
 - ``not_switched``: otherwise;
 - ``failed``: the run raised (the reason is recorded beside it).
+
+**Spin valves** (the s-d model of :mod:`femmag.physics.spin.module` without the LLB
+magnetization, seed 000): the *free* and *reference* (ref) groups are the groups named ``free``
+and ``ref``, else the first and the last group (the last is the one ``initial = "AP"``
+reverses). :func:`spin_valve_outcomes` gives the free-layer crossing time and the ref
+demagnetization peak (:data:`SPIN_VALVE_VARIABLES`), for a P or an AP start alike (the start is a
+sweep axis, ``"spin.initial" = ["P", "AP"]``; ``initial_antiparallel`` records it). There the
+``outcome`` is the free layer's: ``switched`` when its final m_d is reversed,
+``demagnetized`` when its T_e is still above its T_c at the end, else ``not_switched``. The
+group traces are volume averages over the whole group (on r-z meshes: over the whole disc).
 """
 
 from __future__ import annotations
@@ -26,7 +36,8 @@ from mpi4py import MPI
 
 from femmag.units import to_si
 
-__all__ = ["OUTCOMES", "VARIABLES", "SettledOutcome", "compute_outcomes", "curie_temperature"]
+__all__ = ["OUTCOMES", "SPIN_VALVE_VARIABLES", "VARIABLES", "SettledOutcome", "compute_outcomes",
+           "curie_temperature", "spin_valve_outcomes"]
 
 #: the values of ``outcome``, in the order of their integer codes
 OUTCOMES = ("switched", "not_switched", "demagnetized", "failed")
@@ -55,6 +66,23 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "stopped_early": ("1", "1 if the run ended early because its outcome was decided"),
 }
 
+#: spin-valve outcome variable → (unit, description); NaN for runs without a spin valve
+SPIN_VALVE_VARIABLES: dict[str, tuple[str, str]] = {
+    "initial_antiparallel": ("1", "spin valve: 1 if the free and ref layers started antiparallel "
+                                  "(AP), 0 if parallel (P)"),
+    "free_crossing_time": ("ps", "spin valve: first time the free-layer m_d crosses zero (from "
+                                 "its initial sign; linear between steps), after the (first) "
+                                 "pulse peak; NaN if it never crosses"),
+    "free_final_md": ("1", "spin valve: free-layer m_d at the end (lab frame)"),
+    "free_min_md": ("1", "spin valve: smallest free-layer m_d relative to its initial sign "
+                         "(m_d × sign m_d(0); < 0 once it has crossed)"),
+    "ref_demagnetization": ("1", "spin valve: ref demagnetization peak 1 − min|m_d,ref| / "
+                                 "|m_d,ref(0)|"),
+    "ref_demagnetization_time": ("ps", "spin valve: time of the ref demagnetization peak (the "
+                                       "smallest |m_d,ref|) after the (first) pulse peak"),
+}
+VARIABLES.update(SPIN_VALVE_VARIABLES)
+
 
 def curie_temperature(sim: Any) -> float:
     """The lowest Curie temperature of the stack's magnetic layers [K] (NaN if none)."""
@@ -75,6 +103,113 @@ def time_above(t: np.ndarray, y: np.ndarray, level: float) -> float:
         frac = np.where(cross, a / (a - b), 0.0)  # where the segment crosses the level
     part = np.where(a >= 0, frac, 1.0 - frac)
     return float(np.sum(dt[both]) + np.sum((dt * part)[cross]))
+
+
+def _spin_module(sim: Any) -> Any:
+    """The s-d spin module of a Simulation (None without one)."""
+    from femmag.physics.spin.module import SpinTransport
+
+    found = [m for m in getattr(sim, "extra_modules", []) if isinstance(m, SpinTransport)]
+    return found[0] if found else None
+
+
+def _free_and_ref(names: list[str], free: str | None, ref: str | None) -> tuple[str, str]:
+    """(free, ref) group names: as given, else ``free``/``ref``, else the first and last group."""
+    if len(names) < 2:
+        raise ValueError(f"spin_valve_outcomes: a spin valve needs two ferromagnetic groups (free "
+                         f"and ref), this run has {names}")
+    free = free or ("free" if "free" in names else names[0])
+    ref = ref or ("ref" if "ref" in names else names[-1])
+    for role, name in (("free", free), ("ref", ref)):
+        if name not in names:
+            raise ValueError(f"spin_valve_outcomes: {role} = {name!r} is not a ferromagnetic "
+                             f"group of the run; the groups are {names}")
+    if free == ref:
+        raise ValueError(f"spin_valve_outcomes: free and ref are the same group {free!r}; pass "
+                         f"free=..., ref=... naming two of {names}")
+    return free, ref
+
+
+def _first_crossing(t: np.ndarray, m: np.ndarray) -> float:
+    """First time the trace m(t) reaches zero from its initial sign (linear between samples)."""
+    s = m * (np.sign(m[0]) or 1.0)
+    below = np.flatnonzero(s <= 0.0)
+    if below.size == 0 or below[0] == 0:
+        return float("nan")
+    k = below[0]
+    return float(t[k - 1] + (t[k] - t[k - 1]) * s[k - 1] / (s[k - 1] - s[k]))
+
+
+def spin_valve_figures(time: np.ndarray, free_md: np.ndarray, ref_md: np.ndarray,
+                       pulse_peak: float = 0.0) -> dict[str, float]:
+    """The :data:`SPIN_VALVE_VARIABLES` from m_d traces of the free and ref layers.
+
+    Args:
+        time: sample times [ps].
+        free_md, ref_md: m_d of the free and ref layers at those times (lab frame).
+        pulse_peak: time of the (first) pulse peak [ps]; the times returned are after it.
+    """
+    t, free, ref = (np.asarray(a, dtype=float) for a in (time, free_md, ref_md))
+    if not (t.ndim == free.ndim == ref.ndim == 1 and t.size == free.size == ref.size >= 2):
+        raise ValueError(f"spin_valve_figures: time, free_md and ref_md must be 1D traces of the "
+                         f"same length ≥ 2, got shapes {t.shape}, {free.shape}, {ref.shape}")
+    size = np.abs(ref)
+    i = int(np.argmin(size))
+    return {"initial_antiparallel": float(free[0] * ref[0] < 0),
+            "free_crossing_time": _first_crossing(t, free) - pulse_peak,
+            "free_final_md": float(free[-1]),
+            "free_min_md": float(np.min(free * (np.sign(free[0]) or 1.0))),
+            "ref_demagnetization": float(1.0 - size[i] / size[0]),
+            "ref_demagnetization_time": float(t[i] - pulse_peak)}
+
+
+def spin_valve_outcomes(run: Any, *, free: str | None = None, ref: str | None = None,
+                        pulse_peak: Any = None) -> dict[str, float]:
+    """Free-layer crossing time and ref demagnetization peak of one spin-valve run.
+
+    Args:
+        run: a finished :class:`~femmag.simulation.Simulation` with the s-d spin module (its
+            traces ``m_d_<group>``; the times are after the first pulse peak of its pulse), or a
+            :class:`~femmag.models.spin_valve.SpinValveResult` of the lumped model (times after
+            ``pulse_peak``).
+        free, ref: the group names (default: ``free``/``ref``, else the first and last group).
+        pulse_peak: the pulse peak for a ``SpinValveResult``, with its unit (``"0.1 ps"``;
+            default 0); ignored for a Simulation.
+
+    Returns:
+        ``{name: value}`` in the units of :data:`SPIN_VALVE_VARIABLES` (times in ps).
+    """
+    if hasattr(run, "m_d") and hasattr(run, "names"):  # lumped SpinValveResult (SI)
+        f, r = _free_and_ref(list(run.names), free, ref)
+        peak = 0.0 if pulse_peak is None else to_si(pulse_peak, "time", "pulse_peak") * 1e12
+        return spin_valve_figures(np.asarray(run.time) * 1e12, run.m_d[:, run.names.index(f)],
+                                  run.m_d[:, run.names.index(r)], peak)
+    module = _spin_module(run)
+    if module is None:
+        raise ValueError("spin_valve_outcomes: the run has no s-d spin module ([spin] table / "
+                         "modules=[spin_transport(...)]); nothing to compute for a spin valve")
+    f, r = _free_and_ref(list(module.names), free, ref)
+    traces = run.traces
+    base = getattr(run.pulse, "pulse", run.pulse)
+    return spin_valve_figures(traces.column("time"), traces.column(f"m_d_{f}"),
+                              traces.column(f"m_d_{r}"), base.arrival * 1e12)
+
+
+def _spin_valve_result(sim: Any, result: dict[str, Any]) -> bool:
+    """Fill the spin-valve outcomes (and the free layer's outcome) of a run without LLB
+    magnetization; False if it is no spin valve."""
+    module = _spin_module(sim)
+    if module is None or len(module.names) < 2:
+        return False
+    result.update(spin_valve_outcomes(sim))
+    free, _ = _free_and_ref(list(module.names), None, None)
+    start = sim.traces.column(f"m_d_{free}")[0]
+    switched = result["free_final_md"] * (np.sign(start) or 1.0) < 0
+    result["switched"] = float(switched)
+    hot = sim.traces.column(f"electron_temperature_{free}")[-1] \
+        >= module.params[free].curie_temperature
+    result["outcome"] = "demagnetized" if hot else ("switched" if switched else "not_switched")
+    return True
 
 
 def _centre_mask(sim: Any, field: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -110,6 +245,8 @@ def compute_outcomes(sim: Any) -> dict[str, Any]:
         result["induced_field_peak"] = float(B[i])
         result["induced_field_delay"] = float(t[i] - base.arrival * 1e12)
     if "magnetization" not in sim.fields or "magnetization_z_centre" not in names:
+        if _spin_valve_result(sim, result):
+            return result
         result["outcome"] = "not_switched"  # no magnetization: nothing can switch
         result["switched"] = 0.0
         return result
