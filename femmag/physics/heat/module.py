@@ -112,6 +112,11 @@ class TwoTemperatureModel(PhysicsModule):
             tolerance (``newton_tolerance`` is then its floor).
         extra_sources: optional ``(f_e, f_l)``, callables ``f(x, t) -> UFL`` [W/m³] added to the
             electron and lattice equations (manufactured solutions, external heaters).
+        reuse_jacobian: keep the Newton matrix and its preconditioner across iterations and
+            steps while they converge (:class:`femmag.solvers.NewtonSolver`); default: on r-z
+            and 3D meshes and on several ranks (the matrix assembly is most of a Newton
+            iteration there), off for a 1D mesh on one rank (banded LU: a Jacobian costs less
+            than its bookkeeping).
 
     Fields: reads ``absorbed_power_density`` (an object with ``.ufl(x, t, region)`` returning q
     [W/m³] in that region as a UFL expression of the spatial coordinate and a time constant); writes ``electron_temperature``
@@ -136,6 +141,7 @@ class TwoTemperatureModel(PhysicsModule):
         newton_max_it: int = 25,
         newton_relative: float | None = None,
         extra_sources: tuple[Any, Any] | None = None,
+        reuse_jacobian: bool | None = None,
     ) -> None:
         if library is None:
             from femmag.materials import Library
@@ -163,7 +169,13 @@ class TwoTemperatureModel(PhysicsModule):
         # iterative_options; and its destruction does not communicate, see NewtonSolver.__del__).
         serial_1d = domain.kind == "1d" and domain.mesh.comm.size == 1
         self._petsc_options = lu_options(small=True) if serial_1d else iterative_options(rtol=1e-12)
+        self.reuse_jacobian = (not serial_1d) if reuse_jacobian is None else bool(reuse_jacobian)
+        if self.reuse_jacobian and not serial_1d:
+            # with an old Newton matrix the iteration converges linearly anyway: a looser
+            # linear solve adds little to its contraction, which the Newton test measures
+            self._petsc_options["ksp_rtol"] = 1e-6
         self._petsc_options.update(petsc_options or {})
+        self._jacobian_step: float | None = None  # the step size in the Newton matrix
         self.newton_tolerance = to_si(newton_tolerance, "temperature", "newton_tolerance")
         if not self.newton_tolerance > 0:
             raise HeatSetupError(f"newton_tolerance = {newton_tolerance!r} must be > 0 K")
@@ -280,7 +292,8 @@ class TwoTemperatureModel(PhysicsModule):
             self.F = self._residual(source)
         self.newton = NewtonSolver(self.F, self.temperatures, bcs, name="two-temperature model",
                                    petsc_options=self._petsc_options,
-                                   atol=self.newton_tolerance, max_it=self.newton_max_it)
+                                   atol=self.newton_tolerance, max_it=self.newton_max_it,
+                                   reuse_jacobian=self.reuse_jacobian)
 
         # Output functions (collapsed components) and energy forms.
         self.electron_temperature = fem.Function(V_e, name="electron_temperature")
@@ -591,6 +604,11 @@ class TwoTemperatureModel(PhysicsModule):
             SolverDivergedError: Newton did not converge (the caller may retry with a smaller dt).
         """
         self._dt_last = dt
+        # the Newton matrix holds C/Δt (C/h in TR-BDF2, h ∝ Δt in both stages): a new step
+        # size needs a new matrix
+        if dt != self._jacobian_step:
+            self.newton.invalidate_jacobian()
+            self._jacobian_step = dt
         if self.newton_relative is not None:  # Newton tolerance tied to the step tolerance
             atol = max(self.newton_relative * float(np.min(self._rise_scale(self._rise))),
                        1e-12)
