@@ -419,9 +419,10 @@ class NewtonSolver:
         self._jacobian_current = False
         # contraction of the latest solve that iterated twice with a stale J (its predicted stop)
         self._stale_contraction: float | None = None
-        #: assemblies of J and of F since construction (benchmarks, tests)
+        #: assemblies of J and of F, Krylov iterations, since construction (benchmarks, tests)
         self.jacobian_assemblies = 0
         self.residual_assemblies = 0
+        self.linear_iterations = 0
 
     def invalidate_jacobian(self) -> None:
         """The next iteration assembles J afresh (a constant of J changed, e.g. the time step)."""
@@ -469,6 +470,7 @@ class NewtonSolver:
         if self._banded is not None:
             return self._banded.solve(self.b)
         self.ksp.solve(self.b, self.du)
+        self.linear_iterations += self.ksp.getIterationNumber()
         ksp_reason = self.ksp.getConvergedReason()
         if ksp_reason < 0:
             self.reason = f"linear solver: {_KSP_REASONS.get(ksp_reason, ksp_reason)}"
