@@ -517,6 +517,13 @@ class NewtonSolver:
             size = float(np.max(np.abs(du), initial=0.0))
             if self._comm.size > 1:
                 size = self._comm.allreduce(size, op=MPI.MAX)
+            if stale and previous is not None and not size < previous:
+                # the old J made things worse (or non-finite): undo, again with J at this iterate
+                values[:self._n_owned] += du
+                if self._comm.size > 1:
+                    u.x.scatter_forward()
+                refresh, stale = True, previous_stale
+                continue
             self.updates.append(size)
             self.iterations = k
             if not np.isfinite(size):
@@ -556,8 +563,11 @@ class NewtonSolver:
                 if remaining <= self.atol:
                     self.reason = "CONVERGED_ESTIMATE"
                     return k
-            if stale and previous is not None:
-                refresh = self._refresh_pays(size, size / previous)
+            if reuse and previous is not None:
+                # an old J: a new one where it pays; a new J that has not reached the fast
+                # (quadratic) regime yet, e.g. far from the solution: stay with Newton
+                refresh = (self._refresh_pays(size, size / previous) if stale
+                           else size > self.REUSE_CONTRACTION * previous)
             previous = size
         self.reason = (f"DIVERGED_MAX_IT (last update {self.updates[-1]:.3g} > tolerance "
                        f"{self.atol:.3g})")

@@ -114,9 +114,9 @@ class TwoTemperatureModel(PhysicsModule):
             electron and lattice equations (manufactured solutions, external heaters).
         reuse_jacobian: keep the Newton matrix and its preconditioner across iterations and
             steps while they converge (:class:`femmag.solvers.NewtonSolver`); default: on r-z
-            and 3D meshes and on several ranks (the matrix assembly is most of a Newton
-            iteration there), off for a 1D mesh on one rank (banded LU: a Jacobian costs less
-            than its bookkeeping).
+            and 3D meshes (the matrix assembly is most of a Newton iteration there), off on a
+            1D mesh (banded LU: a Jacobian costs less than its bookkeeping), whatever the
+            number of ranks (so that one and several ranks give the same answer).
 
     Fields: reads ``absorbed_power_density`` (an object with ``.ufl(x, t, region)`` returning q
     [W/m³] in that region as a UFL expression of the spatial coordinate and a time constant); writes ``electron_temperature``
@@ -169,7 +169,9 @@ class TwoTemperatureModel(PhysicsModule):
         # iterative_options; and its destruction does not communicate, see NewtonSolver.__del__).
         serial_1d = domain.kind == "1d" and domain.mesh.comm.size == 1
         self._petsc_options = lu_options(small=True) if serial_1d else iterative_options(rtol=1e-12)
-        self.reuse_jacobian = (not serial_1d) if reuse_jacobian is None else bool(reuse_jacobian)
+        # by mesh kind, not by rank count: one and several ranks take the same iterations
+        self.reuse_jacobian = (domain.kind != "1d") if reuse_jacobian is None \
+            else bool(reuse_jacobian)
         if self.reuse_jacobian and not serial_1d:
             # with an old Newton matrix the iteration converges linearly anyway: a looser
             # linear solve adds little to its contraction, which the Newton test measures.
