@@ -155,7 +155,12 @@ def main() -> None:
 
     if "newton" not in args.settings:
         args.settings.insert(0, "newton")
-    results = [run_worker(n, s, args) for n in args.ranks for s in args.settings]
+    results = []
+    for n in args.ranks:
+        for setting in args.settings:
+            results.append(run_worker(n, setting, args))
+            summary = {k: v for k, v in results[-1].items() if k != "film"}
+            print(f"done: {json.dumps(summary)}", flush=True)  # partial results of a long run
     base = {(r["setting"], r["ranks"]): r for r in results}
     reference = np.asarray(base[("newton", args.ranks[0])]["film"])
     print(f"\nr-z heat step, {results[0]['dofs']} unknowns, {args.steps} steps of 2 fs through "
