@@ -215,6 +215,9 @@ class CoefficientPacker:
         if not exact:
             self._gathers = None
 
+    #: coefficients with fewer values are gathered at every call without comparing
+    COMPARE_FROM = 4096
+
     def pack(self) -> dict:
         """The packed coefficients of the current values (the same dict every call).
 
@@ -233,6 +236,9 @@ class CoefficientPacker:
         changed: dict[int, bool] = {}
         for target, positions, values, index in self._gathers:
             key = id(values)
+            if values.size < self.COMPARE_FROM:  # small (1D): the gather costs less than a test
+                target[positions] = values[index]
+                continue
             if key not in changed:
                 last = self._last_values[key]
                 changed[key] = not np.array_equal(values, last)
