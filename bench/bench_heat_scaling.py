@@ -129,7 +129,7 @@ def run_worker(ranks: int, setting: str, args) -> dict:
     if ranks > 1:
         mpiexec = Path(sys.executable).with_name("mpiexec")
         cmd = [str(mpiexec) if mpiexec.exists() else "mpiexec", "-n", str(ranks),
-               sys.executable, "-m", "mpi4py"] + cmd[1:]
+               sys.executable, "-m", "mpi4py", *cmd[1:]]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if out.returncode != 0:
         raise SystemExit(f"worker {setting} on {ranks} ranks failed:\n{out.stderr[-3000:]}")

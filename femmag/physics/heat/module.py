@@ -48,7 +48,8 @@ Newton solve (:class:`femmag.solvers.NewtonSolver`: C++ assembly, PETSc linear s
 when the remaining error of the temperatures is below ``newton_tolerance``); forms and the solver
 are built once. On r-z and 3D meshes the Newton matrix and its preconditioner (additive Schwarz
 with ILU(0)) are kept across iterations and steps while the contraction they achieve pays, and
-rebuilt when Δt changes (``reuse_jacobian``; ``bench/bench_heat_scaling.py``). Every form is one integral over the thermal cells, with the material parameters
+rebuilt when Δt changes (``reuse_jacobian``; ``bench/bench_heat_scaling.py``). Every form is one
+integral over the thermal cells, with the material parameters
 as cell-wise (DG0) fields (plus χ·p(T_e, T_l) terms for temperature-dependent parameters): one
 integral per layer made DOLFINx pack coefficients and dispatch kernels once per subdomain, which
 dominated a small step, and building the forms term by term cost a setup quadratic in the layers.
