@@ -357,6 +357,9 @@ class TwoTemperatureModel(PhysicsModule):
         and the Newton solver's predicted-stop memory."""
         from femmag.io.checkpoint import FunctionState
 
+        # A resumed run starts with a new Newton matrix: so does the run that goes on from
+        # here, and both take the same iterations (a reused matrix is not saved)
+        self.newton.invalidate_jacobian()
         entries: dict[str, Any] = {
             "temperatures": FunctionState(self.temperatures_n),
             "history_steps": np.array([h for _, h in self._history]),
@@ -390,6 +393,7 @@ class TwoTemperatureModel(PhysicsModule):
         constant = float(entries["newton_constant"])
         self.newton._newton_constant = None if np.isnan(constant) else constant
         self.newton._predicted_solves = int(entries["newton_predicted_solves"])
+        self.newton.invalidate_jacobian()
         if "rise" in entries:
             self._rise = np.array(entries["rise"], dtype=float)
             self._trial_rise = self._rise.copy()
