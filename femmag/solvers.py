@@ -184,6 +184,7 @@ class CoefficientPacker:
 
         self._form = form._cpp_object
         self._pack_cpp = _cpp.fem.pack_coefficients
+        self._last_values: dict[int, np.ndarray] | None = None  # values at the last pack
         self.packed = self._pack_cpp(self._form)
         self._gathers: list | None = None
         functions = list(self._form.coefficients)
@@ -214,13 +215,37 @@ class CoefficientPacker:
         if not exact:
             self._gathers = None
 
+    #: coefficients with fewer values are gathered at every call without comparing
+    COMPARE_FROM = 4096
+
     def pack(self) -> dict:
-        """The packed coefficients of the current values (the same dict every call)."""
+        """The packed coefficients of the current values (the same dict every call).
+
+        A coefficient whose values are those of the last call (material fields, a fixed
+        absorption profile, the committed temperatures within a step) is not gathered again:
+        comparing its values costs a fraction of the gather, which repeats each value once per
+        cell around it."""
         if self._gathers is None:
             self.packed = self._pack_cpp(self._form)
             return self.packed
+        if self._last_values is None:
+            self._last_values = {id(values): values.copy() for _, _, values, _ in self._gathers}
+            for target, positions, values, index in self._gathers:
+                target[positions] = values[index]
+            return self.packed
+        changed: dict[int, bool] = {}
         for target, positions, values, index in self._gathers:
-            target[positions] = values[index]
+            key = id(values)
+            if values.size < self.COMPARE_FROM:  # small (1D): the gather costs less than a test
+                target[positions] = values[index]
+                continue
+            if key not in changed:
+                last = self._last_values[key]
+                changed[key] = not np.array_equal(values, last)
+                if changed[key]:
+                    last[:] = values
+            if changed[key]:
+                target[positions] = values[index]
         return self.packed
 
 
@@ -316,6 +341,18 @@ class NewtonSolver:
     re-measure C. With a tolerance far below the time-discretization error (e.g. 1e-3 of it) this
     makes most time steps one Newton iteration; with the default 1e-6 K it never triggers.
 
+    ``reuse_jacobian=True`` (a lagged Jacobian, "simplified Newton" [Deuflhard 2004, §2.1.4]):
+    J and the linear solver's factorization or preconditioner are kept across iterations and
+    solves, and only F is assembled, while the contraction ρ = ‖δu_k‖∞/‖δu_{k−1}‖∞ the stale
+    J achieves stays below ``REUSE_CONTRACTION``; a slower contraction, a growing update or a
+    failed linear solve assembles J afresh at the current iterate (a true Newton iteration), and
+    :meth:`invalidate_jacobian` does so at the next iteration (the caller changed a constant of J,
+    e.g. Δt). The convergence test is the same (it measures the contraction it gets), so the
+    answer moves by no more than the tolerance; a time-stepped system whose operator changes
+    slowly then costs one F assembly and one solve per iteration instead of J, its
+    factorization, F and a solve. The stop after one iteration uses the contraction of the
+    latest solve that iterated twice with the stale J.
+
     Args:
         F: residual (UFL form, linear in the test function).
         u: the unknown (a Function of the test function's space).
@@ -324,14 +361,22 @@ class NewtonSolver:
         petsc_options: KSP/PC options (default :func:`lu_options`).
         atol: convergence tolerance on the update [unit of u].
         max_it: iteration limit.
+        reuse_jacobian: keep J (and its factorization or preconditioner) while it converges.
     """
 
     #: solves in a row that may stop on the predicted update before C is measured again
     PREDICTED_SOLVES = 4
+    #: with ``reuse_jacobian``: a stale J that contracts the updates by less than this per
+    #: iteration is assembled afresh (a fresh J costs about one F assembly and solve more than
+    #: an iteration with the old one; with ρ = 0.1 the tolerance is reached in a few iterations)
+    REUSE_CONTRACTION = 0.1
+    #: the cost of assembling J and setting its solver up, in iterations with an old J (F
+    #: assembly and a solve); measured on r-z heat meshes of 20k-160k unknowns: 1-1.5
+    JACOBIAN_COST = 1.0
 
     def __init__(self, F: Any, u: Any, bcs: list | tuple = (), *, name: str = "newton",
                  petsc_options: dict | None = None, atol: float = 1e-6,
-                 max_it: int = 25) -> None:
+                 max_it: int = 25, reuse_jacobian: bool = False) -> None:
         import ufl
         from dolfinx import fem
         from dolfinx.fem import petsc as fem_petsc
@@ -375,28 +420,50 @@ class NewtonSolver:
         # twice; with it a later solve may stop after one iteration (see solve)
         self._newton_constant: float | None = None
         self._predicted_solves = 0
+        self.reuse_jacobian = bool(reuse_jacobian)
+        # J (and the linear solver's factorization/preconditioner) may serve the next iteration
+        self._jacobian_current = False
+        # contraction of the latest solve that iterated twice with a stale J (its predicted stop)
+        self._stale_contraction: float | None = None
+        #: assemblies of J and of F, Krylov iterations, since construction (benchmarks, tests)
+        self.jacobian_assemblies = 0
+        self.residual_assemblies = 0
+        self.linear_iterations = 0
 
-    def _assemble(self) -> None:
+    def invalidate_jacobian(self) -> None:
+        """The next iteration assembles J afresh (a constant of J changed, e.g. the time step)."""
+        self._jacobian_current = False
+        self._stale_contraction = None
+
+    def _assemble(self, jacobian: bool = True) -> None:
+        """Assemble F (and J and its factorization, if ``jacobian``)."""
         from dolfinx import cpp as _cpp
 
         J, F = self.jacobian_form._cpp_object, self.residual_form._cpp_object
-        J_coefficients = self._jacobian_coefficients.pack()
         F_coefficients = self._residual_coefficients.pack()
+        self.residual_assemblies += 1
+        if jacobian:
+            J_coefficients = self._jacobian_coefficients.pack()
+            self.jacobian_assemblies += 1
+            self._jacobian_current = True
         if self._banded is not None:
-            self._banded.factorize(J, _cpp.fem.pack_constants(J), J_coefficients,
-                                   self._cpp_bcs, self._space)
+            if jacobian:
+                self._banded.factorize(J, _cpp.fem.pack_constants(J), J_coefficients,
+                                       self._cpp_bcs, self._space)
             self.b[:] = 0.0
             _cpp.fem.assemble_vector(self.b, F, _cpp.fem.pack_constants(F), F_coefficients)
             self.b[self._bc_owned] = 0.0
             return
-        # as dolfinx.fem.petsc.assemble_matrix / assemble_vector do, minus their Python
-        self.A.zeroEntries()
-        _cpp.fem.petsc.assemble_matrix(self.A, J, _cpp.fem.pack_constants(J), J_coefficients,
-                                       self._cpp_bcs)
-        self.A.assemblyBegin(PETSc.Mat.AssemblyType.FLUSH)
-        self.A.assemblyEnd(PETSc.Mat.AssemblyType.FLUSH)
-        _cpp.fem.petsc.insert_diagonal(self.A, self._space, self._cpp_bcs, 1.0)
-        self.A.assemble()
+        if jacobian:
+            # as dolfinx.fem.petsc.assemble_matrix does, minus its Python (a new matrix state:
+            # the KSP sets its preconditioner up again at the next solve)
+            self.A.zeroEntries()
+            _cpp.fem.petsc.assemble_matrix(self.A, J, _cpp.fem.pack_constants(J), J_coefficients,
+                                           self._cpp_bcs)
+            self.A.assemblyBegin(PETSc.Mat.AssemblyType.FLUSH)
+            self.A.assemblyEnd(PETSc.Mat.AssemblyType.FLUSH)
+            _cpp.fem.petsc.insert_diagonal(self.A, self._space, self._cpp_bcs, 1.0)
+            self.A.assemble()
         with self.b.localForm() as local:
             local.set(0.0)
             _cpp.fem.assemble_vector(local.array_w, F, _cpp.fem.pack_constants(F),
@@ -409,6 +476,7 @@ class NewtonSolver:
         if self._banded is not None:
             return self._banded.solve(self.b)
         self.ksp.solve(self.b, self.du)
+        self.linear_iterations += self.ksp.getIterationNumber()
         ksp_reason = self.ksp.getConvergedReason()
         if ksp_reason < 0:
             self.reason = f"linear solver: {_KSP_REASONS.get(ksp_reason, ksp_reason)}"
@@ -427,11 +495,25 @@ class NewtonSolver:
             bc.set(values)
         self.updates = []
         previous = None
-        for k in range(1, self.max_it + 1):
-            self._assemble()
+        reuse = self.reuse_jacobian
+        refresh = not (reuse and self._jacobian_current)
+        stale = previous_stale = False
+        fresh_start = refresh  # iteration 1 is a true Newton iteration
+        k = 0
+        while k < self.max_it:
+            k += 1
+            assemble_jacobian = refresh or not reuse
+            if assemble_jacobian and reuse:
+                self._stale_contraction = None  # a new J: its contraction is not known yet
+            self._assemble(jacobian=assemble_jacobian)
+            previous_stale, stale, refresh = stale, not assemble_jacobian, False
             try:
                 du = self._linear_solve()
             except _LinearSolveFailed as err:
+                if stale:  # the old J may be what failed: again with J at this iterate
+                    refresh, stale = True, previous_stale
+                    k -= 1
+                    continue
                 if str(err):
                     self.reason = f"linear solver: {err}"
                 self._fail(k, t)
@@ -441,40 +523,80 @@ class NewtonSolver:
             size = float(np.max(np.abs(du), initial=0.0))
             if self._comm.size > 1:
                 size = self._comm.allreduce(size, op=MPI.MAX)
+            if stale and previous is not None and not size < previous:
+                # the old J made things worse (or non-finite): undo, again with J at this iterate
+                values[:self._n_owned] += du
+                if self._comm.size > 1:
+                    u.x.scatter_forward()
+                refresh, stale = True, previous_stale
+                continue
             self.updates.append(size)
             self.iterations = k
             if not np.isfinite(size):
                 self.reason = "DIVERGED_NAN (non-finite update)"
                 self._fail(k, t)
             if k == 2 and 0.0 < size < previous:
-                self._newton_constant = size / previous**2
-                self._predicted_solves = 0
+                if not stale and not previous_stale:  # two Newton iterations
+                    self._newton_constant = size / previous**2
+                    self._predicted_solves = 0
+                elif stale and previous_stale:  # two iterations with the same old J
+                    self._stale_contraction = size / previous
+                    self._predicted_solves = 0
             if size <= self.atol:
                 self.reason = "CONVERGED_UPDATE"
                 return k
-            if k == 1 and self._newton_constant is not None and \
-                    self._predicted_solves < self.PREDICTED_SOLVES and \
-                    self._newton_constant * size**2 <= self.atol:
-                # the next update predicted from the recent Newton constant is below tolerance
-                self._predicted_solves += 1
-                self.reason = "CONVERGED_PREDICTED"
-                return k
+            if k == 1 and self._predicted_solves < self.PREDICTED_SOLVES:
+                # the next update predicted from the recent Newton constant (fresh J) or the
+                # contraction of the old J is below tolerance
+                if fresh_start:
+                    predicted = (self._newton_constant * size**2
+                                 if self._newton_constant is not None else np.inf)
+                else:
+                    rho = self._stale_contraction
+                    predicted = (size * rho / (1.0 - rho) if rho is not None
+                                 and rho < self.REUSE_CONTRACTION else np.inf)
+                if predicted <= self.atol:
+                    self._predicted_solves += 1
+                    self.reason = "CONVERGED_PREDICTED"
+                    return k
             if previous is not None and size < previous:
                 rho = size / previous
                 # remaining error: δ_k ρ² once Newton is clearly quadratic (δ_{k+1} ≈ C δ_k²,
-                # C ≈ δ_k/δ_{k-1}²), the linear-convergence bound δ_k ρ/(1 − ρ) otherwise
-                remaining = size * rho**2 if rho < 0.1 else size * rho / (1.0 - rho)
+                # C ≈ δ_k/δ_{k-1}², two Newton iterations), the linear-convergence bound
+                # δ_k ρ/(1 − ρ) otherwise (and with an old J, which converges linearly)
+                quadratic = rho < 0.1 and not stale and not previous_stale
+                remaining = size * rho**2 if quadratic else size * rho / (1.0 - rho)
                 if remaining <= self.atol:
                     self.reason = "CONVERGED_ESTIMATE"
                     return k
+            if reuse and previous is not None:
+                # an old J: a new one where it pays; a new J that has not reached the fast
+                # (quadratic) regime yet, e.g. far from the solution: stay with Newton
+                refresh = (self._refresh_pays(size, size / previous) if stale
+                           else size > self.REUSE_CONTRACTION * previous)
             previous = size
         self.reason = (f"DIVERGED_MAX_IT (last update {self.updates[-1]:.3g} > tolerance "
                        f"{self.atol:.3g})")
         self._fail(self.max_it, t)
         return self.max_it  # not reached
 
+    def _refresh_pays(self, size: float, rho: float) -> bool:
+        """Whether J at the current iterate saves time over the old J, which contracted the last
+        update ``size`` by ``rho``: the old J needs m more iterations to reach the tolerance
+        (δ ρ^m ρ/(1 − ρ) ≤ atol); a Newton iteration from here ends it in about one, plus the
+        cost of a new J (``JACOBIAN_COST`` iterations). Decided on all-reduced updates: every
+        rank takes the same branch (J assembly is collective)."""
+        if rho >= self.REUSE_CONTRACTION:
+            return True
+        remaining = size * rho / (1.0 - rho)
+        if remaining <= self.atol:
+            return False
+        more = np.log(self.atol / remaining) / np.log(rho)
+        return bool(more > 1.0 + self.JACOBIAN_COST)
+
     def _fail(self, iterations: int, t: float | None) -> None:
         self._newton_constant = None
+        self._jacobian_current = False  # the retry (smaller step) starts with a fresh J
         when = f" at t = {t * 1e12:.4g} ps" if t is not None else ""
         history = ", ".join(f"{s:.3g}" for s in self.updates)
         raise SolverDivergedError(

@@ -96,3 +96,53 @@ def test_no_convergence_names_the_reason():
     with pytest.raises(SolverDivergedError,
                        match=r"stubborn problem.*DIVERGED_MAX_IT.*smaller time step"):
         newton.solve(t=1e-12)
+
+
+def test_reused_jacobian_same_answer_fewer_assemblies():
+    """A lagged J (reuse_jacobian) over a sequence of nearby solves: every answer within the
+    tolerance of a tightly converged one, far fewer J assemblies than Newton, and a new J after
+    invalidate_jacobian()."""
+    V, u, F, bc, source = problem()
+    tight_u = fem.Function(V)
+    tight = NewtonSolver(ufl.replace(F, {u: tight_u}), tight_u, [bc], name="tight", atol=1e-13,
+                         petsc_options=lu_options())
+    atol = 1e-8
+    lagged = NewtonSolver(F, u, [bc], name="lagged", atol=atol, reuse_jacobian=True)
+    fresh_u = fem.Function(V)
+    fresh = NewtonSolver(ufl.replace(F, {u: fresh_u}), fresh_u, [bc], name="fresh", atol=atol)
+    values = np.linspace(10.0, 10.2, 11)
+    for value in values:
+        source.value = value
+        lagged.solve()
+        fresh.solve()
+        tight.solve()
+        assert max_difference(u, tight_u) <= atol, (value, lagged.reason, lagged.updates)
+        assert max_difference(fresh_u, tight_u) <= atol
+    assert lagged.jacobian_assemblies <= len(values) // 2 + 2, lagged.jacobian_assemblies
+    assert fresh.jacobian_assemblies == fresh.residual_assemblies
+    before = lagged.jacobian_assemblies
+    lagged.invalidate_jacobian()
+    lagged.solve()
+    assert lagged.jacobian_assemblies == before + 1
+
+
+def test_packing_follows_changed_coefficients():
+    """The packer skips coefficients whose values did not change, and repacks those that did:
+    always what DOLFINx packs."""
+    from dolfinx import cpp as _cpp
+
+    from femmag.solvers import CoefficientPacker
+
+    V, u, F, bc, _ = problem()
+    form = fem.form(F)
+    packer = CoefficientPacker(form)
+    packer.COMPARE_FROM = 0  # compare every coefficient, however small
+    for step in range(3):
+        u.x.array[:] = 1.0 + 0.1 * step + np.arange(u.x.array.size) * 1e-3
+        packed = packer.pack()
+        reference = _cpp.fem.pack_coefficients(form._cpp_object)
+        for key, value in reference.items():
+            assert np.array_equal(packed[key], value)
+        packed = packer.pack()  # unchanged: the same values without a gather
+        for key, value in reference.items():
+            assert np.array_equal(packed[key], value)
