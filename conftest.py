@@ -93,6 +93,9 @@ def pytest_runtest_logreport(report):
     )
     sys.stderr.flush()
     sys.stdout.flush()
+    import time
+
+    time.sleep(0.5)  # let mpiexec forward the report before the abort ends the job
     world.Abort(1)
 
 

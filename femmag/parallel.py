@@ -25,13 +25,27 @@ def abort_on_uncaught_exception() -> None:
 
     previous = sys.excepthook
 
-    def hook(kind: type[BaseException], value: BaseException, traceback: Any) -> None:
+    def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        import os
+        import time
+        import traceback
+
         comm = MPI.COMM_WORLD
-        sys.stderr.write(f"femmag: uncaught {kind.__name__} on rank {comm.rank} of "
-                         f"{comm.size}; stopping every rank\n")
-        previous(kind, value, traceback)
-        sys.stderr.flush()
         sys.stdout.flush()
+        header = (f"femmag: uncaught {kind.__name__} on rank {comm.rank} of {comm.size}; "
+                  f"stopping every rank\n")
+        if previous is sys.__excepthook__:
+            # one unbuffered write of the whole report, so that none of it is still in a
+            # buffer when MPI_Abort ends the process
+            text = header + "".join(traceback.format_exception(kind, value, tb))
+            os.write(2, text.encode(errors="replace"))
+        else:
+            sys.stderr.write(header)
+            previous(kind, value, tb)
+            sys.stderr.flush()
+        # mpiexec forwards each rank's stderr through a pipe; give it a moment to pass the
+        # report on before the abort tears the job down (else its last lines can be lost)
+        time.sleep(0.5)
         comm.Abort(130 if issubclass(kind, KeyboardInterrupt) else 1)
 
     sys.excepthook = hook
