@@ -36,10 +36,10 @@ info: setup
 	$(PY) -m femmag
 
 demo: setup
-	$(PY) demos/demo_film_heating.py --out $(OUT)/demo_film_heating
+	$(PY) demos/demo_film_heating.py --out $(OUT)/demo_film_heating --overwrite
 
 demos: setup
-	for d in demos/demo_*.py; do $(PY) $$d --out $(OUT)/$$(basename $$d .py) || exit 1; done
+	for d in demos/demo_*.py; do $(PY) $$d --out $(OUT)/$$(basename $$d .py) --overwrite || exit 1; done
 
 test: test-serial test-mpi
 

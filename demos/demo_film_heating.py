@@ -61,6 +61,9 @@ parser = argparse.ArgumentParser(formatter_class=argparse.ArgumentDefaultsHelpFo
 parser.add_argument("--out", default="out/demo_film_heating", help="output folder")
 parser.add_argument("--fast", action="store_true", default=os.environ.get("FEMMAG_FAST") == "1",
                     help="short run on a coarse mesh (CI)")
+parser.add_argument("--overwrite", action="store_true",
+                    help="replace a previous run of this demo in --out (only the files its "
+                         "run.toml lists; anything else there is refused)")
 args, _ = parser.parse_known_args()
 comm = MPI.COMM_WORLD
 # -
@@ -89,7 +92,7 @@ sim = Simulation(stack, pulse, mesh="rz", mesh_options=mesh_options, magnetizati
 # +
 field_times = ["0.2 ps", "0.5 ps", "1 ps", "3 ps"] if args.fast else [
     "0.2 ps", "0.5 ps", "1 ps", "12 ps", "100 ps"]
-traces = sim.run(t_end, out=args.out, field_times=field_times)
+traces = sim.run(t_end, out=args.out, field_times=field_times, overwrite=args.overwrite)
 # -
 
 # ## Results and checks

@@ -57,6 +57,9 @@ parser = argparse.ArgumentParser(formatter_class=argparse.ArgumentDefaultsHelpFo
 parser.add_argument("--out", default="out/demo_film_switching", help="output folder")
 parser.add_argument("--fast", action="store_true", default=os.environ.get("FEMMAG_FAST") == "1",
                     help="beam centre only (1D heat/LLB mesh), 30 ps (CI)")
+parser.add_argument("--overwrite", action="store_true",
+                    help="replace a previous run of this demo in --out (only the files its "
+                         "run.toml lists; anything else there is refused)")
 args, _ = parser.parse_known_args()
 comm = MPI.COMM_WORLD
 out = Path(args.out)
@@ -84,7 +87,8 @@ for helicity in ("sigma-", "sigma+", "linear"):
                      time_stepping=TimeStepping(dt_pulse="2 fs", dt_max="1 ps"), comm=comm,
                      verbose=helicity == "sigma-")
     field_times = ["0.2 ps", "0.5 ps", "1 ps", "12 ps", "100 ps"] if rz else []
-    results[helicity] = sim.run(t_end, out=out / helicity, field_times=field_times)
+    results[helicity] = sim.run(t_end, out=out / helicity, field_times=field_times,
+                                overwrite=args.overwrite)
 # -
 
 # ## Beam-centre traces (seed 003, Fig. 2a)
